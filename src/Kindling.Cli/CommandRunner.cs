@@ -1,0 +1,40 @@
+using System.CommandLine;
+
+namespace Kindling.Cli;
+
+/// <summary>Parses the command line, maps parse errors to exit code 2 and unexpected exceptions to 1.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        var result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors)
+            {
+                await Console.Error.WriteLineAsync($"kindling: {error.Message}");
+            }
+
+            await Console.Error.WriteLineAsync("Run 'kindling --help' (or 'kindling COMMAND --help') for usage.");
+            return ExitCodes.InvalidInput;
+        }
+
+        try
+        {
+            return await result.InvokeAsync();
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            return ExitCodes.InvalidInput;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("kindling: cancelled");
+            return 130;
+        }
+    }
+}
+
+/// <summary>Invalid input found while running a command (exit code 2).</summary>
+internal sealed class UsageException(string message) : Exception(message);
