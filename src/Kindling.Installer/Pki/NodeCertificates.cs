@@ -119,10 +119,10 @@ public static class NodeCertificates
                 using var existing = CertificateAuthority.LoadCertificate(files.CaCertificatePath);
                 if (!existing.RawData.AsSpan().SequenceEqual(source.Certificate.RawData))
                 {
+                    var message = $"{files.CaCertificatePath} is a different CA ({existing.Subject}, {existing.Thumbprint}) from {certPath} ({source.Certificate.Subject}, {source.Certificate.Thumbprint}); " +
+                        $"refusing to replace it. To start over with the imported CA, remove {files.PkiDirectory}.";
                     source.Dispose();
-                    throw new PkiException(
-                        $"{files.CaCertificatePath} is a different CA ({existing.Subject}, {existing.Thumbprint}) from {certPath} ({source.Certificate.Subject}, {source.Certificate.Thumbprint}); " +
-                        $"refusing to replace it. To start over with the imported CA, remove {files.PkiDirectory}.");
+                    throw new PkiException(message);
                 }
 
                 if (!File.Exists(files.CaKeyPath))
