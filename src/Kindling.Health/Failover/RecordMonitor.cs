@@ -168,6 +168,7 @@ internal sealed class RecordMonitor : IAsyncDisposable
 
         Evaluation evaluation;
         SideChange? change;
+        bool fireNow;
         lock (_lock)
         {
             side.Outstanding--;
@@ -187,11 +188,21 @@ internal sealed class RecordMonitor : IAsyncDisposable
             var now = _time.GetUtcNow();
             evaluation = _machine.Observe(side.Side, outcome, now, out change);
             var due = side.LastStart + PeriodOf(_machine[side.Side]) - now;
-            Arm(side, due);
+            fireNow = due <= TimeSpan.Zero; // a timed-out probe: the next one is already due
+            if (!fireNow)
+            {
+                Arm(side, due);
+            }
+
             if (evaluation.Transition is not null)
             {
                 _events.Publish(BuildAnswer());
             }
+        }
+
+        if (fireNow)
+        {
+            Fire(side);
         }
 
         if (evaluation.Transition is not null || change is not null)
