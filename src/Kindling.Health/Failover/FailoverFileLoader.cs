@@ -395,20 +395,26 @@ public static partial class FailoverFileLoader
     internal static TimeSpan? ParseDuration(string text)
     {
         var match = DurationPattern().Match(text.Trim());
-        if (!match.Success || !double.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+        if (!match.Success || !decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
         {
             return null;
         }
 
-        var span = match.Groups[2].Value switch
+        // Decimal, so "0.1s" is exactly 100 ms.
+        var unit = match.Groups[2].Value switch
         {
-            "ms" => TimeSpan.FromMilliseconds(value),
-            "" or "s" => TimeSpan.FromSeconds(value),
-            "m" => TimeSpan.FromMinutes(value),
-            "h" => TimeSpan.FromHours(value),
-            _ => (TimeSpan?)null,
+            "ms" => TimeSpan.TicksPerMillisecond,
+            "m" => TimeSpan.TicksPerMinute,
+            "h" => TimeSpan.TicksPerHour,
+            _ => TimeSpan.TicksPerSecond,
         };
-        return span is { } s && s <= TimeSpan.FromDays(1) ? s : null;
+        if (value > 86_400m * TimeSpan.TicksPerSecond / unit)
+        {
+            return null;
+        }
+
+        var span = TimeSpan.FromTicks((long)Math.Round(value * unit));
+        return span;
     }
 
     private static TimeSpan? ReadDuration(YamlObject obj, string key, YamlContext context, bool allowZero = false)
