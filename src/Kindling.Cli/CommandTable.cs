@@ -9,5 +9,8 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return ClusterCreateCommand.Create();
+        yield return CertCommand.Create();
+        yield return CaCommand.Create();
     }
 }
