@@ -30,11 +30,25 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
 
     public string LogPath => Path.Combine(DataDir, "logs", "node.log");
 
+    /// <summary><c>DIR/run/serve.args</c>: the arguments the service was last started with, one per line.</summary>
+    public string ArgumentsPath => Path.Combine(DataDir, "run", "serve.args");
+
+    /// <summary>The address and registry port the service was started with (defaults: every address, 443).</summary>
+    public (System.Net.IPAddress Address, int Port) ListenEndpoint()
+    {
+        var arguments = File.Exists(ArgumentsPath) ? File.ReadAllLines(ArgumentsPath) : [];
+        string? Value(string flag) => Array.IndexOf(arguments, flag) is var i and >= 0 && i + 1 < arguments.Length ? arguments[i + 1] : null;
+        var address = Value("--address") is { } a && System.Net.IPAddress.TryParse(a, out var ip) ? ip : System.Net.IPAddress.Any;
+        var port = Value("--registry-port") is { } p && int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 443;
+        return (address, port);
+    }
+
     public static string UnitPath => $"/etc/systemd/system/{UnitName}";
 
     /// <summary>Starts the service (restarting it when already running, so new content and settings are served).</summary>
     public async Task<NodeServiceStatus> StartAsync(IReadOnlyList<string> serveArguments, CancellationToken cancellationToken)
     {
+        IO.AtomicFile.WriteText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
         if (Mode == ServiceMode.Systemd)
         {
             IO.AtomicFile.WriteText(UnitPath, Unit(serveArguments));
