@@ -12,5 +12,6 @@ internal static class CommandTable
         yield return ClusterCreateCommand.Create();
         yield return CertCommand.Create();
         yield return CaCommand.Create();
+        yield return PackageCommand.Create();
     }
 }
