@@ -34,8 +34,8 @@ public sealed class OciLayoutBlobs(string layoutDirectory) : IBlobSource
     }
 }
 
-/// <summary>One image of a package: the reference to tag it with, and the manifest (or index) it names.</summary>
-public sealed record ImageEntry(ImageReference Reference, Digest Manifest, string MediaType);
+/// <summary>One image to import: repository and tag (null: by digest only), and the manifest (or index) it names.</summary>
+public sealed record ImageEntry(string Repository, string? Tag, Digest Manifest, string MediaType);
 
 /// <summary>What an import did, by count and bytes.</summary>
 public sealed record ImportReport(int ImagesAdded, int ImagesUnchanged, int BlobsAdded, int BlobsPresent, long BytesAdded)
@@ -67,16 +67,16 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
         using var gate = new SemaphoreSlim(parallelism);
         foreach (var image in images)
         {
-            var tag = image.Reference.Tag ?? image.Manifest.Value;
-            if (registry.FindManifest(image.Reference.Repository, tag)?.Digest == image.Manifest)
+            var tag = image.Tag ?? image.Manifest.Value;
+            if (registry.FindManifest(image.Repository, tag)?.Digest == image.Manifest)
             {
                 unchanged++;
                 continue;
             }
 
-            await ImportManifestAsync(image.Reference.Repository, image.Manifest, image.MediaType, source, gate, cancellationToken);
+            await ImportManifestAsync(image.Repository, image.Manifest, image.MediaType, source, gate, cancellationToken);
             var content = await ReadVerifiedAsync(source, image.Manifest, cancellationToken);
-            Put(image.Reference.Repository, tag, content, image.MediaType, source, image.Manifest);
+            Put(image.Repository, tag, content, image.MediaType, source, image.Manifest);
             added++;
         }
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Kindling.Artifacts.Storage;
 using Kindling.Installer.Import;
 using Kindling.Installer.Pki;
@@ -13,12 +12,15 @@ public sealed class ImagesStep : IInstallStep
 
     public async Task<string> RunAsync(InstallContext context, CancellationToken cancellationToken)
     {
-        var layout = Path.Combine(context.PackagePath, "images");
-        var images = ReadIndex(layout);
+        var package = context.Package;
+        var layout = package.ImageLayoutPath;
+        var images = package.Images
+            .Select(i => new ImageEntry(i.Repository, i.Tag, Digest.Parse(i.Descriptor.Digest.ToString()), i.Descriptor.MediaType))
+            .ToList();
         var source = new OciLayoutBlobs(layout);
-        var total = images.Count;
         ImportReport report;
-        using (var bar = context.Log.Progress($"importing {total} image(s) from {layout}", Directory.EnumerateFiles(Path.Combine(layout, "blobs", Digest.Algorithm)).Sum(f => new FileInfo(f).Length)))
+        var layoutBytes = Directory.Exists(Path.Combine(layout, "blobs")) ? new DirectoryInfo(Path.Combine(layout, "blobs")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+        using (var bar = context.Log.Progress($"importing {images.Count} image(s) from {layout}", layoutBytes))
         {
             var importer = new ImageImporter(context.Store.Registry, context.MaxTasks) { BytesCopied = bar.Advance };
             report = await importer.ImportAsync(images, source, cancellationToken);
@@ -46,36 +48,5 @@ public sealed class ImagesStep : IInstallStep
         }
 
         return $"{report}; node service healthy at https://{plan.NodeIp.Address}:{t.RegistryPort}";
-    }
-
-    /// <summary>The layout's index.json entries that carry a full reference (org.opencontainers.image.ref.name).</summary>
-    internal static List<ImageEntry> ReadIndex(string layout)
-    {
-        var indexPath = Path.Combine(layout, "index.json");
-        using var document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
-        var result = new List<ImageEntry>();
-        var i = 0;
-        foreach (var entry in document.RootElement.GetProperty("manifests").EnumerateArray())
-        {
-            var where = $"{indexPath}: manifests[{i++}]";
-            if (!entry.TryGetProperty("annotations", out var annotations) || !annotations.TryGetProperty("org.opencontainers.image.ref.name", out var name))
-            {
-                throw new InstallerException($"{where}: no org.opencontainers.image.ref.name annotation; every image of a package needs its full upstream reference");
-            }
-
-            if (!ImageReference.TryParse(name.GetString() ?? "", out var reference, out var error))
-            {
-                throw new InstallerException($"{where}: {error}");
-            }
-
-            if (!Digest.TryParse(entry.GetProperty("digest").GetString(), out var digest, out var digestError))
-            {
-                throw new InstallerException($"{where}: {digestError}");
-            }
-
-            result.Add(new ImageEntry(reference, digest.Value, entry.GetProperty("mediaType").GetString() ?? ""));
-        }
-
-        return result;
     }
 }

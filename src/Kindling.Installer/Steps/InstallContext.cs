@@ -1,4 +1,5 @@
 using Kindling.Artifacts;
+using Kindling.Installer.Package;
 using Kindling.Installer.Plan;
 using Kindling.Installer.Service;
 
@@ -8,6 +9,7 @@ namespace Kindling.Installer.Steps;
 public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeServiceControl service, int maxTasks) : IDisposable
 {
     private NodeStore? _store;
+    private OfflinePackage? _package;
 
     public InstallPlan Plan { get; } = plan;
     public InstallLog Log { get; } = log;
@@ -15,10 +17,25 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
     public int MaxTasks { get; } = maxTasks;
     public string PackagePath => Plan.Config.FullPackagePath ?? throw new InstallerException($"{Plan.Config.Where("spec.fullPackagePath")}: not set; the offline package is needed for this step");
 
+    /// <summary>The offline package at fullPackagePath, opened once.</summary>
+    public OfflinePackage Package => _package ??= OpenPackage();
+
     /// <summary>The node's store in the data folder, opened once.</summary>
     public NodeStore Store => _store ??= NodeStore.Open(Plan.DataDir);
 
     public void Dispose() => _store = null;
+
+    private OfflinePackage OpenPackage()
+    {
+        try
+        {
+            return OfflinePackage.Open(PackagePath);
+        }
+        catch (PackageException e)
+        {
+            throw new InstallerException($"{Plan.Config.Where("spec.fullPackagePath")}: {e.Message}");
+        }
+    }
 }
 
 /// <summary>One numbered installation step.</summary>

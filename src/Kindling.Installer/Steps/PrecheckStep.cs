@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kindling.Installer.Package;
 
 namespace Kindling.Installer.Steps;
 
@@ -29,7 +30,15 @@ public sealed class PrecheckStep(TimeProvider? time = null) : IInstallStep
         else
         {
             packageBytes = new DirectoryInfo(package).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-            problems.AddRange(PackageChecks.Verify(package));
+            var includesOs = plan.Request.Steps.Includes(3);
+            using var bar = context.Log.Progress($"verifying the offline package {package}", packageBytes);
+            var report = context.Package.Verify(new PackageVerifyOptions
+            {
+                OsPackagePath = includesOs && File.Exists(plan.Config.OsRepos.OsPackagePath) ? plan.Config.OsRepos.OsPackagePath : null,
+                IsoPath = includesOs && File.Exists(plan.Config.OsRepos.IsoPath) ? plan.Config.OsRepos.IsoPath : null,
+                Progress = new Progress<long>(bar.Advance),
+            });
+            problems.AddRange(report.Problems.Select(p => Path.IsPathRooted(p.File) ? p.ToString() : $"{Path.Combine(package, p.File)}: {p.Message}"));
         }
 
         foreach (var (path, what) in new[] { (plan.Config.OsRepos.IsoPath, "spec.osRepos.isoPath"), (plan.Config.OsRepos.OsPackagePath, "spec.osRepos.osPackagePath") })
