@@ -65,20 +65,20 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
         var added = 0;
         var unchanged = 0;
         using var gate = new SemaphoreSlim(parallelism);
-        foreach (var image in images)
+        await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (image, token) =>
         {
             var tag = image.Tag ?? image.Manifest.Value;
             if (registry.FindManifest(image.Repository, tag)?.Digest == image.Manifest)
             {
-                unchanged++;
-                continue;
+                Interlocked.Increment(ref unchanged);
+                return;
             }
 
-            await ImportManifestAsync(image.Repository, image.Manifest, image.MediaType, source, gate, cancellationToken);
-            var content = await ReadVerifiedAsync(source, image.Manifest, cancellationToken);
+            await ImportManifestAsync(image.Repository, image.Manifest, image.MediaType, source, gate, token);
+            var content = await ReadVerifiedAsync(source, image.Manifest, token);
             Put(image.Repository, tag, content, image.MediaType, source, image.Manifest);
-            added++;
-        }
+            Interlocked.Increment(ref added);
+        });
 
         return new ImportReport(added, unchanged, _blobsAdded, _blobsPresent, _bytesAdded);
     }
