@@ -33,6 +33,11 @@ public ref struct DnsWriter
 
     public bool Overflowed { get; private set; }
 
+    /// <summary>Set by a caller that dropped data for lack of room (the TC bit of RFC 1035 §4.1.1).</summary>
+    public bool Truncated { get; private set; }
+
+    public void MarkTruncated() => Truncated = true;
+
     public readonly Span<byte> Written => _buffer[..Position];
 
     public readonly Span<byte> Buffer => _buffer;
