@@ -21,7 +21,8 @@ internal static class CommandRunner
 
         try
         {
-            return await result.InvokeAsync();
+            // Without the default handler, UsageException reaches the catch below (exit 2) instead of printing a stack trace (exit 1).
+            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
