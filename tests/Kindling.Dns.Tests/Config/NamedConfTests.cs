@@ -1,4 +1,5 @@
 using System.Net;
+using CsCheck;
 using Kindling.Dns.Config;
 using Kindling.Testing;
 
@@ -89,6 +90,30 @@ public class NamedConfTests
 
         Assert.Equal("hmac-sha512", conf.Keys[DomainName.Parse("k.")].AlgorithmText);
         Assert.Equal(dir.File("z.zone"), conf.Zones[0].File);
+    }
+
+    [Fact]
+    public void FromText_NulInPath_IsAConfigError_FoundByFuzzing()
+    {
+        var e = Assert.Throws<NamedConfException>(() => NamedConf.FromText("options { directory \"/var\0/named\"; };", "/etc/named.conf"));
+
+        Assert.Contains("is not a valid path", e.Message);
+    }
+
+    [Fact]
+    public void FromText_ArbitraryText_OnlyEverThrowsConfigOrFormatErrors()
+    {
+        Gen.OneOf(Gen.Char['\0', '\x7f'], Gen.OneOfConst('{', '}', ';', '"', '/', '*', '#', ' ', '\n', 'z', 'o', 'n', 'e'))
+            .Array[0, 120].Sample(chars =>
+            {
+                try
+                {
+                    NamedConf.FromText(new string(chars), "/fuzz/named.conf");
+                }
+                catch (Exception e) when (e is NamedConfException or DnsFormatException)
+                {
+                }
+            }, iter: 20000);
     }
 
     [Theory]
