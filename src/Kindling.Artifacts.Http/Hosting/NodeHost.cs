@@ -70,7 +70,7 @@ public sealed class NodeHost : IAsyncDisposable
                 kestrel.Listen(options.Address, port, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.UseHttps(options.Certificate);
+                    listen.Use(TlsConnection.Middleware(options.Certificate, TimeSpan.FromSeconds(10)));
                 });
             }
         });
