@@ -6,6 +6,7 @@ Layers are random bytes (incompressible), so no client recompresses them."""
 import hashlib, json, os, sys
 
 out = sys.argv[1]
+big_only = len(sys.argv) > 2 and sys.argv[2] == "--big-only"   # a fresh 200 MiB image (new digests) for a push timing
 os.makedirs(os.path.join(out, "blobs", "sha256"), exist_ok=True)
 
 def blob(data):
@@ -26,7 +27,8 @@ def big_blob(size):
     return "sha256:" + h.hexdigest(), size
 
 refs = []
-for tag, (layer, size) in (("small", blob(os.urandom(1 << 20))), ("big", big_blob(200 << 20))):
+images = (("big", big_blob(200 << 20)),) if big_only else (("small", blob(os.urandom(1 << 20))), ("big", big_blob(200 << 20)))
+for tag, (layer, size) in images:
     config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [layer]}}).encode()
     cdigest, csize = blob(config)
     manifest = json.dumps({
