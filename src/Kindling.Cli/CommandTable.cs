@@ -13,5 +13,6 @@ internal static class CommandTable
         yield return CertCommand.Create();
         yield return CaCommand.Create();
         yield return NodeCommand.Create();
+        yield return PackageCommand.Create();
     }
 }

@@ -15,6 +15,10 @@ internal static class NodeCommand
     {
         var command = new Command("node", "The bootstrap node service.");
         command.Subcommands.Add(Serve());
+        foreach (var subcommand in NodeServiceCommands.Create())
+        {
+            command.Subcommands.Add(subcommand);
+        }
         return command;
     }
 
