@@ -1,4 +1,5 @@
 using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Charts;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Microsoft.Extensions.Logging;
@@ -8,16 +9,17 @@ namespace Kindling.Artifacts;
 
 /// <summary>
 /// Everything a bootstrap node serves, opened from its data folder (docs/storage-layout.md): the shared blob
-/// store, the registry, upload sessions and the users allowed to write.
+/// store, the registry, upload sessions, the chart repository and the users allowed to write.
 /// </summary>
 public sealed class NodeStore
 {
-    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, Credentials credentials, string? newAdminPassword)
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, Credentials credentials, string? newAdminPassword)
     {
         DataDirectory = dataDirectory;
         Blobs = blobs;
         Registry = registry;
         Uploads = uploads;
+        Charts = charts;
         Credentials = credentials;
         NewAdminPassword = newAdminPassword;
     }
@@ -26,6 +28,7 @@ public sealed class NodeStore
     public BlobStore Blobs { get; }
     public RegistryStore Registry { get; }
     public UploadSessions Uploads { get; }
+    public ChartStore Charts { get; }
     public Credentials Credentials { get; }
 
     /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
@@ -43,6 +46,7 @@ public sealed class NodeStore
         var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile));
         var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));
         var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
-        return new NodeStore(root, blobs, registry, uploads, credentials, password);
+        var charts = ChartStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Charts"));
+        return new NodeStore(root, blobs, registry, uploads, charts, credentials, password);
     }
 }
