@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Kindling.Installer.Network;
+using Kindling.Installer;
 using Kindling.Installer.Pki;
 
 namespace Kindling.Cli;

@@ -12,6 +12,7 @@ internal static class CommandTable
         yield return ClusterCreateCommand.Create();
         yield return CertCommand.Create();
         yield return CaCommand.Create();
+        yield return NodeCommand.Create();
         yield return PackageCommand.Create();
     }
 }

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Kindling.Installer.Hosts;
 using Kindling.Installer.Network;
+using Kindling.Installer;
 using Kindling.Installer.Plan;
+using Kindling.Installer.Service;
+using Kindling.Installer.Steps;
 
 namespace Kindling.Cli.Commands;
 
@@ -24,10 +27,11 @@ internal static class ClusterCreateCommand
         var forceHosts = new Option<bool>("--force-hosts") { Description = "Add the hosts entry even when the domain resolves to another node" };
         var maxTasks = new Option<int>("--max-tasks") { Description = "Parallel tasks (DCE flag)", DefaultValueFactory = _ => 4 };
         var debug = new Option<bool>("--debug", "-d") { Description = "Verbose output" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only warnings, errors and the result" };
 
         var command = new Command("cluster-create", "Install (or upgrade) this bootstrap node from DCE's ClusterConfig: steps 1-5.")
         {
-            config, manifest, steps, upgrade, dryRun, data, hostsFile, dns, tinderHostIp, logFile, caFrom, forceHosts, maxTasks, debug,
+            config, manifest, steps, upgrade, dryRun, data, hostsFile, dns, tinderHostIp, logFile, caFrom, forceHosts, maxTasks, debug, quiet,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,9 +68,13 @@ internal static class ClusterCreateCommand
             var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
             IHostResolver resolver = request.Dns is null ? new SystemHostResolver() : new DnsServerResolver(request.Dns);
             var plan = await InstallPlan.CreateAsync(request, clusterConfig, dceManifest, new SystemNodeNetwork(), resolver, cancellationToken);
-            foreach (var line in plan.Describe())
+            var isQuiet = parse.GetValue(quiet);
+            if (!isQuiet || parse.GetValue(dryRun))
             {
-                Console.WriteLine(line);
+                foreach (var line in plan.Describe())
+                {
+                    Console.WriteLine(line);
+                }
             }
 
             if (plan.Hosts is { Refused: true })
@@ -81,9 +89,40 @@ internal static class ClusterCreateCommand
                 return ExitCodes.Ok;
             }
 
-            await Console.Error.WriteLineAsync("kindling: running the installation steps is not built yet (installer issue); use --dry-run to see the plan");
-            return ExitCodes.Failure;
+            var started = DateTime.UtcNow;
+            using var log = new InstallLog(OpenLog(parse.GetValue(logFile)!, plan.DataDir), new ConsoleInstallReporter(isQuiet));
+            log.Write($"kindling cluster-create {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
+            using var context = new InstallContext(plan, log, new NodeServiceControl(plan.DataDir, Environment.ProcessPath!), parse.GetValue(maxTasks));
+            try
+            {
+                await Installation.Standard().RunAsync(context, cancellationToken);
+            }
+            catch (InstallerException e)
+            {
+                log.Write("failed: " + e.Message);
+                throw;
+            }
+
+            Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");
+            return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The log file; when the default /var/log is not writable (no root), DATA/logs/kindling.log instead.</summary>
+    private static StreamWriter OpenLog(string path, string dataDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            return new StreamWriter(path, append: true);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            var fallback = Path.Combine(dataDir, "logs", "kindling.log");
+            Console.Error.WriteLine($"kindling: warning: cannot write {path}; logging to {fallback}");
+            Directory.CreateDirectory(Path.GetDirectoryName(fallback)!);
+            return new StreamWriter(fallback, append: true);
+        }
     }
 }

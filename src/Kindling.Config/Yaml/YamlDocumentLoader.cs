@@ -6,7 +6,7 @@ namespace Kindling.Config.Yaml;
 /// <summary>Reads one YAML document into a node tree, turning every syntax problem into a located error.</summary>
 internal static class YamlDocumentLoader
 {
-    public static YamlMappingNode? Load(string text, YamlContext context, string expected)
+    public static YamlMappingNode? Load(string text, YamlContext context, string expected, string shape = "a mapping with apiVersion, kind and spec")
     {
         if (string.IsNullOrWhiteSpace(StripComments(text)))
         {
@@ -59,7 +59,7 @@ internal static class YamlDocumentLoader
         var root = stream.Documents[0].RootNode;
         if (root is not YamlMappingNode mapping)
         {
-            context.Error(root, "", $"expected a {expected} (a mapping with apiVersion, kind and spec), found a {YamlObject.Describe(root)}");
+            context.Error(root, "", $"expected a {expected} ({shape}), found a {YamlObject.Describe(root)}");
             return null;
         }
 

@@ -110,21 +110,3 @@ public static class NodeAddresses
         return address.Equals(nodeIp.Address) || localAddresses.Contains(address);
     }
 }
-
-/// <summary>A failure while installing that the operator can act on; the message says what and where.</summary>
-public sealed class InstallerException : Exception
-{
-    public InstallerException(string message)
-        : base(message)
-    {
-    }
-
-    public InstallerException()
-    {
-    }
-
-    public InstallerException(string message, Exception inner)
-        : base(message, inner)
-    {
-    }
-}
