@@ -121,3 +121,34 @@ public sealed class ArchiveProperties
     public void TryParseReference_NotAFullReference_Refused(string reference) =>
         Assert.False(PackageImage.TryParseReference(reference, out _, out _));
 }
+
+/// <summary>Inputs found by fuzz/Kindling.Installer.Fuzz that once threw instead of being reported.</summary>
+public sealed class FuzzRegressionTests
+{
+    [Fact]
+    public void ChartYaml_ScannerStateError_IsReportedAsInvalidYaml()
+    {
+        byte[] input = [0x62, 0x30, 0x70, 0x79, 0x56, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0xc3, 0x3a, 0x20, 0x5b, 0x76,
+            0x32, 0x0a, 0x6e, 0x61, 0x99, 0x3d, 0x3a, 0x20, 0x61, 0x0a, 0x74, 0x47, 0x72, 0x73, 0x69, 0x6f,
+            0x2f, 0x6e, 0x3a, 0x2f, 0x31, 0x2e, 0x30, 0x2e, 0x30, 0x65, 0x0a, 0x02];
+
+        var (name, _, error) = ChartArchive.Parse(System.Text.Encoding.UTF8.GetString(input), "x/Chart.yaml");
+
+        Assert.Null(name);
+        Assert.StartsWith("x/Chart.yaml", error);
+    }
+
+    [Fact]
+    public void OciJson_InvalidUtf8InAString_IsReportedNotThrown()
+    {
+        using var temp = new Kindling.Testing.TempDirectory("kindling-fuzzreg");
+        var path = temp.File("index.json");
+        File.WriteAllBytes(path, [.. "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\""u8.ToArray(), 0xBE, .. "\"}]}"u8.ToArray()]);
+        var problems = new List<PackageProblem>();
+
+        var images = OciLayoutReader.ReadIndex(temp.Path, "images/", problems);
+
+        Assert.Empty(images);
+        Assert.Contains(problems, p => p.File == "images/index.json" && p.Message.Contains("not valid UTF-8", StringComparison.Ordinal));
+    }
+}
