@@ -227,6 +227,21 @@ public sealed class BadPackageTests : IDisposable
     }
 
     [Fact]
+    public void Verify_KeyInBothTreeAndArchive_NamesTheArchiveMember()
+    {
+        var key = "github.com/opencontainers/runc/releases/download/v1.1.12/runc.amd64";
+        var path = Path.Combine(Dir, "files", key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, "another runc");
+        PackageChecksums.Write(Dir);
+
+        var problem = Assert.Single(OfflinePackage.Open(Dir).Verify().Problems);
+
+        Assert.Equal($"offline-files.tar.gz!offline-files/{key}", problem.File);
+        Assert.Contains($"is also files/{key}", problem.Message);
+    }
+
+    [Fact]
     public void Verify_NoChecksumsNoVersion_SaysWhatIsMissing()
     {
         File.Delete(Path.Combine(Dir, PackageLayout.Checksums));
