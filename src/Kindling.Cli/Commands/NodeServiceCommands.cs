@@ -27,7 +27,7 @@ internal static class NodeServiceCommands
         var registryPort = new Option<int?>("--registry-port") { Description = "Registry port" };
         var chartsPort = new Option<int?>("--charts-port") { Description = "Chart repository port" };
         var filesPort = new Option<int?>("--files-port") { Description = "File store port" };
-        var command = new Command("start", "Start (or restart) 'node serve' in the background: a systemd unit where systemd runs, otherwise a supervised process with a pid file.")
+        var command = new Command("start", "Start (or restart) 'node serve' in the background: a systemd unit where systemd runs, otherwise a supervised process with a pid file. Without settings, it starts as it last ran.")
         {
             data, config, address, registryPort, chartsPort, filesPort,
         };
@@ -49,7 +49,13 @@ internal static class NodeServiceCommands
             Add("--registry-port", parse.GetValue(registryPort)?.ToString(CultureInfo.InvariantCulture));
             Add("--charts-port", parse.GetValue(chartsPort)?.ToString(CultureInfo.InvariantCulture));
             Add("--files-port", parse.GetValue(filesPort)?.ToString(CultureInfo.InvariantCulture));
-            var status = await Control(dataDir).StartAsync(serve, cancellationToken);
+            var control = Control(dataDir);
+            if (serve.Count == 4 && control.LastArguments() is { } last)
+            {
+                serve = [.. last]; // no settings given: start again as it last ran
+            }
+
+            var status = await control.StartAsync(serve, cancellationToken);
             Console.WriteLine($"node service started ({status.Mode}): {status.Detail}");
             return ExitCodes.Ok;
         });

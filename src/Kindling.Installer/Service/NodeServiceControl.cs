@@ -119,6 +119,29 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
         return true;
     }
 
+    /// <summary>
+    /// Simulates a crash of the whole node service (kill -9 of the supervisor, then of the server), as a dead
+    /// machine would look to its clients. Only processes named by this data folder's pid files are signalled.
+    /// </summary>
+    public IReadOnlyList<int> Crash()
+    {
+        var killed = new List<int>();
+        foreach (var pidFile in new[] { PidFile.For(DataDir), PidFile.ServerFor(DataDir) })
+        {
+            if (pidFile.ReadLive() is { } pid && NodeSupervisor.Signal(pid, 9))
+            {
+                killed.Add(pid);
+            }
+
+            pidFile.Delete();
+        }
+
+        return killed;
+    }
+
+    /// <summary>The arguments the service was last started with, for a restart with the same settings.</summary>
+    public IReadOnlyList<string>? LastArguments() => File.Exists(ArgumentsPath) ? File.ReadAllLines(ArgumentsPath) : null;
+
     public NodeServiceStatus Status()
     {
         if (Mode == ServiceMode.Systemd)

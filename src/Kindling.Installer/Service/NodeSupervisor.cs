@@ -28,6 +28,7 @@ public sealed class NodeSupervisor(string executable, IReadOnlyList<string> serv
             {
                 var started = _time.GetUtcNow();
                 using var child = Start();
+                PidFile.ServerFor(dataDir).Write(child.Id);
                 Log($"started kindling node serve (pid {child.Id})");
                 try
                 {
@@ -67,6 +68,7 @@ public sealed class NodeSupervisor(string executable, IReadOnlyList<string> serv
         finally
         {
             pidFile.Delete();
+            PidFile.ServerFor(dataDir).Delete();
             Log("supervisor stopped");
         }
 

@@ -11,6 +11,9 @@ public sealed record PidFile(string Path)
 {
     public static PidFile For(string dataDir) => new(System.IO.Path.Combine(System.IO.Path.GetFullPath(dataDir), "run", "node.pid"));
 
+    /// <summary><c>DIR/run/serve.pid</c>: the server process the supervisor runs.</summary>
+    public static PidFile ServerFor(string dataDir) => new(System.IO.Path.Combine(System.IO.Path.GetFullPath(dataDir), "run", "serve.pid"));
+
     public void Write(int pid) =>
         AtomicFile.WriteText(Path, $"{pid}\n{StartTimeOf(pid)}\n");
 

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Kindling.Demo;
+using Spectre.Console;
+
+namespace Kindling.Cli.Commands;
+
+/// <summary><c>kindling demo</c>: the seed's whole scenario on this machine, in one command.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var keep = new Option<bool>("--keep") { Description = "Keep the work folder (logs, data, configs) at the end" };
+        var work = new Option<string?>("--work") { Description = "The work folder (default: a new folder under /tmp)" };
+        var highPorts = new Option<bool>("--high-ports") { Description = "Use ports above 1024 even as root (DNS 10053, registry 18443, charts 18081, files 19000)" };
+        var command = new Command("demo", "Show the bootstrap node's high availability on this machine: DNS on 127.0.41.192, primary on .193, backup on .194; install, verify, kill the primary, fail over, push, fail back.")
+        {
+            keep, work, highPorts,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var root = Environment.UserName == "root";
+            var topology = DemoTopology.For(privilegedPorts: root && !parse.GetValue(highPorts));
+            var folder = parse.GetValue(work) ?? Path.Combine(Path.GetTempPath(), $"kindling-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            var files = new DemoFiles(Path.GetFullPath(folder), topology);
+            Console.WriteLine("Kindling demo: the bootstrap node of an offline Kubernetes platform, made highly available through DNS.");
+            Console.WriteLine($"  dnsServer     {topology.Dns}:{topology.DnsPort}  answers {DemoTopology.Domain}: the primary while it is healthy, the backup while not");
+            Console.WriteLine($"  primary node  {topology.Primary}  registry :{topology.RegistryPort}, charts :{topology.ChartsPort}, files :{topology.FilesPort}");
+            Console.WriteLine($"  backup node   {topology.Backup}  the same services, the same content, a certificate from the same CA");
+            Console.WriteLine($"  work folder   {files.Work}{(parse.GetValue(keep) ? "" : " (removed at the end; --keep keeps it)")}");
+            var scenario = new DemoScenario(Environment.ProcessPath!, files, topology, Console.WriteLine);
+            DemoResult result;
+            try
+            {
+                result = await scenario.RunAsync(cancellationToken);
+            }
+            catch (DemoException e)
+            {
+                await Console.Error.WriteLineAsync($"kindling demo: {e.Message}");
+                await Console.Error.WriteLineAsync($"kindling demo: logs kept in {files.Logs}");
+                return ExitCodes.Failure;
+            }
+            finally
+            {
+                if (!parse.GetValue(keep) && Directory.Exists(files.Work) && !cancellationToken.IsCancellationRequested)
+                {
+                    Directory.Delete(files.Work, recursive: true);
+                }
+            }
+
+            Console.WriteLine();
+            var table = new Table().Title("Results").AddColumn("check").AddColumn("result").AddColumn("detail");
+            foreach (var outcome in result.Outcomes)
+            {
+                table.AddRow(Markup.Escape(outcome.What), outcome.Passed ? "[green]pass[/]" : "[red]FAIL[/]", Markup.Escape(outcome.Detail));
+            }
+
+            AnsiConsole.Write(table);
+            var timings = new Table().Title("Timings").AddColumn("event").AddColumn("seconds");
+            timings.AddRow("switch: primary killed → DNS answers the backup", result.Switch is { } s ? $"{s.TotalSeconds:0.00}" : "-");
+            timings.AddRow("failback: primary restarted → DNS answers the primary", result.Failback is { } f ? $"{f.TotalSeconds:0.00}" : "-");
+            AnsiConsole.Write(timings);
+            return result.Passed ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+}

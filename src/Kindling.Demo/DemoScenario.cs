@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kindling.Installer.Pki;
+using Kindling.Installer.Service;
+
+namespace Kindling.Demo;
+
+/// <summary>One line of the demo's final table.</summary>
+public sealed record DemoOutcome(string What, bool Passed, string Detail);
+
+/// <summary>What the demo measured and found.</summary>
+public sealed class DemoResult
+{
+    public List<DemoOutcome> Outcomes { get; } = [];
+
+    public TimeSpan? Switch { get; set; }
+
+    public TimeSpan? Failback { get; set; }
+
+    public bool Passed => Outcomes.All(o => o.Passed);
+}
+
+/// <summary>
+/// The seed's scenario, start to end, with real kindling processes: a DNS server answering the domain, a primary
+/// installed in domain-name mode, a backup activated in IP mode with the primary's CA, the seed's checks, a crash of
+/// the primary, the switch, a push to the backup, the primary's return, the failback, and the pushed image on the
+/// primary. Everything it starts is stopped at the end (also when cancelled), by PID.
+/// </summary>
+public sealed class DemoScenario(string executable, DemoFiles files, DemoTopology topology, Action<string> say)
+{
+    private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan FailbackTimeout = TimeSpan.FromSeconds(120);
+
+    public async Task<DemoResult> RunAsync(CancellationToken cancellationToken)
+    {
+        var result = new DemoResult();
+        using var children = new ChildProcesses(executable, files.Logs);
+        var primary = new NodeServiceControl(files.PrimaryData, executable, ServiceMode.Supervised);
+        var backup = new NodeServiceControl(files.BackupData, executable, ServiceMode.Supervised);
+        try
+        {
+            await RunStepsAsync(children, primary, backup, result, cancellationToken);
+        }
+        finally
+        {
+            // Not the caller's token: cleanup runs after Ctrl-C too.
+            await primary.StopAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+            await backup.StopAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+        }
+
+        return result;
+    }
+
+    private async Task RunStepsAsync(ChildProcesses children, NodeServiceControl primary, NodeServiceControl backup, DemoResult result, CancellationToken cancellationToken)
+    {
+        var dns = new DnsWatch(topology.DnsEndpoint);
+
+        Step(1, "writing a sample offline package (images, charts, files, an OS ISO with a yum repository)");
+        await Kindling(children, "package", ["package", "sample", "--out", files.Package], cancellationToken);
+        files.Write();
+
+        Step(2, $"creating the installation's CA on the primary, then starting the dnsServer on {topology.DnsEndpoint}");
+        await Kindling(children, "primary-cert", ["cert", "issue", "-c", files.PrimaryConfig, "--data", files.PrimaryData, "-t", topology.Primary.ToString()], cancellationToken);
+        children.Start("dns", ["dns", "serve", "--named-conf", files.NamedConf, "--failover", files.FailoverFile]);
+        var watch = Stopwatch.StartNew();
+        if (await dns.WaitForAsync(topology.Primary, watch, TimeSpan.FromSeconds(30), cancellationToken) is null)
+        {
+            throw new DemoException($"the DNS server did not answer {DemoTopology.Domain} within 30 s; see {children.LogPath("dns")}");
+        }
+
+        Say($"{DemoTopology.Domain} → {topology.Primary} (the zone file's answer; the primary is not installed yet)");
+
+        Step(3, $"installing the primary on {topology.Primary}: cluster-create in domain-name mode (bootstrapNode {DemoTopology.Domain})");
+        await Kindling(children, "primary-install", ["cluster-create", "-c", files.PrimaryConfig, "-t", topology.Primary.ToString(), "--data", files.PrimaryData,
+            "--dns", topology.DnsEndpoint.ToString(), "--hosts-file", Path.Combine(files.PrimaryData, "hosts"), "-l", Path.Combine(files.Logs, "primary-install.log"), "-q"], cancellationToken);
+        result.Outcomes.Add(new("primary installed (steps 1-5)", true, $"registry, charts and files served at {topology.Primary}"));
+
+        Step(4, $"activating the backup on {topology.Backup}: the primary's CA copied over, cluster-create -j 1,2,3,4,5 in IP mode");
+        await Kindling(children, "ca-export", ["ca", "export", "--data", files.PrimaryData, "--with-key", "--out", files.CarriedCa], cancellationToken);
+        await Kindling(children, "backup-install", ["cluster-create", "-c", files.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", files.CarriedCa, "--data", files.BackupData,
+            "-l", Path.Combine(files.Logs, "backup-install.log"), "-q"], cancellationToken);
+        result.Outcomes.Add(new("backup activated with the primary's CA", true, "both certificates chain to one root"));
+
+        Step(5, "running the seed's checks against the domain and both nodes (kindling verify)");
+        result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
+
+        Step(6, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
+        var killed = primary.Crash();
+        var sinceKill = Stopwatch.StartNew();
+        Say($"killed pids {string.Join(", ", killed)}");
+        result.Switch = await dns.WaitForAsync(topology.Backup, sinceKill, SwitchTimeout, cancellationToken);
+        result.Outcomes.Add(result.Switch is { } s
+            ? new("failover: www → backup", true, $"{Seconds(s)} after the kill")
+            : new("failover: www → backup", false, $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
+        Say(result.Switch is null ? "the answer did not switch" : $"{DemoTopology.Domain} → {topology.Backup} after {Seconds(result.Switch.Value)}");
+        result.Outcomes.Add(await VerifyAsync(children, "verify-failover", [topology.RegistryUrl(topology.Backup)], "verify passes through the domain (served by the backup)", cancellationToken));
+
+        Step(7, "pushing an image to the backup while it is the active node");
+        var pushed = await PushAsync(cancellationToken);
+        Say($"pushed {pushed} to {topology.Backup}");
+
+        Step(8, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
+        await Kindling(children, "primary-restart", ["node", "start", "--data", files.PrimaryData], cancellationToken);
+        var sinceRestart = Stopwatch.StartNew();
+        result.Failback = await dns.WaitForAsync(topology.Primary, sinceRestart, FailbackTimeout, cancellationToken);
+        result.Outcomes.Add(result.Failback is { } f
+            ? new("failback: www → primary", true, $"{Seconds(f)} after the restart")
+            : new("failback: www → primary", false, $"no failback within {FailbackTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
+        var onPrimary = await HasManifestAsync(topology.Primary, pushed, cancellationToken);
+        result.Outcomes.Add(new("image pushed during the failover is on the primary", onPrimary, onPrimary ? pushed : $"{pushed} missing on {topology.Primary}"));
+        result.Outcomes.Add(await VerifyAsync(children, "verify-after", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes identical again", cancellationToken));
+    }
+
+    private async Task<string> PushAsync(CancellationToken cancellationToken)
+    {
+        var credentials = (await File.ReadAllTextAsync(Path.Combine(files.BackupData, "admin-credentials"), cancellationToken)).Trim();
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        using var root = NodeCertificateFiles.For(files.PrimaryData).LoadCaCertificate();
+        using var client = NodeHealthCheck.CreateClient(root, TimeSpan.FromSeconds(30));
+        var tag = "hotfix-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        await ImagePush.PushAsync(client, topology.RegistryUrl(topology.Backup), "release.daocloud.io/kindling/hotfix", tag,
+            credentials[..colon], credentials[(colon + 1)..], $"pushed to the backup during the failover at {DateTime.UtcNow:O}", cancellationToken);
+        return $"release.daocloud.io/kindling/hotfix:{tag}";
+    }
+
+    private async Task<bool> HasManifestAsync(System.Net.IPAddress node, string reference, CancellationToken cancellationToken)
+    {
+        using var root = NodeCertificateFiles.For(files.PrimaryData).LoadCaCertificate();
+        using var client = NodeHealthCheck.CreateClient(root, TimeSpan.FromSeconds(10));
+        var colon = reference.LastIndexOf(':');
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"{topology.RegistryUrl(node)}/v2/{reference[..colon]}/manifests/{reference[(colon + 1)..]}");
+        request.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
+        using var response = await client.SendAsync(request, cancellationToken);
+        return response.IsSuccessStatusCode;
+    }
+
+    private async Task<DemoOutcome> VerifyAsync(ChildProcesses children, string name, IReadOnlyList<string> nodes, string what, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string>
+        {
+            "verify", "--domain", DemoTopology.Domain, "--port", topology.RegistryPort.ToString(CultureInfo.InvariantCulture),
+            "--dns", topology.DnsEndpoint.ToString(), "--ca", files.CaCertificate,
+        };
+        foreach (var node in nodes)
+        {
+            arguments.Add("--node");
+            arguments.Add(node);
+        }
+
+        var (exit, output) = await children.RunAsync(name, arguments, cancellationToken);
+        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            Say(line);
+        }
+
+        return new DemoOutcome(what, exit == 0, exit == 0 ? "kindling verify: every check passed" : $"kindling verify exited {exit}; see {children.LogPath(name)}");
+    }
+
+    private static async Task<string> Kindling(ChildProcesses children, string name, string[] arguments, CancellationToken cancellationToken)
+    {
+        var (exit, output) = await children.RunAsync(name, arguments, cancellationToken);
+        if (exit != 0)
+        {
+            throw new DemoException($"kindling {string.Join(' ', arguments)} failed (exit {exit}):\n{output.Trim()}");
+        }
+
+        return output;
+    }
+
+    private void Step(int number, string what) => say($"\n[{number}/8] {what}");
+
+    private void Say(string line) => say("      " + line);
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.00} s";
+}
+
+/// <summary>A demo step that could not go on; the message says which and where its log is.</summary>
+public sealed class DemoException(string message) : Exception(message);
