@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -87,7 +88,7 @@ public sealed class NodeHost : IAsyncDisposable
         {
             new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
             new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
-            new PlaceholderService("files", options.FilesPort),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
