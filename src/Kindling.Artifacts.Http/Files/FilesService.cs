@@ -23,6 +23,8 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 {
     private readonly FileStore _files = store.Files;
 
+    public override string? Problem() => _files.Problems.Count == 0 ? null : string.Join("; ", _files.Problems);
+
     public override async ValueTask<string> HandleAsync(HttpContext context)
     {
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
@@ -106,7 +108,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "object";
             }
 
-            await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified);
+            await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified, file.Offset);
             return "object";
         }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Kindling.Artifacts.Iso;
 using Kindling.Artifacts.Storage;
 
 #pragma warning disable CA5351 // MD5 is the S3 ETag format clients check, not a security measure
@@ -10,6 +11,9 @@ namespace Kindling.Artifacts.Files;
 public sealed record FileObject(string Bucket, string Key, string Path, long Size, DateTimeOffset LastModified)
 {
     public string? Md5 { get; init; }
+
+    /// <summary>Where the bytes start in <see cref="Path"/>: 0 for a plain file, the extent for a file inside an ISO.</summary>
+    public long Offset { get; init; }
 }
 
 /// <summary>
@@ -24,6 +28,7 @@ public sealed class FileStore
 
     private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, string Md5)> _md5 = new(StringComparer.Ordinal);
     private readonly BlobStore _blobs;
+    private readonly List<IsoMount> _mounts = [];
 
     private FileStore(BlobStore blobs, string directory)
     {
@@ -45,6 +50,22 @@ public sealed class FileStore
         new DirectoryInfo(Directory).EnumerateDirectories().Where(d => ObjectKeys.IsValidBucket(d.Name))
             .OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => (d.Name, d.CreationTimeUtc)).ToList();
 
+    /// <summary>ISO images served read-only inside bucket kubean (see <see cref="IsoMount"/>).</summary>
+    public IReadOnlyList<IsoMount> Mounts => _mounts;
+
+    /// <summary>Problems found while mounting ISO images (reported by /healthz).</summary>
+    public List<string> Problems { get; } = [];
+
+    public void Mount(IsoMount mount)
+    {
+        if (_mounts.Any(m => m.Prefix == mount.Prefix))
+        {
+            throw new IsoFormatException($"{mount.Image.Path}: {mount.Prefix} is already served from another ISO");
+        }
+
+        _mounts.Add(mount);
+    }
+
     public bool BucketExists(string bucket) => ObjectKeys.IsValidBucket(bucket) && System.IO.Directory.Exists(BucketPath(bucket));
 
     public void CreateBucket(string bucket) => System.IO.Directory.CreateDirectory(BucketPath(bucket));
@@ -52,6 +73,11 @@ public sealed class FileStore
     /// <summary>The object, or null. The key must have passed <see cref="ObjectKeys.Problem"/>.</summary>
     public FileObject? Find(string bucket, string key)
     {
+        if (bucket == PublicBucket && FindInIso(key) is { } inIso)
+        {
+            return inIso;
+        }
+
         var path = PathOf(bucket, key);
         var info = new FileInfo(path);
         return info.Exists && !key.EndsWith('/') ? new FileObject(bucket, key, path, info.Length, info.LastWriteTimeUtc) : null;
@@ -61,15 +87,54 @@ public sealed class FileStore
     public string Md5Of(FileObject file)
     {
         var modified = File.GetLastWriteTimeUtc(file.Path);
-        if (_md5.TryGetValue(file.Path, out var known) && known.Size == file.Size && known.Modified == modified)
+        var cacheKey = file.Offset == 0 ? file.Path : $"{file.Path}@{file.Offset}";
+        if (_md5.TryGetValue(cacheKey, out var known) && known.Size == file.Size && known.Modified == modified)
         {
             return known.Md5;
         }
 
         using var stream = File.OpenRead(file.Path);
-        var md5 = Convert.ToHexStringLower(MD5.HashData(stream));
-        _md5[file.Path] = (file.Size, modified, md5);
+        string md5;
+        if (file.Offset == 0 && file.Size == stream.Length)
+        {
+            md5 = Convert.ToHexStringLower(MD5.HashData(stream));
+        }
+        else
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            var buffer = new byte[256 * 1024];
+            stream.Position = file.Offset;
+            for (long left = file.Size; left > 0;)
+            {
+                var read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+                if (read == 0)
+                {
+                    throw new IOException($"{file.Path} ends before byte {file.Offset + file.Size}");
+                }
+
+                hash.AppendData(buffer, 0, read);
+                left -= read;
+            }
+
+            md5 = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+
+        _md5[cacheKey] = (file.Size, modified, md5);
         return md5;
+    }
+
+    private FileObject? FindInIso(string key)
+    {
+        foreach (var mount in _mounts)
+        {
+            if (key.StartsWith(mount.Prefix + "/", StringComparison.Ordinal)
+                && mount.Image.Find(key[(mount.Prefix.Length + 1)..]) is { IsDirectory: false } entry)
+            {
+                return new FileObject(PublicBucket, key, mount.Image.Path, entry.Size, entry.Modified) { Offset = entry.Offset };
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -77,6 +142,19 @@ public sealed class FileStore
     /// only the folder the prefix points into.
     /// </summary>
     public IEnumerable<FileObject> Enumerate(string bucket, string prefix, string? after)
+    {
+        var onDisk = EnumerateDisk(bucket, prefix, after);
+        if (bucket != PublicBucket || _mounts.Count == 0)
+        {
+            return onDisk;
+        }
+
+        var inIsos = _mounts.SelectMany(m => m.Image.Files().Select(f => new FileObject(PublicBucket, m.Prefix + "/" + f.Path, m.Image.Path, f.Entry.Size, f.Entry.Modified) { Offset = f.Entry.Offset }))
+            .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(f.Key, after) > 0));
+        return onDisk.Concat(inIsos).OrderBy(f => f.Key, StringComparer.Ordinal);
+    }
+
+    private IEnumerable<FileObject> EnumerateDisk(string bucket, string prefix, string? after)
     {
         var root = BucketPath(bucket);
         var slash = prefix.LastIndexOf('/');
