@@ -22,9 +22,14 @@ public sealed class IsoImage
     private const int MaxDepth = 64;
     private const int MaxEntries = 1_000_000;
     private readonly Dictionary<string, IsoEntry> _entries = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, List<IsoEntry>> _children = new(StringComparer.Ordinal);
 
-    private IsoImage(string path) => Path = path;
+    private readonly Stream? _stream;
+
+    private IsoImage(string path, Stream? stream = null)
+    {
+        Path = path;
+        _stream = stream;
+    }
 
     /// <summary>The .iso file served from.</summary>
     public string Path { get; }
@@ -47,7 +52,7 @@ public sealed class IsoImage
     /// <summary>Reads an image from any seekable stream (tests, fuzzing).</summary>
     public static IsoImage Read(Stream stream)
     {
-        var image = new IsoImage("<stream>");
+        var image = new IsoImage("<stream>", stream);
         image.Load(stream);
         return image;
     }
@@ -72,8 +77,15 @@ public sealed class IsoImage
             return null;
         }
 
-        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         var buffer = new byte[entry.Size];
+        if (_stream is not null)
+        {
+            _stream.Position = entry.Offset;
+            _stream.ReadExactly(buffer);
+            return buffer;
+        }
+
+        using var stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         stream.Position = entry.Offset;
         stream.ReadExactly(buffer);
         return buffer;
@@ -147,7 +159,6 @@ public sealed class IsoImage
         }
 
         var data = ReadAt(stream, directory.Offset, (int)directory.Size, length, $"folder '{path}'");
-        var children = new List<IsoEntry>();
         var position = 0;
         var index = 0;
         while (position < data.Length)
@@ -196,14 +207,12 @@ public sealed class IsoImage
             }
 
             _entries[childPath] = entry;
-            children.Add(entry);
             if (record.IsDirectory)
             {
                 Walk(stream, length, childPath, record, naming, depth + 1, visited);
             }
         }
 
-        _children[path] = children;
     }
 
     private readonly record struct Record(long Offset, long Size, bool IsDirectory, DateTimeOffset Modified, byte[] Identifier, byte[] SystemUse);
