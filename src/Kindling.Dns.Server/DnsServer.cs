@@ -72,8 +72,8 @@ public sealed class DnsServer : IDisposable
     {
         var conf = NamedConf.Load(options.NamedConfPath);
         var server = new DnsServer(options, conf);
-        var (table, journals, overlay, warnings) = ZoneStore.Load(conf, options.Time);
-        server.Store.Publish(table, journals, overlay);
+        var warnings = server.Store.LoadAndPublish(conf);
+        var table = server.Zones;
         foreach (var ignored in conf.Ignored)
         {
             server._logger.LogInformation("ignored (not used by Kindling): {Statement}", ignored);
@@ -135,14 +135,13 @@ public sealed class DnsServer : IDisposable
             try
             {
                 var conf = NamedConf.Load(_options.NamedConfPath);
-                var (zones, journals, overlay, warnings) = ZoneStore.Load(conf, _options.Time);
+                var warnings = Store.LoadAndPublish(conf);
                 foreach (var warning in warnings)
                 {
                     _logger.LogWarning("{Warning}", warning);
                 }
 
                 Config = conf;
-                Store.Publish(zones, journals, overlay);
                 if (_options.Overlay is { } source)
                 {
                     Store.ApplyOverlay(source.Current, "overlay after reload");

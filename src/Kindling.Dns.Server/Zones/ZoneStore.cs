@@ -118,14 +118,19 @@ public sealed class ZoneStore
         return rebuilt.With(entries[^1].To, Overrides(rebuilt, overlay.Values));
     }
 
-    /// <summary>Makes a freshly loaded table current (start and reload), keeping the overlay applied.</summary>
-    internal void Publish(ZoneTable table, Dictionary<DomainName, ZoneJournal> journals, Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>> overlay)
+    /// <summary>
+    /// Loads zone files and journals and makes them current (start and reload). Done under the change lock so an
+    /// UPDATE cannot slip in between reading a journal and publishing what was read. Returns the load warnings.
+    /// </summary>
+    internal List<string> LoadAndPublish(NamedConf conf)
     {
         lock (_gate)
         {
+            var (table, journals, overlay, warnings) = Load(conf, _time);
             _journals = journals;
             _applied = overlay;
             _answerer.Publish(table);
+            return warnings;
         }
     }
 
@@ -166,7 +171,17 @@ public sealed class ZoneStore
                 return ResponseCode.Refused;
             }
 
-            Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Deleted = deleted, Added = added });
+            try
+            {
+                Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Deleted = deleted, Added = added });
+            }
+            catch (IOException e)
+            {
+                // Not journaled, so not applied: the client hears SERVFAIL and may retry.
+                _logger.LogError("update of {Zone} not applied: cannot write its journal: {Error}", origin, e.Message);
+                return ResponseCode.ServFail;
+            }
+
             return ResponseCode.NoError;
         }
     }
@@ -191,16 +206,24 @@ public sealed class ZoneStore
                 var serial = SerialNumber.Next(zone.Serial);
                 var next = zone.With(serial, Overrides(zone, wanted.Values));
                 _applied[zone.Origin] = wanted;
-                Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Overlay = changes });
+                Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Overlay = changes }, serveEvenIfNotJournaled: true);
             }
         }
     }
 
-    private void Commit(Zone previous, Zone next, JournalEntry entry)
+    private void Commit(Zone previous, Zone next, JournalEntry entry, bool serveEvenIfNotJournaled = false)
     {
         if (_journals.TryGetValue(previous.Origin, out var journal))
         {
-            journal.Append(entry);
+            try
+            {
+                journal.Append(entry);
+            }
+            catch (IOException e) when (serveEvenIfNotJournaled)
+            {
+                // A failover must happen even when the disk is full; only its persistence is lost.
+                _logger.LogError("zone {Zone}: serving serial {Serial} but cannot journal it: {Error}", next.Origin, entry.To, e.Message);
+            }
         }
 
         _answerer.Publish(Zones.With(next));
