@@ -3,6 +3,7 @@
 # dnsperf query file (existing names, NXDOMAIN, SOA/NS) against each server in turn, `dnsperf -c 4 -l SECONDS`.
 # Prints qps for both, the ratio, and each server's RSS after the run. Traffic stays on 127.0.0.1.
 #   bench/dns/run.sh [SECONDS]        (default 20)
+#   KINDLING_ARGS="--udp-threads 1" bench/dns/run.sh   extra arguments for kindling dns serve
 #   BENCH_NICE=-20 bench/dns/run.sh   runs servers and dnsperf at that priority (root), so other work on a shared
 #                                     machine disturbs the comparison less; both servers get the same treatment.
 set -euo pipefail
@@ -79,7 +80,7 @@ wait_ready
 read -r _ named_qps named_rss named_lost < <(measure named "$named_pid")
 kill "$named_pid"; wait "$named_pid" 2>/dev/null || true
 
-"${nice_cmd[@]}" "$root/.build/cli/kindling" dns serve --named-conf "$work/named.conf" --listen "127.0.0.1:$port" --pid-file "$work/kindling.pid" >"$work/kindling.log" 2>&1 &
+"${nice_cmd[@]}" "$root/.build/cli/kindling" dns serve --named-conf "$work/named.conf" --listen "127.0.0.1:$port" --pid-file "$work/kindling.pid" ${KINDLING_ARGS:-} >"$work/kindling.log" 2>&1 &
 pids+=($!); kindling_pid=$!
 wait_ready
 read -r _ kindling_qps kindling_rss kindling_lost < <(measure kindling "$kindling_pid")
