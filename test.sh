@@ -70,8 +70,10 @@ for trx in "$results"/*.trx; do
   n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters")
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${n:-0}))
 done
-if ! ls "$results"/*.trx >/dev/null 2>&1; then
-  echo "test.sh: no test results were written (build failure?)" >&2
+projects=$(grep -c 'Tests\.csproj' Kindling.slnx || true)
+reports=$(find "$results" -maxdepth 1 -name '*.trx' | wc -l)
+if ((reports < projects)) && [[ "$*" != *--filter* ]]; then
+  echo "test.sh: only $reports of $projects test projects wrote results (a build failure or a crashed test host?)" >&2
   status=1
 fi
 if ((failed > 0)); then status=1; fi

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Kindling.Installer;
+using Kindling.Installer.Pki;
 
 namespace Kindling.Cli;
 
@@ -26,8 +28,13 @@ internal static class CommandRunner
         }
         catch (UsageException e)
         {
-            await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            await Console.Error.WriteLineAsync(e.Located ? e.Message : $"kindling: {e.Message}");
             return ExitCodes.InvalidInput;
+        }
+        catch (Exception e) when (e is InstallerException or PkiException)
+        {
+            await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {
@@ -38,4 +45,8 @@ internal static class CommandRunner
 }
 
 /// <summary>Invalid input found while running a command (exit code 2).</summary>
-internal sealed class UsageException(string message) : Exception(message);
+/// <param name="located">The message already starts with file:line, so it is printed without a prefix.</param>
+internal sealed class UsageException(string message, bool located = false) : Exception(message)
+{
+    public bool Located { get; } = located;
+}

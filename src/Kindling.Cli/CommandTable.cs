@@ -9,6 +9,11 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return ClusterCreateCommand.Create();
+        yield return CertCommand.Create();
+        yield return CaCommand.Create();
+        yield return NodeCommand.Create();
+        yield return PackageCommand.Create();
         yield return DnsCommand.Create();
     }
 }

@@ -6,7 +6,7 @@ namespace Kindling.Config.Yaml;
 /// <summary>Reads one YAML document into a node tree, turning every syntax problem into a located error.</summary>
 internal static class YamlDocumentLoader
 {
-    public static YamlMappingNode? Load(string text, YamlContext context, string expected)
+    public static YamlMappingNode? Load(string text, YamlContext context, string expected, string shape = "a mapping with apiVersion, kind and spec")
     {
         if (string.IsNullOrWhiteSpace(StripComments(text)))
         {
@@ -21,13 +21,21 @@ internal static class YamlDocumentLoader
         }
         catch (YamlException e)
         {
+            var lines = text.Split('\n');
             var line = (int)e.Start.Line;
-            var lineText = text.Split('\n').ElementAtOrDefault(line - 1) ?? "";
-            var hint = lineText.Contains('\t', StringComparison.Ordinal) || text.Split('\n').Any(l => l.TrimEnd('\r').StartsWith('\t'))
-                ? "; YAML is indented with spaces, not tabs"
-                : "";
+            var column = (int)e.Start.Column;
+            var hint = "";
+            var tabLine = Array.FindIndex(lines, Math.Max(0, line - 1), l => l.StartsWith('\t') || l.TrimStart(' ').StartsWith('\t'));
+            if (tabLine >= 0 && (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) || tabLine == line - 1))
+            {
+                // YamlDotNet reports where the enclosing mapping started; point at the tab itself.
+                line = tabLine + 1;
+                column = lines[tabLine].IndexOf('\t', StringComparison.Ordinal) + 1;
+                hint = "; YAML is indented with spaces, not tabs";
+            }
+
             var message = e.InnerException?.Message ?? e.Message;
-            context.Error(line, "", $"YAML syntax error at column {e.Start.Column}: {Clean(message)}{hint}");
+            context.Error(line, "", $"YAML syntax error at column {column}: {Clean(message).TrimEnd('.')}{hint}");
             return null;
         }
         catch (ArgumentException e)
@@ -51,7 +59,7 @@ internal static class YamlDocumentLoader
         var root = stream.Documents[0].RootNode;
         if (root is not YamlMappingNode mapping)
         {
-            context.Error(root, "", $"expected a {expected} (a mapping with apiVersion, kind and spec), found a {YamlObject.Describe(root)}");
+            context.Error(root, "", $"expected a {expected} ({shape}), found a {YamlObject.Describe(root)}");
             return null;
         }
 

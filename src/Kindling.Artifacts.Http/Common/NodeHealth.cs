@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Kindling.Artifacts.Http.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace Kindling.Artifacts.Http.Common;
+
+/// <summary>
+/// <c>GET /healthz</c>: 200 only when the store is readable and writable and every service answers an HTTP
+/// request on its own port (a loopback request to its <c>/kindling/v1/info</c>); the JSON body has one entry
+/// per service. The result is kept for a second, so probes every second cost one round of checks.
+/// </summary>
+internal sealed class NodeHealth : IDisposable
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+    private readonly NodeStore _store;
+    private readonly IReadOnlyList<NodeService> _services;
+    private readonly IPAddress _probeAddress;
+    private readonly HttpClient _client;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private (DateTime At, bool Healthy, byte[] Body)? _last;
+
+    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options)
+    {
+        _store = store;
+        _services = services;
+        _probeAddress = options.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
+            : options.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
+            : options.Address;
+        var thumbprint = options.Certificate.GetCertHashString();
+        var handler = new SocketsHttpHandler
+        {
+            // The node probes itself: it trusts exactly its own certificate, whatever name it carries.
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                    certificate is X509Certificate2 c && c.GetCertHashString() == thumbprint,
+            },
+            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
+        };
+        _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
+    }
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        var (healthy, body) = await CheckAsync(context.RequestAborted);
+        context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    public async Task<(bool Healthy, byte[] Body)> CheckAsync(CancellationToken cancellationToken)
+    {
+        if (_last is { } cached && DateTime.UtcNow - cached.At < CacheFor)
+        {
+            return (cached.Healthy, cached.Body);
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_last is { } again && DateTime.UtcNow - again.At < CacheFor)
+            {
+                return (again.Healthy, again.Body);
+            }
+
+            var storage = StorageProblem();
+            var probes = await Task.WhenAll(_services.Select(ProbeAsync));
+            var healthy = storage is null && probes.All(p => p.Problem is null);
+            var report = new
+            {
+                status = healthy ? "ok" : "failing",
+                storage = new
+                {
+                    status = storage is null ? "ok" : "failing",
+                    problem = storage,
+                    path = _store.DataDirectory,
+                    bytes = _store.Blobs.TotalBytes,
+                    blobs = _store.Blobs.Count,
+                },
+                services = probes.ToDictionary(p => p.Service.Name, p => new { status = p.Problem is null ? "ok" : "failing", problem = p.Problem, port = p.Service.Port, scheme = p.Service.Scheme }),
+            };
+            var body = JsonSerializer.SerializeToUtf8Bytes(report, NodeJson.Indented);
+            _last = (DateTime.UtcNow, healthy, body);
+            return (healthy, body);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private string? StorageProblem()
+    {
+        try
+        {
+            _ = Directory.EnumerateFileSystemEntries(_store.Blobs.BlobsDirectory).Take(1).ToList();
+            var probe = Path.Combine(_store.Blobs.TempDirectory, $"healthz.{Environment.ProcessId}.probe");
+            File.WriteAllBytes(probe, "ok"u8.ToArray());
+            var read = File.ReadAllBytes(probe);
+            File.Delete(probe);
+            return read.Length == 2 ? null : "the store returned different bytes than were written";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"store {_store.Blobs.Root} is not readable and writable: {e.Message}";
+        }
+    }
+
+    private async Task<(NodeService Service, string? Problem)> ProbeAsync(NodeService service)
+    {
+        var problem = service.Problem();
+        if (problem is not null)
+        {
+            return (service, problem);
+        }
+
+        var url = $"{service.Scheme}://{new IPEndPoint(_probeAddress, service.Port)}/kindling/v1/info";
+        try
+        {
+            using var response = await _client.GetAsync(url);
+            return (service, response.IsSuccessStatusCode ? null : $"{url} answered {(int)response.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return (service, $"{url} did not answer: {e.Message}");
+        }
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text;
+using Kindling.Artifacts.Http.Charts;
+using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Registry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Artifacts.Http.Hosting;
+
+/// <summary>
+/// The bootstrap node's HTTP server (<c>kindling node serve</c>): Kestrel listening on one port per service, all
+/// over TLS with the node's certificate. Requests go straight to one dispatcher (no routing middleware): the
+/// common endpoints, then the service owning the local port. Stopping drains in-flight requests.
+/// </summary>
+public sealed class NodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly NodeHealth _health;
+
+    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics)
+    {
+        _app = app;
+        Store = store;
+        Services = services;
+        _health = health;
+        Metrics = metrics;
+    }
+
+    public NodeStore Store { get; }
+
+    internal IReadOnlyList<NodeService> Services { get; }
+
+    internal RequestMetrics Metrics { get; }
+
+    /// <summary>Service name to URL, for the address the host listens on.</summary>
+    public IReadOnlyDictionary<string, string> Urls(string host) => Services.ToDictionary(s => s.Name, s => s.UrlFor(host));
+
+    /// <summary>Opens the store in <see cref="NodeHostOptions.DataDirectory"/> and starts listening.</summary>
+    public static async Task<NodeHost> StartAsync(NodeHostOptions options, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // Kestrel's refusals (oversized headers, malformed requests) are logged by this category at Debug.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Debug);
+        options.ConfigureLogging?.Invoke(builder.Logging);
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+
+        var ports = new[] { options.RegistryPort, options.ChartsPort, options.FilesPort };
+        if (ports.Distinct().Count() != ports.Length || ports.Any(p => p is <= 0 or > 65535))
+        {
+            throw new ArgumentException($"ports must be distinct and in 1-65535: registry {options.RegistryPort}, charts {options.ChartsPort}, files {options.FilesPort}");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+            foreach (var port in ports)
+            {
+                var plain = options.PlainHttpChartsAndFiles && port != options.RegistryPort;
+                kestrel.Listen(options.Address, port, listen =>
+                {
+                    listen.Protocols = plain ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                    if (!plain)
+                    {
+                        listen.Use(TlsConnection.Middleware(options.Certificate, TimeSpan.FromSeconds(10)));
+                    }
+                });
+            }
+        });
+
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var store = NodeStore.Open(options.DataDirectory, loggers);
+        var services = new NodeService[]
+        {
+            new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
+            new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
+            new PlaceholderService("files", options.FilesPort),
+        };
+        var metrics = new RequestMetrics();
+        var health = new NodeHealth(store, services, options);
+        var info = new NodeInfo(options, services);
+        var byPort = services.ToDictionary(s => s.Port);
+        var logger = loggers.CreateLogger("Kindling.Node");
+        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, logger));
+        await app.StartAsync(cancellationToken);
+        logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
+            string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
+        return new NodeHost(app, store, services, health, metrics);
+    }
+
+    private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
+        NodeHealth health, NodeInfo info, ILogger logger)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var service = byPort[context.Connection.LocalPort];
+        string route;
+        try
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/healthz":
+                    await health.WriteAsync(context);
+                    route = "healthz";
+                    break;
+                case "/metrics":
+                    await WriteMetricsAsync(context, metrics, store);
+                    route = "metrics";
+                    break;
+                case "/kindling/v1/info":
+                    await info.WriteAsync(context);
+                    route = "info";
+                    break;
+                default:
+                    route = await service.HandleAsync(context);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "{Service}: {Method} {Path} failed", service.Name, context.Request.Method, context.Request.Path);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+
+            route = "error";
+        }
+
+        var bytesIn = context.Items.TryGetValue(RegistryService.BytesReceivedKey, out var received) && received is long n ? n : context.Request.ContentLength ?? 0;
+        metrics.Record(service.Name, route, context.Request.Method, context.Response.StatusCode, bytesIn,
+            HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
+    }
+
+    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store)
+    {
+        var text = new StringBuilder();
+        metrics.Write(text);
+        text.Append("# HELP kindling_store_bytes Bytes held in the blob store.\n# TYPE kindling_store_bytes gauge\n");
+        text.Append($"kindling_store_bytes {store.Blobs.TotalBytes}\n");
+        text.Append("# HELP kindling_store_blobs Blobs held in the blob store.\n# TYPE kindling_store_blobs gauge\n");
+        text.Append($"kindling_store_blobs {store.Blobs.Count}\n");
+        text.Append("# HELP kindling_registry_repositories Repositories in the registry.\n# TYPE kindling_registry_repositories gauge\n");
+        text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
+        text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
+        text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
+        var body = Encoding.UTF8.GetBytes(text.ToString());
+        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    /// <summary>Stops accepting connections and waits (up to the shutdown timeout) for in-flight requests.</summary>
+    public Task StopAsync(CancellationToken cancellationToken = default) => _app.StopAsync(cancellationToken);
+
+    /// <summary>Completes when the host stops: SIGTERM or Ctrl+C (after draining), or <see cref="StopAsync"/>.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _health.Dispose();
+    }
+}

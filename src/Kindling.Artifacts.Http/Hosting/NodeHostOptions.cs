@@ -1,0 +1,47 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Artifacts.Http.Hosting;
+
+/// <summary>How <c>kindling node serve</c> listens: one address, a port per service, the node's certificate.</summary>
+public sealed record NodeHostOptions
+{
+    public required string DataDirectory { get; init; }
+
+    /// <summary>The server certificate with its private key (DIR/pki/server.crt + server.key).</summary>
+    public required X509Certificate2 Certificate { get; init; }
+
+    public IPAddress Address { get; init; } = IPAddress.Any;
+
+    /// <summary>ClusterConfig <c>tinderKind.registryPort</c>.</summary>
+    public int RegistryPort { get; init; } = 443;
+
+    /// <summary>ClusterConfig <c>tinderKind.chartmuseumPort</c>.</summary>
+    public int ChartsPort { get; init; } = 8081;
+
+    /// <summary>ClusterConfig <c>tinderKind.minioServerPort</c>.</summary>
+    public int FilesPort { get; init; } = 9000;
+
+    /// <summary>The node's name in <c>/kindling/v1/info</c> (the ClusterConfig's bootstrapNode, else the host name).</summary>
+    public string NodeName { get; init; } = Environment.MachineName;
+
+    /// <summary>Addresses clients reach the node at, listed in <c>/kindling/v1/info</c>.</summary>
+    public IReadOnlyList<string> AdvertisedAddresses { get; init; } = [];
+
+    /// <summary>
+    /// Serve the charts and files ports over plain HTTP, as DCE does (<c>http://NODE:8081</c>, <c>http://NODE:9000</c>,
+    /// which existing cluster configurations point at). Trade-off: downloads are neither encrypted nor
+    /// authenticated, so a network attacker can alter charts and files in flight; the registry stays HTTPS.
+    /// </summary>
+    public bool PlainHttpChartsAndFiles { get; init; }
+
+    /// <summary>Accept uploads and deletes over plain HTTP (credentials then cross the network in clear). Off by default.</summary>
+    public bool AllowPlainHttpWrites { get; init; }
+
+    /// <summary>Where logs go (console in the CLI, a test sink in tests).</summary>
+    public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Registry;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Artifacts.Http.Registry;
+
+/// <summary>The registry's error bodies (OCI Distribution Specification v1.1, "Error Codes") and common headers.</summary>
+internal static class RegistryResponses
+{
+    public const string ApiVersionHeader = "Docker-Distribution-API-Version";
+    public const string ApiVersion = "registry/2.0";
+
+    public static async Task WriteErrorAsync(HttpContext context, RegistryException error, ILogger logger)
+    {
+        var request = context.Request;
+        if (error.Status is 404 or 401 || (error.Status == 416 && HttpMethods.IsPatch(request.Method)))
+        {
+            // Routine for clients: HEAD before push, anonymous ping, resume after a lost chunk.
+            logger.LogDebug("registry: {Method} {Path} -> {Status} {Code}: {Message}", request.Method, request.Path, error.Status, error.CodeText, error.Message);
+        }
+        else
+        {
+            logger.LogWarning("registry: {Method} {Path} refused, {Status} {Code}: {Message}", request.Method, request.Path, error.Status, error.CodeText, error.Message);
+        }
+
+        if (context.Response.HasStarted)
+        {
+            context.Abort();
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = error.Status;
+        response.Headers[ApiVersionHeader] = ApiVersion;
+        if (error.Code == RegistryErrorCode.Unauthorized)
+        {
+            response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
+        }
+
+        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody([new ErrorEntry(error.CodeText, error.Message, error.Detail)]), RegistryJson.Options);
+        response.ContentType = "application/json";
+        response.ContentLength = HttpMethods.IsHead(request.Method) ? null : body.Length;
+        if (!HttpMethods.IsHead(request.Method))
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    public static RegistryException Unauthorized(string what) =>
+        new(RegistryErrorCode.Unauthorized, 401,
+            $"{what} needs credentials: log in as the node's admin user (the password is in the data folder's admin-credentials file)");
+
+    public static RegistryException BadCredentials() =>
+        new(RegistryErrorCode.Unauthorized, 401, "the credentials sent do not match a user of this registry");
+
+    private sealed record ErrorBody(IReadOnlyList<ErrorEntry> Errors);
+
+    private sealed record ErrorEntry(string Code, string Message, object? Detail);
+}
+
+internal static class RegistryJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+}

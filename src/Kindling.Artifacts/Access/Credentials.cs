@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Kindling.Artifacts.Storage;
+
+namespace Kindling.Artifacts.Access;
+
+/// <summary>
+/// The users allowed to write (push, upload, delete): an htpasswd file of bcrypt hashes (the format the
+/// Distribution registry and nginx read), checked for HTTP Basic authentication (RFC 7617). bcrypt is slow on
+/// purpose, so a successful check is remembered by a SHA-256 of the credentials; pushes send them on every request.
+/// </summary>
+public sealed class Credentials
+{
+    public const string AdminUser = "admin";
+    public const string HtpasswdFile = "htpasswd";
+    public const string AdminCredentialsFile = "admin-credentials";
+
+    private readonly IReadOnlyDictionary<string, string> _hashes;
+    private readonly ConcurrentDictionary<string, byte> _verified = new(StringComparer.Ordinal);
+
+    private Credentials(IReadOnlyDictionary<string, string> hashes) => _hashes = hashes;
+
+    public IEnumerable<string> Users => _hashes.Keys;
+
+    /// <summary>Reads <c>user:bcrypt-hash</c> lines; errors name the file and line.</summary>
+    public static Credentials Load(string htpasswdPath)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var lineNumber = 0;
+        foreach (var line in File.ReadLines(htpasswdPath))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line) || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var hash = colon > 0 ? line[(colon + 1)..].Trim() : "";
+            if (!hash.StartsWith("$2", StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{htpasswdPath}:{lineNumber}: expected 'user:<bcrypt hash>' (create one with htpasswd -B)");
+            }
+
+            hashes[line[..colon]] = hash;
+        }
+
+        return new Credentials(hashes);
+    }
+
+    public static Credentials FromHashes(IReadOnlyDictionary<string, string> hashes) => new(hashes);
+
+    /// <summary>
+    /// Creates the admin user in a data folder that has none: <c>admin-credentials</c> (<c>admin:password</c>, for
+    /// the operator) and <c>htpasswd</c> (the bcrypt hash the server checks), both mode 0600. Returns the
+    /// password, or null when the folder already has credentials.
+    /// </summary>
+    public static string? EnsureAdmin(string dataDirectory, string tempDirectory)
+    {
+        var htpasswd = Path.Combine(dataDirectory, HtpasswdFile);
+        if (File.Exists(htpasswd))
+        {
+            return null;
+        }
+
+        var password = GeneratePassword();
+        var hash = BCrypt.Net.BCrypt.HashPassword(password, workFactor: 11);
+        WritePrivate(tempDirectory, Path.Combine(dataDirectory, AdminCredentialsFile), $"{AdminUser}:{password}\n");
+        WritePrivate(tempDirectory, htpasswd, $"{AdminUser}:{hash}\n");
+        return password;
+    }
+
+    /// <summary>True when <paramref name="user"/> exists and <paramref name="password"/> matches its hash.</summary>
+    public bool Check(string user, string password)
+    {
+        if (!_hashes.TryGetValue(user, out var hash))
+        {
+            return false;
+        }
+
+        var key = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(user + "\0" + password + "\0" + hash)));
+        if (_verified.ContainsKey(key))
+        {
+            return true;
+        }
+
+        if (!BCrypt.Net.BCrypt.Verify(password, hash))
+        {
+            return false;
+        }
+
+        _verified[key] = 0;
+        return true;
+    }
+
+    /// <summary>24 characters from a 62-letter alphabet: about 143 bits.</summary>
+    private static string GeneratePassword()
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        return RandomNumberGenerator.GetString(alphabet, 24);
+    }
+
+    private static void WritePrivate(string tempDirectory, string path, string content)
+    {
+        Directory.CreateDirectory(tempDirectory);
+        var temp = DurableFile.TempPath(tempDirectory, Path.GetFileName(path));
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var stream = new FileStream(temp, options))
+        {
+            stream.Write(Encoding.UTF8.GetBytes(content));
+            stream.Flush(flushToDisk: true);
+        }
+
+        DurableFile.MoveIntoPlace(temp, path);
+    }
+}

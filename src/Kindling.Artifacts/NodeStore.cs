@@ -1,0 +1,52 @@
+using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Charts;
+using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kindling.Artifacts;
+
+/// <summary>
+/// Everything a bootstrap node serves, opened from its data folder (docs/storage-layout.md): the shared blob
+/// store, the registry, upload sessions, the chart repository and the users allowed to write.
+/// </summary>
+public sealed class NodeStore
+{
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, Credentials credentials, string? newAdminPassword)
+    {
+        DataDirectory = dataDirectory;
+        Blobs = blobs;
+        Registry = registry;
+        Uploads = uploads;
+        Charts = charts;
+        Credentials = credentials;
+        NewAdminPassword = newAdminPassword;
+    }
+
+    public string DataDirectory { get; }
+    public BlobStore Blobs { get; }
+    public RegistryStore Registry { get; }
+    public UploadSessions Uploads { get; }
+    public ChartStore Charts { get; }
+    public Credentials Credentials { get; }
+
+    /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
+    public string? NewAdminPassword { get; }
+
+    /// <param name="shared">True when another process (a running node service) uses the store too: its
+    /// temporary files are then left alone.</param>
+    public static NodeStore Open(string dataDirectory, ILoggerFactory? loggers = null, bool shared = false)
+    {
+        loggers ??= NullLoggerFactory.Instance;
+        var root = Path.GetFullPath(dataDirectory);
+        Directory.CreateDirectory(root);
+        var blobs = BlobStore.Open(Path.Combine(root, "store"), loggers.CreateLogger("Kindling.Artifacts.BlobStore"), cleanTemporaryFiles: !shared);
+        var password = Credentials.EnsureAdmin(root, blobs.TempDirectory);
+        var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile));
+        var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));
+        var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
+        var charts = ChartStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Charts"));
+        return new NodeStore(root, blobs, registry, uploads, charts, credentials, password);
+    }
+}

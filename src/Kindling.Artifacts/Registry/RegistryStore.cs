@@ -1,0 +1,268 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Kindling.Artifacts.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kindling.Artifacts.Registry;
+
+/// <summary>
+/// The registry's content (OCI Distribution Specification v1.1): repositories of tags, manifests and blob links
+/// over the shared <see cref="BlobStore"/>. Reads come from memory; writes are durable link files
+/// (docs/storage-layout.md), ordered so a crash at any moment never leaves a tag naming a missing manifest or a
+/// manifest naming a missing blob: blob first, then the revision link, then the tag.
+/// </summary>
+public sealed partial class RegistryStore
+{
+    private readonly ConcurrentDictionary<string, Repository> _repositories = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Digest, StoredManifest> _manifests = new();
+    private readonly ILogger _logger;
+
+    private RegistryStore(BlobStore blobs, string directory, ILogger logger)
+    {
+        Blobs = blobs;
+        Directory = directory;
+        _logger = logger;
+    }
+
+    public BlobStore Blobs { get; }
+
+    /// <summary><c>DIR/store/registry</c>.</summary>
+    public string Directory { get; }
+
+    public int RepositoryCount => _repositories.Count;
+
+    /// <summary>Opens the registry folder beside the blob store, loading every repository into memory.</summary>
+    public static RegistryStore Open(BlobStore blobs, ILogger? logger = null)
+    {
+        var store = new RegistryStore(blobs, Path.Combine(blobs.Root, "registry"), logger ?? NullLogger.Instance);
+        System.IO.Directory.CreateDirectory(store.Directory);
+        store.Load();
+        return store;
+    }
+
+    /// <summary>The manifest a tag or digest names in a repository, or null (the hot path: memory only).</summary>
+    public StoredManifest? FindManifest(string name, string reference)
+    {
+        if (!_repositories.TryGetValue(name, out var repository))
+        {
+            return null;
+        }
+
+        return reference.StartsWith(Digest.Algorithm + ":", StringComparison.Ordinal)
+            ? repository.Manifests.GetValueOrDefault(reference)
+            : repository.Tags.GetValueOrDefault(reference);
+    }
+
+    /// <summary>Like <see cref="FindManifest"/>, but says why not: invalid name or reference, unknown repository or manifest.</summary>
+    public StoredManifest GetManifest(string name, string reference)
+    {
+        var found = FindManifest(name, reference);
+        if (found is not null)
+        {
+            return found;
+        }
+
+        RepositoryNames.CheckName(name);
+        CheckReference(reference);
+        throw RepositoryExists(name) ? RegistryException.ManifestUnknown(name, reference) : RegistryException.NameUnknown(name);
+    }
+
+    public bool RepositoryExists(string name) => _repositories.TryGetValue(name, out var repository) && !repository.IsEmpty;
+
+    /// <summary>
+    /// Resolves a mirror request: containerd sends <c>?ns=registry.k8s.io</c> for <c>pause</c>; the node keeps
+    /// the upstream host as first path segment, so <c>registry.k8s.io/pause</c> is tried when <c>pause</c> is unknown.
+    /// </summary>
+    public string ResolveName(string name, string? upstreamNamespace)
+    {
+        if (string.IsNullOrEmpty(upstreamNamespace) || _repositories.ContainsKey(name))
+        {
+            return name;
+        }
+
+        var qualified = upstreamNamespace + "/" + name;
+        return _repositories.ContainsKey(qualified) ? qualified : name;
+    }
+
+    /// <summary>The size of a blob linked into the repository, or null when the repository does not hold it.</summary>
+    public long? FindBlob(string name, Digest digest)
+    {
+        if (!_repositories.TryGetValue(name, out var repository) || !repository.Blobs.ContainsKey(digest))
+        {
+            // A manifest is also a blob of its repository (clients may fetch it from /blobs/).
+            if (repository is null || !repository.Manifests.ContainsKey(digest.Value))
+            {
+                return null;
+            }
+        }
+
+        return Blobs.TryGetSize(digest, out var size) ? size : null;
+    }
+
+    /// <summary>Links a stored blob into a repository (after an upload, or a mount).</summary>
+    public void LinkBlob(string name, Digest digest)
+    {
+        var repository = GetOrCreate(name);
+        if (repository.Blobs.ContainsKey(digest))
+        {
+            return;
+        }
+
+        lock (repository.WriteLock)
+        {
+            DurableFile.WriteAllBytes(Blobs.TempDirectory, repository.LayerPath(digest), []);
+            repository.Blobs[digest] = 0;
+        }
+    }
+
+    /// <summary>Cross-repository mount: links the blob when <paramref name="from"/> holds it; false otherwise.</summary>
+    public bool Mount(string name, Digest digest, string from)
+    {
+        if (!RepositoryNames.IsValidName(from) || FindBlob(from, digest) is null)
+        {
+            return false;
+        }
+
+        LinkBlob(name, digest);
+        return true;
+    }
+
+    /// <summary>Unlinks a blob from a repository (the content stays in the store for other repositories).</summary>
+    public void DeleteBlob(string name, Digest digest)
+    {
+        RepositoryNames.CheckName(name);
+        if (!_repositories.TryGetValue(name, out var repository) || !repository.Blobs.ContainsKey(digest))
+        {
+            throw RegistryException.BlobUnknown(name, digest.Value);
+        }
+
+        lock (repository.WriteLock)
+        {
+            DurableFile.Delete(repository.LayerPath(digest));
+            repository.Blobs.TryRemove(digest, out _);
+        }
+    }
+
+    /// <summary>Stores a manifest under a tag or its digest, after checking it and the blobs it names.</summary>
+    public StoredManifest PutManifest(string name, string reference, byte[] content, string? contentType)
+    {
+        RepositoryNames.CheckName(name);
+        var referenceDigest = CheckReference(reference);
+        if (content.Length > ManifestDocument.MaxBytes)
+        {
+            throw new RegistryException(RegistryErrorCode.SizeInvalid, 413,
+                $"manifest of {content.Length} bytes is larger than the {ManifestDocument.MaxBytes / (1024 * 1024)} MiB limit");
+        }
+
+        var digest = Digest.Of(content);
+        if (referenceDigest is { } expected && expected != digest)
+        {
+            throw RegistryException.DigestInvalid($"manifest content has digest {digest}, not the {expected} in the URL");
+        }
+
+        var document = ManifestDocument.Parse(content, contentType);
+        var repository = GetOrCreate(name);
+        CheckReferences(repository, document);
+        var stored = _manifests.GetOrAdd(digest, d => new StoredManifest(d, document.MediaType, content, document));
+        if (!Blobs.Exists(digest))
+        {
+            Blobs.Put(content, digest);
+        }
+
+        lock (repository.WriteLock)
+        {
+            if (!repository.Manifests.ContainsKey(digest.Value))
+            {
+                DurableFile.WriteAllText(Blobs.TempDirectory, repository.RevisionPath(digest), stored.MediaType);
+                repository.Manifests[digest.Value] = stored;
+            }
+
+            if (referenceDigest is null)
+            {
+                DurableFile.WriteAllText(Blobs.TempDirectory, repository.TagPath(reference), digest.Value);
+                repository.Tags[reference] = stored;
+            }
+        }
+
+        return stored;
+    }
+
+    /// <summary>Deletes a tag (the manifest stays), or a manifest by digest together with the tags naming it.</summary>
+    public void DeleteManifest(string name, string reference)
+    {
+        var manifest = GetManifest(name, reference);
+        var repository = _repositories[name];
+        lock (repository.WriteLock)
+        {
+            if (!reference.StartsWith(Digest.Algorithm + ":", StringComparison.Ordinal))
+            {
+                DurableFile.Delete(repository.TagPath(reference));
+                repository.Tags.TryRemove(reference, out _);
+                return;
+            }
+
+            // Tags first: a crash in between leaves a manifest without tags, never a tag without its manifest.
+            foreach (var (tag, tagged) in repository.Tags)
+            {
+                if (tagged.Digest == manifest.Digest)
+                {
+                    DurableFile.Delete(repository.TagPath(tag));
+                    repository.Tags.TryRemove(tag, out _);
+                }
+            }
+
+            DurableFile.Delete(repository.RevisionPath(manifest.Digest));
+            repository.Manifests.TryRemove(manifest.Digest.Value, out _);
+        }
+    }
+
+    private void CheckReferences(Repository repository, ManifestDocument document)
+    {
+        foreach (var blob in document.Blobs)
+        {
+            // Non-distributable layers (with urls) are fetched from elsewhere by design.
+            if (!blob.HasUrls && !(repository.Blobs.ContainsKey(blob.Digest) && Blobs.Exists(blob.Digest)))
+            {
+                throw new RegistryException(RegistryErrorCode.ManifestBlobUnknown, 400,
+                    $"manifest names blob {blob.Digest} ({blob.MediaType}), which is not in repository '{repository.Name}': push the blob first",
+                    new { digest = blob.Digest.Value });
+            }
+        }
+
+        foreach (var child in document.Manifests)
+        {
+            if (!repository.Manifests.ContainsKey(child.Digest.Value))
+            {
+                throw new RegistryException(RegistryErrorCode.ManifestBlobUnknown, 400,
+                    $"index names manifest {child.Digest}, which is not in repository '{repository.Name}': push the manifest first",
+                    new { digest = child.Digest.Value });
+            }
+        }
+    }
+
+    /// <summary>Checks a tag or digest reference; returns the digest when it is one.</summary>
+    internal static Digest? CheckReference(string reference)
+    {
+        if (reference.Contains(':', StringComparison.Ordinal))
+        {
+            return Digest.TryParse(reference, out var digest, out var error) ? digest : throw RegistryException.DigestInvalid(error);
+        }
+
+        if (!RepositoryNames.IsValidTag(reference))
+        {
+            throw new RegistryException(RegistryErrorCode.TagInvalid, 400,
+                $"tag '{RepositoryNames.Shorten(reference)}' is invalid: use [a-zA-Z0-9_][a-zA-Z0-9._-], at most 128 characters");
+        }
+
+        return null;
+    }
+
+    private Repository GetOrCreate(string name)
+    {
+        RepositoryNames.CheckName(name);
+        return _repositories.GetOrAdd(name, n => new Repository(n, Path.Combine(Directory, n.Replace('/', Path.DirectorySeparatorChar))));
+    }
+
+    private static string ReadSmallText(string path) => Encoding.UTF8.GetString(File.ReadAllBytes(path)).Trim();
+}

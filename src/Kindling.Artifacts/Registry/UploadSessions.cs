@@ -1,0 +1,253 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Kindling.Artifacts.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kindling.Artifacts.Registry;
+
+/// <summary>
+/// Blob uploads in progress (OCI Distribution Specification v1.1, "Pushing blobs": POST, PATCH chunks, PUT to
+/// close). Each session is a file in <c>uploads/&lt;id&gt;/data</c> hashed as it grows, so closing it needs no
+/// second read; bytes received before a client vanished stay, and the client resumes from the offset that
+/// <c>GET</c> reports. Sessions survive a restart (the hash is rebuilt from the file); idle ones expire.
+/// </summary>
+public sealed class UploadSessions
+{
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromHours(24);
+
+    private readonly ConcurrentDictionary<string, UploadSession> _open = new(StringComparer.Ordinal);
+    private readonly RegistryStore _registry;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    private UploadSessions(RegistryStore registry, string directory, ILogger logger, TimeProvider time)
+    {
+        _registry = registry;
+        Directory = directory;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary><c>DIR/store/uploads</c>.</summary>
+    public string Directory { get; }
+
+    public int OpenCount => _open.Count;
+
+    public static UploadSessions Open(RegistryStore registry, ILogger? logger = null, TimeProvider? time = null)
+    {
+        var sessions = new UploadSessions(registry, Path.Combine(registry.Blobs.Root, "uploads"), logger ?? NullLogger.Instance, time ?? TimeProvider.System);
+        System.IO.Directory.CreateDirectory(sessions.Directory);
+        sessions.Expire();
+        return sessions;
+    }
+
+    public UploadSession Start(string name)
+    {
+        RepositoryNames.CheckName(name);
+        Expire();
+        var id = Guid.NewGuid().ToString("N");
+        var folder = Path.Combine(Directory, id);
+        System.IO.Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "repository"), name);
+        var session = new UploadSession(id, name, BlobWriter.Resume(Path.Combine(folder, "data")), _time.GetUtcNow());
+        _open[id] = session;
+        return session;
+    }
+
+    /// <summary>The session <paramref name="id"/> of repository <paramref name="name"/>, reopened from disk after a restart.</summary>
+    public UploadSession Get(string name, string id)
+    {
+        if (id.Length != 32 || !id.All(char.IsAsciiHexDigitLower))
+        {
+            throw RegistryException.UploadUnknown(RepositoryNames.Shorten(id));
+        }
+
+        if (!_open.TryGetValue(id, out var session))
+        {
+            var folder = Path.Combine(Directory, id);
+            var owner = Path.Combine(folder, "repository");
+            if (!File.Exists(owner))
+            {
+                throw RegistryException.UploadUnknown(id);
+            }
+
+            var resumed = new UploadSession(id, Encoding.UTF8.GetString(File.ReadAllBytes(owner)).Trim(),
+                BlobWriter.Resume(Path.Combine(folder, "data")), _time.GetUtcNow());
+            session = _open.GetOrAdd(id, resumed);
+            if (!ReferenceEquals(session, resumed))
+            {
+                resumed.Writer.Dispose();
+            }
+        }
+
+        if (session.Name != name)
+        {
+            throw RegistryException.UploadUnknown(id);
+        }
+
+        return session;
+    }
+
+    /// <summary>
+    /// Appends a request body at <paramref name="start"/> (the spec's Content-Range start; null appends). A start
+    /// other than the current offset is refused with 416 and the offset, so the client can resume from there.
+    /// </summary>
+    public async Task AppendAsync(UploadSession session, Stream body, long? start, CancellationToken cancellationToken)
+    {
+        await session.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (session.Closed)
+            {
+                throw RegistryException.UploadUnknown(session.Id);
+            }
+
+            if (start is { } at && at != session.Writer.Length)
+            {
+                throw new RegistryException(RegistryErrorCode.RangeInvalid, 416,
+                    $"chunk starts at byte {at}, but upload {session.Id} holds {session.Writer.Length} bytes: send the chunk starting at {session.Writer.Length}");
+            }
+
+            session.Touch(_time.GetUtcNow());
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+            try
+            {
+                int read;
+                while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    // Each piece is on disk and in the hash before the next is read: a client that vanishes
+                    // leaves a consistent prefix to resume from.
+                    await session.Writer.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                session.Touch(_time.GetUtcNow());
+            }
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    /// <summary>Closes the upload: checks the digest, stores the blob, links it into the repository.</summary>
+    public async Task<Digest> CompleteAsync(UploadSession session, Digest expected, CancellationToken cancellationToken)
+    {
+        await session.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (session.Closed)
+            {
+                throw RegistryException.UploadUnknown(session.Id);
+            }
+
+            session.Closed = true;
+            try
+            {
+                var digest = _registry.Blobs.Commit(session.Writer, expected);
+                _registry.LinkBlob(session.Name, digest);
+                return digest;
+            }
+            catch (DigestMismatchException e)
+            {
+                throw RegistryException.DigestInvalid($"upload {session.Id} to '{session.Name}': {e.Message}; nothing was stored");
+            }
+            finally
+            {
+                Remove(session);
+            }
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    public void Cancel(UploadSession session)
+    {
+        session.Gate.Wait();
+        try
+        {
+            session.Closed = true;
+            Remove(session);
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
+    }
+
+    private void Remove(UploadSession session)
+    {
+        _open.TryRemove(session.Id, out _);
+        session.Writer.Dispose();
+        var folder = Path.Combine(Directory, session.Id);
+        try
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>Drops sessions idle longer than <see cref="IdleLimit"/> (memory and disk).</summary>
+    private void Expire()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var session in _open.Values)
+        {
+            if (now - session.LastUsed > IdleLimit && session.Gate.Wait(0))
+            {
+                try
+                {
+                    session.Closed = true;
+                    Remove(session);
+                    _logger.LogInformation("upload {Id} to {Repository} expired after {Hours} h idle", session.Id, session.Name, IdleLimit.TotalHours);
+                }
+                finally
+                {
+                    session.Gate.Release();
+                }
+            }
+        }
+
+        foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
+        {
+            if (!_open.ContainsKey(folder.Name) && now - folder.LastWriteTimeUtc > IdleLimit)
+            {
+                folder.Delete(recursive: true);
+            }
+        }
+    }
+}
+
+/// <summary>One blob upload in progress.</summary>
+public sealed class UploadSession
+{
+    internal UploadSession(string id, string name, BlobWriter writer, DateTimeOffset now)
+    {
+        Id = id;
+        Name = name;
+        Writer = writer;
+        LastUsed = now;
+    }
+
+    public string Id { get; }
+
+    /// <summary>The repository the blob goes to.</summary>
+    public string Name { get; }
+
+    /// <summary>Bytes received so far.</summary>
+    public long Offset => Writer.Length;
+
+    internal BlobWriter Writer { get; }
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+    internal bool Closed { get; set; }
+    internal DateTimeOffset LastUsed { get; private set; }
+
+    internal void Touch(DateTimeOffset now) => LastUsed = now;
+}

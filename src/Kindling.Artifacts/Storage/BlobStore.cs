@@ -1,0 +1,227 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kindling.Artifacts.Storage;
+
+/// <summary>
+/// The content-addressed blob store shared by every repository (layers, configs, manifests, charts): one file per
+/// sha256 digest under <c>blobs/sha256/&lt;2 hex&gt;/&lt;64 hex&gt;</c> (see docs/storage-layout.md). A blob is written
+/// to <c>tmp/</c>, its digest checked, fsynced and renamed into place, so a reader never sees a partial blob and a
+/// crash leaves only temporary files, which <see cref="Open"/> deletes.
+/// </summary>
+public sealed class BlobStore
+{
+    private readonly ILogger _logger;
+    private long _totalBytes;
+    private long _count;
+
+    private BlobStore(string root, ILogger logger)
+    {
+        Root = root;
+        BlobsDirectory = Path.Combine(root, "blobs", Digest.Algorithm);
+        TempDirectory = Path.Combine(root, "tmp");
+        _logger = logger;
+    }
+
+    /// <summary>The store folder (<c>DIR/store</c>).</summary>
+    public string Root { get; }
+
+    public string BlobsDirectory { get; }
+
+    /// <summary>Temporary files (same file system as the blobs, so renames are atomic); emptied at start.</summary>
+    public string TempDirectory { get; }
+
+    /// <summary>Bytes held in blobs (the <c>store size</c> metric).</summary>
+    public long TotalBytes => Interlocked.Read(ref _totalBytes);
+
+    public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>
+    /// Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left —
+    /// unless <paramref name="cleanTemporaryFiles"/> is false: a second process (the installer importing while the
+    /// node serves) must not delete the server's writes in progress.
+    /// </summary>
+    public static BlobStore Open(string root, ILogger? logger = null, bool cleanTemporaryFiles = true)
+    {
+        var store = new BlobStore(Path.GetFullPath(root), logger ?? NullLogger.Instance);
+        Directory.CreateDirectory(store.BlobsDirectory);
+        Directory.CreateDirectory(store.TempDirectory);
+        var removed = 0;
+        foreach (var temp in cleanTemporaryFiles ? Directory.EnumerateFileSystemEntries(store.TempDirectory) : [])
+        {
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+            else
+            {
+                File.Delete(temp);
+            }
+
+            removed++;
+        }
+
+        if (removed > 0)
+        {
+            store._logger.LogWarning("blob store {Root}: removed {Count} temporary file(s) left by an interrupted write", store.Root, removed);
+        }
+
+        foreach (var file in new DirectoryInfo(store.BlobsDirectory).EnumerateFiles("*", SearchOption.AllDirectories))
+        {
+            store._totalBytes += file.Length;
+            store._count++;
+        }
+
+        return store;
+    }
+
+    /// <summary>Where the blob lives (whether or not it exists).</summary>
+    public string PathOf(Digest digest) => Path.Combine(BlobsDirectory, digest.Hex[..2], digest.Hex);
+
+    public bool Exists(Digest digest) => File.Exists(PathOf(digest));
+
+    public bool TryGetSize(Digest digest, out long size)
+    {
+        var info = new FileInfo(PathOf(digest));
+        if (info.Exists)
+        {
+            size = info.Length;
+            return true;
+        }
+
+        size = 0;
+        return false;
+    }
+
+    public FileStream OpenRead(Digest digest) =>
+        new(PathOf(digest), FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 64 * 1024, FileOptions.SequentialScan);
+
+    public byte[] ReadAllBytes(Digest digest) => File.ReadAllBytes(PathOf(digest));
+
+    /// <summary>A writer on a fresh temporary file; commit it with <see cref="Commit"/>.</summary>
+    public BlobWriter CreateWriter() => BlobWriter.Create(DurableFile.TempPath(TempDirectory, "blob"));
+
+    /// <summary>Stores <paramref name="content"/> whole (manifests, small blobs); returns its digest.</summary>
+    public Digest Put(ReadOnlySpan<byte> content, Digest? expected = null)
+    {
+        using var writer = CreateWriter();
+        try
+        {
+            writer.Write(content);
+        }
+        catch
+        {
+            DurableFile.TryDelete(writer.Path);
+            throw;
+        }
+
+        return Commit(writer, expected);
+    }
+
+    /// <summary>Copies a stream into the store, checking <paramref name="expected"/> when given.</summary>
+    public async Task<Digest> PutAsync(Stream content, Digest? expected, CancellationToken cancellationToken)
+    {
+        using var writer = CreateWriter();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+        try
+        {
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+        }
+        catch
+        {
+            writer.Dispose();
+            DurableFile.TryDelete(writer.Path);
+            throw;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Commit(writer, expected);
+    }
+
+    /// <summary>
+    /// Checks the written content against <paramref name="expected"/>, fsyncs it and renames it into place. On a
+    /// mismatch nothing is stored and <see cref="DigestMismatchException"/> is thrown. The writer's file is gone after.
+    /// </summary>
+    public Digest Commit(BlobWriter writer, Digest? expected)
+    {
+        var actual = writer.Finish();
+        try
+        {
+            if (expected is { } want && want != actual)
+            {
+                throw new DigestMismatchException(want, actual, writer.Length);
+            }
+
+            var target = PathOf(actual);
+            if (File.Exists(target))
+            {
+                // Same digest, same content: keep the existing file (readers may have it open).
+                return actual;
+            }
+
+            DurableFile.MoveIntoPlace(writer.Path, target);
+            Interlocked.Add(ref _totalBytes, writer.Length);
+            Interlocked.Increment(ref _count);
+            return actual;
+        }
+        finally
+        {
+            DurableFile.TryDelete(writer.Path);
+        }
+    }
+
+    /// <summary>Removes a blob from the store (garbage collection); false when it was not there.</summary>
+    public bool Delete(Digest digest)
+    {
+        var path = PathOf(digest);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return false;
+        }
+
+        var length = info.Length;
+        if (!DurableFile.Delete(path))
+        {
+            return false;
+        }
+
+        Interlocked.Add(ref _totalBytes, -length);
+        Interlocked.Decrement(ref _count);
+        return true;
+    }
+
+    /// <summary>Every stored digest (for verification and replication).</summary>
+    public IEnumerable<Digest> Enumerate()
+    {
+        foreach (var file in Directory.EnumerateFiles(BlobsDirectory, "*", SearchOption.AllDirectories))
+        {
+            if (Digest.TryParse(Digest.Algorithm + ":" + Path.GetFileName(file), out var digest, out _))
+            {
+                yield return digest.Value;
+            }
+        }
+    }
+
+    /// <summary>Re-hashes a stored blob: true when its content still matches its name.</summary>
+    public bool Verify(Digest digest)
+    {
+        using var stream = OpenRead(digest);
+        return Digest.FromHash(System.Security.Cryptography.SHA256.HashData(stream)) == digest;
+    }
+}
+
+/// <summary>Content did not hash to the digest the client gave; nothing was stored.</summary>
+public sealed class DigestMismatchException(Digest expected, Digest actual, long length)
+    : Exception($"content of {length} bytes has digest {actual}, not the {expected} given")
+{
+    public Digest Expected { get; } = expected;
+    public Digest Actual { get; } = actual;
+}

@@ -1,0 +1,128 @@
+using System.CommandLine;
+using Kindling.Installer.Hosts;
+using Kindling.Installer.Network;
+using Kindling.Installer;
+using Kindling.Installer.Plan;
+using Kindling.Installer.Service;
+using Kindling.Installer.Steps;
+
+namespace Kindling.Cli.Commands;
+
+/// <summary><c>kindling cluster-create</c>: DCE's installer command, for the bootstrap node's steps 1–5.</summary>
+internal static class ClusterCreateCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c") { Description = "The ClusterConfig file (DCE's clusterConfig.yaml)", Required = true };
+        var manifest = new Option<string?>("--manifest", "-m") { Description = "DCE's manifest.yaml (validated and reported)" };
+        var steps = new Option<string>("--steps", "-j") { Description = "Steps to run: a list (1,2,4), from N on (2+), or one (3). Default 1+", DefaultValueFactory = _ => "1+" };
+        var upgrade = new Option<string?>("--upgrade", "-u") { Description = "Upgrade targets; Kindling handles tinder (the bootstrap node)" };
+        var dryRun = new Option<bool>("--dry-run", "-y") { Description = "Print the plan and change nothing" };
+        var data = new Option<string?>("--data") { Description = "The node's data folder (default: spec.tinderKind.resourcesMountPath)" };
+        var hostsFile = new Option<string>("--hosts-file") { Description = "The hosts file domain-name mode edits", DefaultValueFactory = _ => "/etc/hosts" };
+        var dns = new Option<string?>("--dns") { Description = "Resolve the domain through this DNS server (ADDR[:PORT]) instead of the system's resolver" };
+        var tinderHostIp = new Option<string?>("--tinder-host-ip", "-t") { Description = "This node's IP, when it is not the one on the default route" };
+        var logFile = new Option<string>("--logfile", "-l") { Description = "Log file", DefaultValueFactory = _ => "/var/log/kindling.log" };
+        var caFrom = new Option<string?>("--ca-from") { Description = "Import the primary's CA from this folder (see 'kindling ca export --with-key')" };
+        var forceHosts = new Option<bool>("--force-hosts") { Description = "Add the hosts entry even when the domain resolves to another node" };
+        var maxTasks = new Option<int>("--max-tasks") { Description = "Parallel tasks (DCE flag)", DefaultValueFactory = _ => 4 };
+        var debug = new Option<bool>("--debug", "-d") { Description = "Verbose output" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only warnings, errors and the result" };
+
+        var command = new Command("cluster-create", "Install (or upgrade) this bootstrap node from DCE's ClusterConfig: steps 1-5.")
+        {
+            config, manifest, steps, upgrade, dryRun, data, hostsFile, dns, tinderHostIp, logFile, caFrom, forceHosts, maxTasks, debug, quiet,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!StepSelection.TryParse(parse.GetValue(steps), out var selection, out var stepError))
+            {
+                throw new UsageException(stepError);
+            }
+
+            IReadOnlyList<string> targets = [];
+            if (parse.GetValue(upgrade) is { } upgradeText && !UpgradeTargets.TryParse(upgradeText, out targets, out var upgradeError))
+            {
+                throw new UsageException(upgradeError);
+            }
+
+            if (parse.GetValue(maxTasks) < 1)
+            {
+                throw new UsageException($"--max-tasks {parse.GetValue(maxTasks)}: must be at least 1");
+            }
+
+            var request = new ClusterCreateRequest
+            {
+                ConfigPath = parse.GetValue(config)!,
+                ManifestPath = parse.GetValue(manifest),
+                Steps = selection,
+                Upgrade = targets,
+                DataDir = parse.GetValue(data),
+                HostsFilePath = parse.GetValue(hostsFile)!,
+                Dns = InputFiles.ParseEndpoint(parse.GetValue(dns), "--dns", 53),
+                TinderHostIp = InputFiles.ParseIp(parse.GetValue(tinderHostIp), "-t"),
+                CaFrom = parse.GetValue(caFrom),
+                ForceHosts = parse.GetValue(forceHosts),
+            };
+            var clusterConfig = InputFiles.LoadClusterConfig(request.ConfigPath);
+            var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
+            IHostResolver resolver = request.Dns is null ? new SystemHostResolver() : new DnsServerResolver(request.Dns);
+            var plan = await InstallPlan.CreateAsync(request, clusterConfig, dceManifest, new SystemNodeNetwork(), resolver, cancellationToken);
+            var isQuiet = parse.GetValue(quiet);
+            if (!isQuiet || parse.GetValue(dryRun))
+            {
+                foreach (var line in plan.Describe())
+                {
+                    Console.WriteLine(line);
+                }
+            }
+
+            if (plan.Hosts is { Refused: true })
+            {
+                await Console.Error.WriteLineAsync($"kindling: step 2 would stop here: {plan.Hosts.Explanation}");
+                return ExitCodes.Failure;
+            }
+
+            if (parse.GetValue(dryRun))
+            {
+                Console.WriteLine("Dry run: nothing was changed.");
+                return ExitCodes.Ok;
+            }
+
+            var started = DateTime.UtcNow;
+            using var log = new InstallLog(OpenLog(parse.GetValue(logFile)!, plan.DataDir), new ConsoleInstallReporter(isQuiet));
+            log.Write($"kindling cluster-create {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
+            using var context = new InstallContext(plan, log, new NodeServiceControl(plan.DataDir, Environment.ProcessPath!), parse.GetValue(maxTasks));
+            try
+            {
+                await Installation.Standard().RunAsync(context, cancellationToken);
+            }
+            catch (InstallerException e)
+            {
+                log.Write("failed: " + e.Message);
+                throw;
+            }
+
+            Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>The log file; when the default /var/log is not writable (no root), DATA/logs/kindling.log instead.</summary>
+    private static StreamWriter OpenLog(string path, string dataDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            return new StreamWriter(path, append: true);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            var fallback = Path.Combine(dataDir, "logs", "kindling.log");
+            Console.Error.WriteLine($"kindling: warning: cannot write {path}; logging to {fallback}");
+            Directory.CreateDirectory(Path.GetDirectoryName(fallback)!);
+            return new StreamWriter(fallback, append: true);
+        }
+    }
+}

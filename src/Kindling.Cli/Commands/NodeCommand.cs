@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Net;
+using Kindling.Artifacts.Http.Hosting;
+using Kindling.Config;
+using Kindling.Installer.Network;
+using Kindling.Installer.Pki;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Cli.Commands;
+
+/// <summary><c>kindling node serve</c>: the bootstrap node's registry, charts and files over HTTPS.</summary>
+internal static class NodeCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("node", "The bootstrap node service.");
+        command.Subcommands.Add(Serve());
+        foreach (var subcommand in NodeServiceCommands.Create())
+        {
+            command.Subcommands.Add(subcommand);
+        }
+        return command;
+    }
+
+    private static Command Serve()
+    {
+        var data = new Option<string>("--data") { Description = "The node's data folder (created with a CA, certificate and admin credentials when empty)", Required = true };
+        var config = new Option<string?>("--config", "-c") { Description = "The ClusterConfig: ports (tinderKind), certificate names (bootstrapNode, additionalSSLSubjectAltName)" };
+        var address = new Option<string?>("--address") { Description = "The IP to listen on (default: every address)" };
+        var registryPort = new Option<int?>("--registry-port") { Description = "Registry port (default: tinderKind.registryPort, 443)" };
+        var chartsPort = new Option<int?>("--charts-port") { Description = "Chart repository port (default: tinderKind.chartmuseumPort, 8081)" };
+        var filesPort = new Option<int?>("--files-port") { Description = "File store port (default: tinderKind.minioServerPort, 9000)" };
+        var caFrom = new Option<string?>("--ca-from") { Description = "Import the primary's CA from this folder when creating the certificate" };
+        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains in-flight requests).")
+        {
+            data, config, address, registryPort, chartsPort, filesPort, caFrom,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var clusterConfig = parse.GetValue(config) is { } path ? InputFiles.LoadClusterConfig(path) : null;
+            var listen = InputFiles.ParseIp(parse.GetValue(address), "--address") ?? IPAddress.Any;
+            var tinder = clusterConfig?.TinderKind ?? new TinderKind();
+            var dataDir = Path.GetFullPath(parse.GetValue(data)!);
+            var certificates = EnsureCertificates(dataDir, clusterConfig, listen, parse.GetValue(caFrom));
+            var options = new NodeHostOptions
+            {
+                DataDirectory = dataDir,
+                Certificate = certificates.LoadServerCertificate(),
+                Address = listen,
+                RegistryPort = Port(parse.GetValue(registryPort), tinder.RegistryPort, "--registry-port"),
+                ChartsPort = Port(parse.GetValue(chartsPort), tinder.ChartmuseumPort, "--charts-port"),
+                FilesPort = Port(parse.GetValue(filesPort), tinder.MinioServerPort, "--files-port"),
+                NodeName = clusterConfig is { BootstrapNodeMode: not BootstrapNodeMode.Auto } ? clusterConfig.BootstrapNode : Environment.MachineName,
+                AdvertisedAddresses = certificates.SubjectAltNames,
+                ConfigureLogging = logging => logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ";
+                }).SetMinimumLevel(LogLevel.Information),
+            };
+
+            NodeHost host;
+            try
+            {
+                host = await NodeHost.StartAsync(options, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"kindling: cannot listen on {listen} ports {options.RegistryPort}/{options.ChartsPort}/{options.FilesPort}: {e.Message} (choose others with --registry-port/--charts-port/--files-port, or stop what holds them)");
+                return ExitCodes.Failure;
+            }
+
+            await using (host)
+            {
+                if (host.Store.NewAdminPassword is { } password)
+                {
+                    Console.WriteLine($"admin credentials created: user admin, password {password}");
+                    Console.WriteLine($"  (printed once; stored in {Path.Combine(dataDir, "admin-credentials")}, mode 0600)");
+                }
+
+                var shown = listen.Equals(IPAddress.Any) ? "127.0.0.1" : listen.ToString();
+                foreach (var (name, url) in host.Urls(shown.Contains(':', StringComparison.Ordinal) ? $"[{shown}]" : shown))
+                {
+                    Console.WriteLine($"{name,-9} {url}");
+                }
+
+                Console.WriteLine($"CA certificate for clients: {certificates.CaCertificatePath}");
+                Console.Out.Flush();
+                await host.WaitForShutdownAsync(CancellationToken.None);
+            }
+
+            Console.WriteLine("node stopped");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Creates the CA and server certificate when the data folder has none (names from the ClusterConfig, or this
+    /// machine's addresses); with a ClusterConfig an existing certificate is re-issued if its names changed.
+    /// </summary>
+    private static NodeCertificateFiles EnsureCertificates(string dataDir, ClusterConfig? config, IPAddress listen, string? caFrom)
+    {
+        var files = NodeCertificateFiles.For(dataDir);
+        if (config is null && caFrom is null && File.Exists(files.ServerCertificatePath) && File.Exists(files.ServerKeyPath))
+        {
+            return files;
+        }
+
+        var network = new SystemNodeNetwork();
+        var specific = listen.Equals(IPAddress.Any) || listen.Equals(IPAddress.IPv6Any) ? null : listen;
+        IReadOnlyList<string> names = config is not null
+            ? SubjectAltNames.For(config, NodeAddresses.Resolve(config, specific, network).Address, network.LocalAddresses())
+            : SubjectAltNames.Normalize([.. specific is null ? [] : new[] { specific.ToString() }, .. network.LocalAddresses().Select(a => a.ToString()),
+                Environment.MachineName, "localhost", "127.0.0.1"]);
+        return NodeCertificates.Ensure(dataDir, names, caFrom);
+    }
+
+    private static int Port(int? given, int configured, string option)
+    {
+        var port = given ?? configured;
+        return port is > 0 and <= 65535 ? port : throw new UsageException($"{option} {port}: not a TCP port (1-65535)");
+    }
+}

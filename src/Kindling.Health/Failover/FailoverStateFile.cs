@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Kindling.Health.Failover;
+
+/// <summary>
+/// Keeps each record's active side, mode and hold-down across restarts in one small JSON file, replaced
+/// atomically (write a temporary file, fsync, rename) so a crash leaves the old or the new state, never half:
+/// <code>
+/// { "version": 1, "records": [ { "name": "www.example.com.", "active": "backup", "mode": "auto",
+///   "activeSince": "...", "holdDown": "00:00:20", "lastRecoveredAt": "...", "transitions": 3 } ] }
+/// </code>
+/// </summary>
+public sealed class FailoverStateFile(string path)
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private readonly Lock _writeLock = new();
+
+    public string Path { get; } = path;
+
+    /// <summary>The saved states by record name; empty when the file does not exist yet.</summary>
+    public IReadOnlyDictionary<string, FailoverRecordState> Load()
+    {
+        if (!File.Exists(Path))
+        {
+            return new Dictionary<string, FailoverRecordState>();
+        }
+
+        try
+        {
+            var document = JsonSerializer.Deserialize<StateDocument>(File.ReadAllText(Path), Options);
+            if (document is null || document.Version != 1)
+            {
+                throw new InvalidDataException($"{Path}: unsupported failover state (expected \"version\": 1); move the file away to start from the primary");
+            }
+
+            return document.Records.ToDictionary(r => r.Name, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{Path}:{(e.LineNumber ?? 0) + 1}: the failover state is not valid JSON ({e.Message}); move the file away to start from the primary", e);
+        }
+    }
+
+    public void Save(IEnumerable<FailoverRecordState> states)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new StateDocument { Records = [.. states] }, Options);
+        lock (_writeLock)
+        {
+            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
+            Directory.CreateDirectory(directory);
+            var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.tmp");
+            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, Path, overwrite: true);
+        }
+    }
+
+    private sealed class StateDocument
+    {
+        public int Version { get; set; } = 1;
+
+        public List<FailoverRecordState> Records { get; set; } = [];
+    }
+}

@@ -1,0 +1,193 @@
+using System.Globalization;
+using Kindling.Health.Probes;
+
+namespace Kindling.Health.Failover;
+
+/// <summary>The outcome of one evaluation: a switch, or a failback that only waits for the content-parity gate.</summary>
+internal readonly record struct Evaluation(FailoverTransition? Transition, bool AwaitingParity);
+
+/// <summary>
+/// Decides which side a failover name answers with. Fails over when the active primary is declared down and
+/// the backup is up; fails back when the primary has passed <c>rise</c> checks in a row, the hold-down has
+/// passed since then, and (if configured) the content-parity gate agrees. With both sides down it keeps the
+/// last healthy answer; a dead backup hands back to a healthy primary at once. An operator can force a side.
+/// Pure: time comes in as arguments, so it is tested without clocks. Not thread-safe (its monitor locks).
+/// </summary>
+internal sealed class FailoverStateMachine
+{
+    public FailoverStateMachine(FailoverRecord record, DateTimeOffset now, FailoverRecordState? restored = null)
+    {
+        Record = record;
+        var t = record.Timings;
+        Primary = new SideHealth(Side.Primary, t.Fall, t.Rise, now);
+        Backup = new SideHealth(Side.Backup, t.Fall, t.Rise, now);
+        HoldDown = new HoldDown(t);
+        ActiveSince = now;
+        if (restored is not null)
+        {
+            Active = restored.Active;
+            Mode = restored.Mode;
+            ActiveSince = restored.ActiveSince;
+            Transitions = restored.Transitions;
+            HoldDown.Restore(restored.HoldDown, restored.LastRecoveredAt);
+        }
+    }
+
+    private bool _primaryWasDown;
+
+    public FailoverRecord Record { get; }
+
+    public Side Active { get; private set; } = Side.Primary;
+
+    public FailoverMode Mode { get; private set; } = FailoverMode.Auto;
+
+    public DateTimeOffset ActiveSince { get; private set; }
+
+    public long Transitions { get; private set; }
+
+    public SideHealth Primary { get; }
+
+    public SideHealth Backup { get; }
+
+    public HoldDown HoldDown { get; }
+
+    public SideHealth this[Side side] => side == Side.Primary ? Primary : Backup;
+
+    /// <summary>Counts a probe result of one side and re-evaluates; <paramref name="change"/> is set when that side's health changed.</summary>
+    public Evaluation Observe(Side side, ProbeOutcome outcome, DateTimeOffset now, out SideChange? change)
+    {
+        var health = this[side];
+        var state = health.Record(outcome.Healthy, outcome.Detail, outcome.Latency, now);
+        change = null;
+        if (state is { } newState)
+        {
+            change = new SideChange(Record.Name, side, newState, outcome.Detail, now);
+            if (side == Side.Primary && newState == SideState.Down)
+            {
+                HoldDown.PrimaryFailed(now);
+                _primaryWasDown = true;
+            }
+            else if (side == Side.Primary && newState == SideState.Up && _primaryWasDown)
+            {
+                // Up after down is a recovery; up after a start (unknown) is not.
+                HoldDown.PrimaryRecovered(now);
+                _primaryWasDown = false;
+            }
+        }
+
+        return Evaluate(now);
+    }
+
+    /// <summary>Forces a side, or returns to automatic decisions (which may switch at once).</summary>
+    public Evaluation SetMode(FailoverMode mode, DateTimeOffset now)
+    {
+        Mode = mode;
+        return Evaluate(now);
+    }
+
+    /// <summary>Decides whether to switch now. <paramref name="parityConfirmed"/>: the parity gate just agreed.</summary>
+    public Evaluation Evaluate(DateTimeOffset now, bool parityConfirmed = false)
+    {
+        HoldDown.Relax(Primary.IsUp, now);
+        switch (Mode)
+        {
+            case FailoverMode.ForcePrimary:
+                return new Evaluation(SwitchTo(Side.Primary, "forced to the primary by an operator", now), false);
+            case FailoverMode.ForceBackup:
+                return new Evaluation(SwitchTo(Side.Backup, "forced to the backup by an operator", now), false);
+        }
+
+        var t = Record.Timings;
+        if (Active == Side.Primary)
+        {
+            if (Primary.IsDown && Backup.IsUp)
+            {
+                return new Evaluation(SwitchTo(Side.Backup, $"primary down after {t.Fall} consecutive failed checks ({Primary.LastDetail}); backup up", now), false);
+            }
+
+            return default;
+        }
+
+        if (Backup.IsDown && Primary.IsUp)
+        {
+            return new Evaluation(SwitchTo(Side.Primary, $"backup down ({Backup.LastDetail}) and primary up: back to the primary without waiting for the hold-down", now), false);
+        }
+
+        if (!FailbackDue(now))
+        {
+            return default;
+        }
+
+        if (Record.Parity is not null && !parityConfirmed)
+        {
+            return new Evaluation(null, AwaitingParity: true);
+        }
+
+        var reason = $"primary passed {Primary.ConsecutiveSuccesses} checks in a row and the {Format(HoldDown.Current)} hold-down has passed"
+            + (Record.Parity is null ? "" : "; primary and backup report the same content digest");
+        return new Evaluation(SwitchTo(Side.Primary, reason, now), false);
+    }
+
+    /// <summary>True when only time and parity stand between the backup and a failback.</summary>
+    public bool FailbackDue(DateTimeOffset now) =>
+        Mode == FailoverMode.Auto && Active == Side.Backup && Primary.IsUp && Primary.RisenAt is { } risen && now - risen >= HoldDown.Current;
+
+    /// <summary>Why the answer is what it is (for the status): the waiting failback, both sides down, or a forced side.</summary>
+    public string Explain(DateTimeOffset now)
+    {
+        if (Mode != FailoverMode.Auto)
+        {
+            return $"forced to the {Active.ToString().ToLowerInvariant()} by an operator";
+        }
+
+        if (this[Active].IsDown && !this[Other(Active)].IsUp)
+        {
+            return $"both sides down: keeping the last healthy answer ({Active.ToString().ToLowerInvariant()})";
+        }
+
+        if (Active == Side.Backup)
+        {
+            if (!Primary.IsUp || Primary.RisenAt is null)
+            {
+                return $"on the backup; primary {Primary.State.ToString().ToLowerInvariant()} ({Primary.ConsecutiveSuccesses}/{Record.Timings.Rise} good checks)";
+            }
+
+            var left = HoldDown.Current - (now - Primary.RisenAt.Value);
+            return left > TimeSpan.Zero
+                ? $"on the backup; failback after the hold-down, {Format(left)} left"
+                : "on the backup; failback waits for content parity";
+        }
+
+        return "on the primary";
+    }
+
+    public FailoverRecordState Save() => new()
+    {
+        Name = Record.Name,
+        Active = Active,
+        Mode = Mode,
+        ActiveSince = ActiveSince,
+        HoldDown = HoldDown.Current,
+        LastRecoveredAt = HoldDown.LastRecoveredAt,
+        Transitions = Transitions,
+    };
+
+    public static Side Other(Side side) => side == Side.Primary ? Side.Backup : Side.Primary;
+
+    public static string Format(TimeSpan span) =>
+        span.TotalSeconds >= 1 ? span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture) + " s" : span.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+
+    private FailoverTransition? SwitchTo(Side side, string reason, DateTimeOffset now)
+    {
+        if (Active == side)
+        {
+            return null;
+        }
+
+        var from = Active;
+        Active = side;
+        ActiveSince = now;
+        Transitions++;
+        return new FailoverTransition(Record.Name, from, side, reason, now, Mode, HoldDown.Current, Record.AddressesOf(side));
+    }
+}

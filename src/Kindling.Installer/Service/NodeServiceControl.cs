@@ -1,0 +1,191 @@
+using System.Diagnostics;
+
+namespace Kindling.Installer.Service;
+
+/// <summary>How the node service runs on this machine.</summary>
+public enum ServiceMode
+{
+    /// <summary>A systemd unit (<c>kindling-node.service</c>), where systemd is the init system and we are root.</summary>
+    Systemd,
+
+    /// <summary>A background <c>kindling node supervise</c> process with a pid file, elsewhere (containers, no root).</summary>
+    Supervised,
+}
+
+/// <summary>What <c>kindling node status</c> reports.</summary>
+public sealed record NodeServiceStatus(ServiceMode Mode, bool Running, int? Pid, string Detail);
+
+/// <summary>
+/// Installs, starts, stops and reports the node service for one data folder. Under systemd it writes a unit that
+/// restarts on failure; otherwise it starts a detached supervisor (<see cref="NodeSupervisor"/>) in its own session,
+/// so the service outlives the installer, and finds it again through <see cref="PidFile"/>.
+/// </summary>
+public sealed class NodeServiceControl(string dataDir, string executable, ServiceMode? mode = null)
+{
+    public const string UnitName = "kindling-node.service";
+
+    public string DataDir { get; } = Path.GetFullPath(dataDir);
+
+    public ServiceMode Mode { get; } = mode ?? (Directory.Exists("/run/systemd/system") && Environment.UserName == "root" ? ServiceMode.Systemd : ServiceMode.Supervised);
+
+    public string LogPath => Path.Combine(DataDir, "logs", "node.log");
+
+    /// <summary><c>DIR/run/serve.args</c>: the arguments the service was last started with, one per line.</summary>
+    public string ArgumentsPath => Path.Combine(DataDir, "run", "serve.args");
+
+    /// <summary>The address and registry port the service was started with (defaults: every address, 443).</summary>
+    public (System.Net.IPAddress Address, int Port) ListenEndpoint()
+    {
+        var arguments = File.Exists(ArgumentsPath) ? File.ReadAllLines(ArgumentsPath) : [];
+        string? Value(string flag) => Array.IndexOf(arguments, flag) is var i and >= 0 && i + 1 < arguments.Length ? arguments[i + 1] : null;
+        var address = Value("--address") is { } a && System.Net.IPAddress.TryParse(a, out var ip) ? ip : System.Net.IPAddress.Any;
+        var port = Value("--registry-port") is { } p && int.TryParse(p, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 443;
+        return (address, port);
+    }
+
+    public static string UnitPath => $"/etc/systemd/system/{UnitName}";
+
+    /// <summary>Starts the service (restarting it when already running, so new content and settings are served).</summary>
+    public async Task<NodeServiceStatus> StartAsync(IReadOnlyList<string> serveArguments, CancellationToken cancellationToken)
+    {
+        IO.AtomicFile.WriteText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
+        if (Mode == ServiceMode.Systemd)
+        {
+            IO.AtomicFile.WriteText(UnitPath, Unit(serveArguments));
+            await RunAsync("systemctl", ["daemon-reload"], cancellationToken);
+            await RunAsync("systemctl", ["enable", UnitName], cancellationToken);
+            await RunAsync("systemctl", ["restart", UnitName], cancellationToken);
+            return Status();
+        }
+
+        await StopAsync(TimeSpan.FromSeconds(35), cancellationToken);
+        Directory.CreateDirectory(Path.GetDirectoryName(LogPath)!);
+        var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+
+        // setsid: a session of its own, so the supervisor survives the installer's terminal closing.
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add("exec setsid \"$0\" \"$@\" >>\"$KINDLING_NODE_LOG\" 2>&1 </dev/null &");
+        psi.ArgumentList.Add(executable);
+        foreach (var argument in new[] { "node", "supervise", "--data", DataDir, "--" }.Concat(serveArguments))
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        psi.Environment["KINDLING_NODE_LOG"] = LogPath;
+        using (var shell = Process.Start(psi) ?? throw new InstallerException("cannot start /bin/sh"))
+        {
+            await shell.WaitForExitAsync(cancellationToken);
+        }
+
+        var pidFile = PidFile.For(DataDir);
+        for (var i = 0; i < 100 && pidFile.ReadLive() is null; i++)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        return pidFile.ReadLive() is { } pid
+            ? new NodeServiceStatus(Mode, true, pid, $"supervisor pid {pid}, log {LogPath}")
+            : throw new InstallerException($"the node service did not start; see {LogPath}");
+    }
+
+    /// <summary>Stops the service, letting in-flight requests drain; true when something was running.</summary>
+    public async Task<bool> StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (Mode == ServiceMode.Systemd)
+        {
+            await RunAsync("systemctl", ["stop", UnitName], cancellationToken);
+            return true;
+        }
+
+        var pidFile = PidFile.For(DataDir);
+        if (pidFile.ReadLive() is not { } pid)
+        {
+            return false;
+        }
+
+        NodeSupervisor.Signal(pid, 15);
+        var deadline = DateTime.UtcNow + timeout;
+        while (pidFile.ReadLive() is not null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        if (pidFile.ReadLive() is not null)
+        {
+            NodeSupervisor.Signal(pid, 9);
+            pidFile.Delete();
+        }
+
+        return true;
+    }
+
+    public NodeServiceStatus Status()
+    {
+        if (Mode == ServiceMode.Systemd)
+        {
+            var active = Run("systemctl", ["is-active", UnitName]).Trim();
+            return new NodeServiceStatus(Mode, active == "active", null, $"{UnitName}: {active}");
+        }
+
+        var pid = PidFile.For(DataDir).ReadLive();
+        return pid is null
+            ? new NodeServiceStatus(Mode, false, null, "not running (no live supervisor in " + PidFile.For(DataDir).Path + ")")
+            : new NodeServiceStatus(Mode, true, pid, $"supervisor pid {pid}, log {LogPath}");
+    }
+
+    internal string Unit(IReadOnlyList<string> serveArguments) =>
+        $"""
+        [Unit]
+        Description=Kindling bootstrap node ({DataDir})
+        After=network-online.target
+        Wants=network-online.target
+
+        [Service]
+        ExecStart={Quote(executable)} {string.Join(' ', serveArguments.Select(Quote))}
+        Restart=on-failure
+        RestartSec=1
+        KillSignal=SIGTERM
+        TimeoutStopSec=35
+        LimitNOFILE=65536
+
+        [Install]
+        WantedBy=multi-user.target
+
+        """;
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "/-_.:=,@+".Contains(c, StringComparison.Ordinal))
+            ? argument
+            : "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InstallerException($"cannot run {file}");
+        var error = await process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InstallerException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {error.Trim()}");
+        }
+    }
+
+    private static string Run(string file, string[] arguments)
+    {
+        var psi = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true };
+        foreach (var argument in arguments)
+        {
+            psi.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(psi)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
+}

@@ -1,0 +1,52 @@
+using Kindling.Artifacts.Storage;
+using Kindling.Installer.Import;
+using Kindling.Installer.Pki;
+using Kindling.Installer.Service;
+
+namespace Kindling.Installer.Steps;
+
+/// <summary>Step 5: the package's images into the registry, then the node service (re)started and health-checked.</summary>
+public sealed class ImagesStep : IInstallStep
+{
+    public int Number => 5;
+
+    public async Task<string> RunAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        var package = context.Package;
+        var layout = package.ImageLayoutPath;
+        var images = package.Images
+            .Select(i => new ImageEntry(i.Repository, i.Tag, Digest.Parse(i.Descriptor.Digest.ToString()), i.Descriptor.MediaType))
+            .ToList();
+        var source = new OciLayoutBlobs(layout);
+        ImportReport report;
+        var layoutBytes = Directory.Exists(Path.Combine(layout, "blobs")) ? new DirectoryInfo(Path.Combine(layout, "blobs")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length) : 0;
+        using (var bar = context.Log.Progress($"importing {images.Count} image(s) from {layout}", layoutBytes))
+        {
+            var importer = new ImageImporter(context.Store.Registry, context.MaxTasks) { BytesCopied = bar.Advance };
+            report = await importer.ImportAsync(images, source, cancellationToken);
+        }
+
+        context.Log.Info($"images: {report}");
+        var plan = context.Plan;
+        var t = plan.Config.TinderKind;
+        string[] serve =
+        [
+            "node", "serve", "--data", plan.DataDir, "-c", Path.Combine(plan.DataDir, "clusterConfig.yaml"),
+            "--address", plan.NodeIp.Address.ToString(),
+            "--registry-port", t.RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--charts-port", t.ChartmuseumPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--files-port", t.MinioServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ];
+        var status = await context.Service.StartAsync(serve, cancellationToken);
+        context.Log.Info($"node service started ({context.Service.Mode}): {status.Detail}");
+
+        using var root = NodeCertificateFiles.For(plan.DataDir).LoadCaCertificate();
+        var failure = await NodeHealthCheck.WaitHealthyAsync(plan.NodeIp.Address, t.RegistryPort, root, TimeSpan.FromSeconds(30), cancellationToken);
+        if (failure is not null)
+        {
+            throw new InstallerException($"the node service started but is not healthy: {failure}; see {context.Service.LogPath}");
+        }
+
+        return $"{report}; node service healthy at https://{plan.NodeIp.Address}:{t.RegistryPort}";
+    }
+}

@@ -1,0 +1,48 @@
+using Kindling.Artifacts;
+using Kindling.Installer.Package;
+using Kindling.Installer.Plan;
+using Kindling.Installer.Service;
+
+namespace Kindling.Installer.Steps;
+
+/// <summary>What every step works with: the plan, the log, and (opened on first use) the node's store.</summary>
+public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeServiceControl service, int maxTasks) : IDisposable
+{
+    private NodeStore? _store;
+    private OfflinePackage? _package;
+
+    public InstallPlan Plan { get; } = plan;
+    public InstallLog Log { get; } = log;
+    public NodeServiceControl Service { get; } = service;
+    public int MaxTasks { get; } = maxTasks;
+    public string PackagePath => Plan.Config.FullPackagePath ?? throw new InstallerException($"{Plan.Config.Where("spec.fullPackagePath")}: not set; the offline package is needed for this step");
+
+    /// <summary>The offline package at fullPackagePath, opened once.</summary>
+    public OfflinePackage Package => _package ??= OpenPackage();
+
+    /// <summary>The node's store in the data folder, opened once.</summary>
+    public NodeStore Store => _store ??= NodeStore.Open(Plan.DataDir, shared: Service.Status().Running);
+
+    public void Dispose() => _store = null;
+
+    private OfflinePackage OpenPackage()
+    {
+        try
+        {
+            return OfflinePackage.Open(PackagePath);
+        }
+        catch (PackageException e)
+        {
+            throw new InstallerException($"{Plan.Config.Where("spec.fullPackagePath")}: {e.Message}");
+        }
+    }
+}
+
+/// <summary>One numbered installation step.</summary>
+public interface IInstallStep
+{
+    int Number { get; }
+
+    /// <summary>Runs the step; returns a one-line summary. Running it again after success changes nothing.</summary>
+    Task<string> RunAsync(InstallContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,59 @@
+using Kindling.Health.Probes;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Kindling.Health.Tests.Failover;
+
+/// <summary>
+/// A probe whose health the test sets, on the fake clock: it records when each probe started, and a probe of a
+/// "cut" node completes only when its timeout passes on the fake clock (as a real one would).
+/// </summary>
+internal sealed class ScriptedProbe(FakeTimeProvider time, string target) : IHealthProbe
+{
+    private readonly List<DateTimeOffset> _starts = [];
+
+    public string Target => target;
+
+    /// <summary>Healthy, refused (fails at once), or cut (fails after <see cref="Timeout"/>).</summary>
+    public NodeCondition Condition { get; set; } = NodeCondition.Healthy;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public IReadOnlyList<DateTimeOffset> Starts
+    {
+        get
+        {
+            lock (_starts)
+            {
+                return [.. _starts];
+            }
+        }
+    }
+
+    public Task<ProbeOutcome> ProbeAsync(CancellationToken cancellationToken)
+    {
+        lock (_starts)
+        {
+            _starts.Add(time.GetUtcNow());
+        }
+
+        return Condition switch
+        {
+            NodeCondition.Healthy => Task.FromResult(ProbeOutcome.Up(TimeSpan.FromMilliseconds(1))),
+            NodeCondition.Refused => Task.FromResult(ProbeOutcome.Down(TimeSpan.FromMilliseconds(1), "connection refused")),
+            _ => TimeOutAsync(cancellationToken),
+        };
+    }
+
+    private async Task<ProbeOutcome> TimeOutAsync(CancellationToken cancellationToken)
+    {
+        await Task.Delay(Timeout, time, cancellationToken);
+        return ProbeOutcome.Down(Timeout, "timed out after 500 ms");
+    }
+}
+
+internal enum NodeCondition
+{
+    Healthy,
+    Refused,
+    Cut,
+}
