@@ -34,7 +34,8 @@ internal static class DnsCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var pidFile = PidFileOption();
-        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile };
+        var udpThreads = new Option<int>("--udp-threads") { Description = "Threads receiving UDP per address (default: one per core)." };
+        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile, udpThreads };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var endpoints = new List<IPEndPoint>();
@@ -56,7 +57,12 @@ internal static class DnsCommand
             DnsServer server;
             try
             {
-                server = DnsServer.Load(new DnsServerOptions(parse.GetValue(namedConf)!) { Listen = endpoints, LoggerFactory = loggers });
+                server = DnsServer.Load(new DnsServerOptions(parse.GetValue(namedConf)!)
+                {
+                    Listen = endpoints,
+                    LoggerFactory = loggers,
+                    UdpThreads = parse.GetValue(udpThreads),
+                });
             }
             catch (Exception e) when (e is NamedConfException or DnsFormatException)
             {
