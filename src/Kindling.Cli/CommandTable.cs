@@ -9,5 +9,6 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return FailoverCommand.Create();
     }
 }

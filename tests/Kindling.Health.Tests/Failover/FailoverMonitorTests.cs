@@ -142,6 +142,21 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Failback_HappensWhenTheHoldDownEnds_NotAtTheNextProbe()
+    {
+        Start(Www(new FailoverTimings { HoldDown = TimeSpan.FromSeconds(2.5) }));
+        Advance(0.5);
+        _primary.Condition = NodeCondition.Refused;
+        Advance(1);
+        _primary.Condition = NodeCondition.Healthy;
+        var restored = _time.GetUtcNow();
+        Advance(10);
+
+        var risen = _primary.Starts.Where(t => t >= restored).ElementAt(4);
+        Assert.Equal(risen + TimeSpan.FromSeconds(2.5), _transitions[^1].At);
+    }
+
+    [Fact]
     public void BothDown_KeepsAnsweringTheLastHealthySide()
     {
         var monitor = Start();
