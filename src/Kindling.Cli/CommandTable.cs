@@ -9,6 +9,7 @@ internal static class CommandTable
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return DnsCommand.Create();
         yield return FailoverCommand.Create();
     }
 }
