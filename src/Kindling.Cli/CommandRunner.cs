@@ -21,7 +21,8 @@ internal static class CommandRunner
 
         try
         {
-            return await result.InvokeAsync();
+            // Exceptions reach the handlers below (System.CommandLine would otherwise print them and exit 1).
+            return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {

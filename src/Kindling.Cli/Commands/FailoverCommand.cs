@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Runtime.InteropServices;
+using Kindling.Health.External;
 using Kindling.Health.Failover;
 using Microsoft.Extensions.Logging;
 
@@ -17,16 +18,47 @@ internal static class FailoverCommand
         var config = new Option<string>("--config") { Description = "The failover file (records: name, primary, backup, check; see docs/failover.md).", Required = true };
         var state = new Option<string?>("--state") { Description = "State file keeping the active side across restarts (default: FILE's name with .state.json)." };
         var http = new Option<string?>("--http") { Description = "ADDR:PORT to serve /metrics (Prometheus) and /status (JSON) on, e.g. 127.0.0.1:9153." };
-        var command = new Command("failover", "Health-check failover records and decide which side each name answers with.") { config, state, http };
+        var server = new Option<string?>("--server") { Description = "ADDR:PORT of the zone's primary (e.g. BIND) to update with RFC 2136; without it, monitor only." };
+        var key = new Option<string?>("--key") { Description = "TSIG key file (BIND syntax, as tsig-keygen writes it) allowed to update the zone." };
+        var command = new Command("failover", "Health-check failover records and switch each name on an existing DNS server (RFC 2136), or only monitor.")
+        {
+            config, state, http, server, key,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var file = LoadFailoverFile(parse.GetValue(config)!);
-            var endpoint = ParseEndpoint(parse.GetValue(http), "--http");
-            using var loggers = CreateLoggers();
-            FailoverService service;
+            var options = new FailoverServiceOptions
+            {
+                StatePath = parse.GetValue(state),
+                StatusEndpoint = ParseEndpoint(parse.GetValue(http), "--http"),
+                LoggerFactory = CreateLoggers(),
+            };
+            var serverAt = ParseEndpoint(parse.GetValue(server), "--server");
+            var tsig = parse.GetValue(key) is { } keyFile ? TsigKeyFile.Load(keyFile) : null;
+            if (serverAt is null && tsig is not null)
+            {
+                throw new UsageException("--key needs --server (the DNS server to update)");
+            }
+
+            using var loggers = options.LoggerFactory;
             try
             {
-                service = FailoverService.Create(file, new FailoverServiceOptions { StatePath = parse.GetValue(state), StatusEndpoint = endpoint, LoggerFactory = loggers });
+                if (serverAt is null)
+                {
+                    await using var service = FailoverService.Create(file, options);
+                    service.Start();
+                    Console.WriteLine($"kindling failover: monitoring {file.Records.Count} record(s) (monitor only: no DNS server is changed); state in {service.State.Path}"
+                        + StatusText(service));
+                    await WaitForStopAsync(cancellationToken);
+                    return ExitCodes.Ok;
+                }
+
+                var exchange = new DnsExchange(serverAt, tsig, TimeProvider.System);
+                await using var controller = await BindController.StartAsync(file, exchange, options, cancellationToken);
+                Console.WriteLine($"kindling failover: switching {file.Records.Count} record(s) on {serverAt} with RFC 2136 updates"
+                    + (tsig is null ? " (unsigned: no --key)" : $" signed with key {tsig.Name}") + $"; state in {controller.Service.State.Path}" + StatusText(controller.Service));
+                await WaitForStopAsync(cancellationToken);
+                return ExitCodes.Ok;
             }
             catch (InvalidDataException e)
             {
@@ -34,21 +66,20 @@ internal static class FailoverCommand
             }
             catch (HttpListenerException e)
             {
-                await Console.Error.WriteLineAsync($"kindling: cannot serve status on {endpoint}: {e.Message}");
+                await Console.Error.WriteLineAsync($"kindling: cannot serve status on {options.StatusEndpoint}: {e.Message}");
                 return ExitCodes.Failure;
             }
-
-            await using (service)
+            catch (IOException e)
             {
-                service.Start();
-                Console.WriteLine($"kindling failover: monitoring {file.Records.Count} record(s) (monitor only: no DNS server is changed); state in {service.State.Path}"
-                    + (service.StatusUrl is { } url ? $"; status at {url}status, metrics at {url}metrics" : ""));
-                await WaitForStopAsync(cancellationToken);
-                return ExitCodes.Ok;
+                await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+                return ExitCodes.Failure;
             }
         });
         return command;
     }
+
+    private static string StatusText(FailoverService service) =>
+        service.StatusUrl is { } url ? $"; status at {url}status, metrics at {url}metrics" : "";
 
     /// <summary>Loads a failover file, printing warnings; invalid files are a usage error listing every problem.</summary>
     public static FailoverFile LoadFailoverFile(string path)

@@ -71,11 +71,9 @@ public sealed class Rfc2136Updater(DnsExchange exchange)
         var update = BuildUpdate(zone, name, expected, replacement, ttl);
         var reply = await exchange.SendAsync(update, cancellationToken);
         var rcode = reply.Message.ResponseCode;
-        var tsigError = reply.Message.Additional.LastOrDefault()?.Data is TsigRecord { Error: not ResponseCode.NoError } t ? t.Error : (ResponseCode?)null;
         if (exchange.Key is not null && reply.Tsig != TsigStatus.Valid)
         {
-            var why = tsigError is { } e ? $"TSIG error {TsigErrorText(e)}" : $"reply TSIG {reply.Tsig}";
-            return new UpdateResult(UpdateOutcome.Rejected, $"{rcode} ({why}): check that --key holds the key named in the server's allow-update");
+            return new UpdateResult(UpdateOutcome.Rejected, $"{rcode} ({TsigProblem(reply)}): check that --key holds the key named in the server's allow-update");
         }
 
         return rcode switch
@@ -129,7 +127,14 @@ public sealed class Rfc2136Updater(DnsExchange exchange)
     private async Task<DnsMessage> QueryAsync(DomainName name, RecordType type, CancellationToken cancellationToken)
     {
         var query = DnsMessage.CreateQuery(name, type, NewId(), recursionDesired: false, udpPayloadSize: 0);
-        return (await exchange.SendAsync(query, cancellationToken)).Message;
+        var reply = await exchange.SendAsync(query, cancellationToken);
+        if (exchange.Key is not null && reply.Tsig != TsigStatus.Valid)
+        {
+            throw new IOException($"{exchange.Server} answered {name} {type} with {reply.Message.ResponseCode} ({TsigProblem(reply)}): "
+                + "check that --key holds the key the server knows (same name, algorithm and secret)");
+        }
+
+        return reply.Message;
     }
 
     private static RecordType TypeOf(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? RecordType.A : RecordType.AAAA;
@@ -137,6 +142,11 @@ public sealed class Rfc2136Updater(DnsExchange exchange)
     private static RecordData Data(IPAddress address) => address.AddressFamily == AddressFamily.InterNetwork ? new ARecord(address) : new AaaaRecord(address);
 
     private static ushort NewId() => (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+
+    private static string TsigProblem(DnsReply reply) =>
+        reply.Message.Additional.LastOrDefault()?.Data is TsigRecord { Error: not ResponseCode.NoError } t
+            ? $"TSIG error {TsigErrorText(t.Error)}"
+            : $"reply TSIG {reply.Tsig}";
 
     private static string TsigErrorText(ResponseCode error) => error switch
     {

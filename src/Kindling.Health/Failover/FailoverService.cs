@@ -19,6 +19,9 @@ public sealed record FailoverServiceOptions
     public required ILoggerFactory LoggerFactory { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The side each record answers with at start, overriding the state file (see <see cref="FailoverMonitorOptions.InitialActive"/>).</summary>
+    public IReadOnlyDictionary<string, Side>? InitialActive { get; init; }
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ public sealed class FailoverService : IAsyncDisposable
     {
         var logger = options.LoggerFactory.CreateLogger("kindling.failover");
         var state = new FailoverStateFile(options.StatePath ?? DefaultStatePath(file.Path));
-        var monitor = new FailoverMonitor(file.Records, new FailoverMonitorOptions { Time = options.Time, Logger = logger, State = state });
+        var monitor = new FailoverMonitor(file.Records, new FailoverMonitorOptions { Time = options.Time, Logger = logger, State = state, InitialActive = options.InitialActive });
         TransitionWebhook? webhook = null;
         if (file.Webhook is { } url)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Kindling.Dns;
 using Kindling.Dns.Config;
 using Kindling.Health.External;
+using Kindling.Testing;
 
 namespace Kindling.Health.Tests.External;
 

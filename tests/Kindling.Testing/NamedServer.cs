@@ -1,16 +1,14 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
-using Kindling.Testing;
 
-namespace Kindling.Health.Tests.External;
+namespace Kindling.Testing;
 
 /// <summary>
 /// A real BIND named on 127.0.0.1 and a free port, serving one dynamic zone that a TSIG key may update
 /// (<c>notify no</c>: it never sends anything off loopback). Killed by its PID on dispose.
 /// </summary>
-internal sealed class NamedServer : IDisposable
+public sealed class NamedServer : IDisposable
 {
     private readonly Process _process;
     private readonly TempDirectory _dir = new("kindling-named");
@@ -109,23 +107,14 @@ internal sealed class NamedServer : IDisposable
 
             lock (Log)
             {
-                if (Log.Exists(l => l.Contains("running", StringComparison.Ordinal)))
+                // named -g ends its start-up with a line ending in "running" (after "all zones loaded").
+                if (Log.Exists(l => l.EndsWith(" running", StringComparison.Ordinal)))
                 {
                     return;
                 }
             }
 
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, Port);
-                Thread.Sleep(100); // the port opens a moment before the zone is loaded
-                return;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
+            Thread.Sleep(50);
         }
 
         throw new TimeoutException("named did not start: " + string.Join('\n', Log));
