@@ -21,7 +21,7 @@ internal static class CommandRunner
 
         try
         {
-            // Exceptions reach the handlers below (System.CommandLine would otherwise print them and exit 1).
+            // Without the default handler, UsageException reaches the catch below (exit 2) instead of printing a stack trace (exit 1).
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)

@@ -110,10 +110,7 @@ internal static class QueryParser
                 }
             }
 
-            if (reader.Remaining != 0)
-            {
-                return QueryParse.FormErr;
-            }
+            // Octets after the last record are ignored, as BIND ignores them.
         }
         catch (DnsFormatException)
         {

@@ -98,7 +98,7 @@ public sealed class QueryAnswerer
             return AnswerOutcome.Respond;
         }
 
-        if (q.HasTsig || q.Type is RecordType.AXFR or RecordType.IXFR)
+        if (q.HasTsig || (tcp && q.Type is RecordType.AXFR or RecordType.IXFR))
         {
             if (Special is not null)
             {

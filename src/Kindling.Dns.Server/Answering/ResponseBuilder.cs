@@ -40,20 +40,40 @@ internal static class ResponseBuilder
         w.WriteUInt16((ushort)q.Type);
         w.WriteUInt16((ushort)q.Class);
 
+        var afterQuestion = w.Checkpoint();
         var counts = new Counts();
         var rcode = ResponseCode.NoError;
         var aa = false;
         var additional = t_additional ??= [];
         additional.Clear();
         var zone = q.Class == RecordClass.IN ? zones.FindClosest(lowerName) : null;
-        if (zone is null || q.Type is RecordType.AXFR or RecordType.IXFR or RecordType.OPT or RecordType.TSIG or RecordType.TKEY)
+        if (q.Type is RecordType.MAILA or RecordType.MAILB)
         {
-            rcode = zone is null ? ResponseCode.Refused : q.Type is RecordType.AXFR or RecordType.IXFR ? ResponseCode.FormErr : ResponseCode.FormErr;
+            rcode = ResponseCode.NotImp; // as BIND: obsolete meta-types (RFC 883) are not implemented
+        }
+        else if (zone is null)
+        {
+            rcode = ResponseCode.Refused;
+        }
+        else if (q.Type is RecordType.AXFR or RecordType.IXFR)
+        {
+            rcode = ResponseCode.NotAuth; // zone transfers only over TCP; BIND answers NOTAUTH over UDP
+        }
+        else if (q.Type is RecordType.OPT or RecordType.TSIG or RecordType.TKEY)
+        {
+            rcode = ResponseCode.FormErr;
         }
         else
         {
             aa = true;
             Resolve(zones, zone, q, originalName, lowerName, ref w, ref counts, ref rcode, ref aa, additional);
+            if (w.Truncated && q.HasEdns)
+            {
+                // BIND sends EDNS clients an empty truncated answer (they retry over TCP); without EDNS it keeps
+                // the records that fit.
+                w.Rollback(afterQuestion);
+                counts = default;
+            }
         }
 
         return Finish(ref w, q, rcode, aa, counts);
@@ -89,19 +109,18 @@ internal static class ResponseBuilder
             {
                 if (visited[v] == visited[hop])
                 {
-                    goto done; // a CNAME loop: stop, as BIND does, with what is already in the answer
+                    rcode = ResponseCode.ServFail; // a CNAME loop: BIND answers SERVFAIL with the chain so far
+                    return;
                 }
             }
 
             if (hop > 0)
             {
-                var nextZone = zones.FindClosest(name);
-                if (nextZone is null)
+                // Like BIND without recursion, a chain is followed only while it stays in the zone it started in.
+                if (!ReferenceEquals(zones.FindClosest(name), zone))
                 {
-                    goto done; // the chain leaves our zones; without recursion the answer ends here
+                    goto done;
                 }
-
-                zone = nextZone;
             }
 
             var kind = ZoneLookup.Find(zone, name, q.Type, out var node);
@@ -301,11 +320,15 @@ internal static class ResponseBuilder
         }
     }
 
+    // On overflow the records that fit stay (BIND fills a truncated UDP answer record by record) and TC is set; in the
+    // additional section (truncates: false) nothing partial is kept and TC stays clear (RFC 2181 §9).
     private static bool WriteSet(ref DnsWriter w, ref int count, RRset set, scoped ReadOnlySpan<byte> owner, uint? ttl = null, bool truncates = true)
     {
-        var mark = w.Checkpoint();
+        var setMark = w.Checkpoint();
+        var written = 0;
         foreach (var record in set.Records)
         {
+            var mark = w.Checkpoint();
             w.WriteName(owner);
             w.WriteUInt16((ushort)set.Type);
             w.WriteUInt16((ushort)RecordClass.IN);
@@ -315,19 +338,25 @@ internal static class ResponseBuilder
             record.Write(ref w, compress: true);
             if (w.Overflowed)
             {
-                w.Rollback(mark);
                 if (truncates)
                 {
+                    w.Rollback(mark);
                     w.MarkTruncated();
+                    count += written;
+                }
+                else
+                {
+                    w.Rollback(setMark);
                 }
 
                 return false;
             }
 
             w.PatchUInt16(at, (ushort)(w.Position - at - 2));
+            written++;
         }
 
-        count += set.Records.Count;
+        count += written;
         return true;
     }
 

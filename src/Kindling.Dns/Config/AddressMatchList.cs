@@ -133,6 +133,10 @@ public sealed class AddressMatchList
             {
                 elements.Add(new Element(negated, ElementKind.Prefix, network, null, null));
             }
+            else if (word.Contains('/', StringComparison.Ordinal) || word.Contains(':', StringComparison.Ordinal) || char.IsAsciiDigit(word[0]))
+            {
+                throw s.Error($"bad address or prefix '{word}' (host bits set beyond the prefix length?)");
+            }
             else
             {
                 elements.Add(new Element(negated, ElementKind.Acl, null, null, word));
@@ -144,31 +148,48 @@ public sealed class AddressMatchList
 
     private static bool TryParsePrefix(string word, out IPNetwork network)
     {
-        if (IPNetwork.TryParse(word, out network))
-        {
-            return true;
-        }
-
-        if (IPAddress.TryParse(word, out var address) && (word.Contains(':', StringComparison.Ordinal) || word.Count(c => c == '.') == 3))
-        {
-            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        // BIND also accepts "10/8" and "192.168/16" shorthand.
+        network = default;
         var slash = word.IndexOf('/', StringComparison.Ordinal);
-        if (slash > 0 && int.TryParse(word[(slash + 1)..], out var bits) && bits is >= 0 and <= 32)
+        var addressText = slash < 0 ? word : word[..slash];
+        var isV6 = addressText.Contains(':', StringComparison.Ordinal);
+        if (!isV6)
         {
-            var parts = word[..slash].Split('.');
-            if (parts.Length < 4 && parts.All(p => byte.TryParse(p, out _)))
+            // BIND accepts "10/8" and "192.168/16": missing octets are zero.
+            var parts = addressText.Split('.');
+            if (parts.Length is 0 or > 4 || !parts.All(p => byte.TryParse(p, out _)))
             {
-                var full = string.Join('.', parts.Concat(Enumerable.Repeat("0", 4 - parts.Length)));
-                network = new IPNetwork(IPAddress.Parse(full), bits);
-                return true;
+                return false;
             }
+
+            if (slash < 0 && parts.Length != 4)
+            {
+                return false;
+            }
+
+            addressText = string.Join('.', parts.Concat(Enumerable.Repeat("0", 4 - parts.Length)));
         }
 
-        return false;
+        if (!IPAddress.TryParse(addressText, out var address))
+        {
+            return false;
+        }
+
+        var max = isV6 ? 128 : 32;
+        var bits = max;
+        if (slash >= 0 && (!int.TryParse(word[(slash + 1)..], out bits) || bits < 0 || bits > max))
+        {
+            return false;
+        }
+
+        try
+        {
+            network = new IPNetwork(address, bits);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false; // host bits set beyond the prefix, as BIND also refuses
+        }
     }
 
     public override string ToString() => $"{{ {string.Join(' ', _elements.Select(e => e + ";"))} }}";

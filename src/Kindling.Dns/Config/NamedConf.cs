@@ -94,7 +94,7 @@ public sealed class NamedConf
     {
         var options = statements.FirstOrDefault(s => s.Keyword == "options");
         var directory = options?.Block?.FirstOrDefault(s => s.Keyword == "directory") is { } d
-            ? System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, Single(d)))
+            ? ResolvePath(d, System.IO.Path.GetDirectoryName(path)!, Single(d))
             : System.IO.Path.GetDirectoryName(path)!;
         var conf = new NamedConf { Path = path, Directory = directory };
         foreach (var s in statements.Where(s => s.Keyword == "key"))
@@ -231,7 +231,7 @@ public sealed class NamedConf
                     };
                     break;
                 case "file":
-                    file = System.IO.Path.GetFullPath(System.IO.Path.Combine(Directory, Single(b)));
+                    file = ResolvePath(b, Directory, Single(b));
                     break;
                 case "allow-update":
                     allowUpdate = List(b);
@@ -389,6 +389,18 @@ public sealed class NamedConf
 
     private static AddressMatchList List(ConfStatement s) =>
         s.Block is null || s.Words.Count != 1 ? throw s.Error($"{s.Keyword} needs an address match list: {s.Keyword} {{ ... }};") : AddressMatchList.Parse(s.Block);
+
+    internal static string ResolvePath(ConfStatement s, string folder, string value)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, value));
+        }
+        catch (ArgumentException)
+        {
+            throw s.Error($"{s.Keyword}: '{value}' is not a valid path");
+        }
+    }
 
     private static string Single(ConfStatement s) =>
         s.Words.Count == 2 && s.Block is null ? s.Words[1].Text : throw s.Error($"{s.Keyword} takes exactly one value");

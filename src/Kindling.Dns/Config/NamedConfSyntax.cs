@@ -71,7 +71,7 @@ public static class NamedConfSyntax
                     throw s.Error("include takes one quoted file name: include \"file\";");
                 }
 
-                var target = Path.GetFullPath(Path.Combine(folder, s.Words[1].Text));
+                var target = NamedConf.ResolvePath(s, folder, s.Words[1].Text);
                 if (!File.Exists(target))
                 {
                     throw s.Error($"included file '{target}' does not exist");

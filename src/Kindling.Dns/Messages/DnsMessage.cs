@@ -131,6 +131,7 @@ public sealed class DnsMessage
         if (message.Edns is not null)
         {
             rcode |= (ushort)(message.Edns.ExtendedRcode << 4);
+            message.Edns = message.Edns with { ExtendedRcode = 0 }; // lifted into ResponseCode
         }
 
         message.ResponseCode = (ResponseCode)rcode;

@@ -106,11 +106,12 @@ public ref struct DnsWriter
     public void WriteName(scoped ReadOnlySpan<byte> wire, bool compress = true)
     {
         var offset = 0;
+        var nameStart = Position;
         while (wire[offset] != 0)
         {
             if (compress)
             {
-                var target = Find(wire[offset..]);
+                var target = Find(wire[offset..], nameStart);
                 if (target >= 0)
                 {
                     WriteUInt16((ushort)(0xC000 | target));
@@ -132,11 +133,12 @@ public ref struct DnsWriter
         WriteByte(0);
     }
 
-    private readonly int Find(scoped ReadOnlySpan<byte> suffix)
+    // Only names complete before this one started can be pointed at (the reader rejects anything else).
+    private readonly int Find(scoped ReadOnlySpan<byte> suffix, int before)
     {
         for (var i = 0; i < _nameCount; i++)
         {
-            if (Matches(_names[i], suffix))
+            if (_names[i] < before && Matches(_names[i], suffix))
             {
                 return _names[i];
             }

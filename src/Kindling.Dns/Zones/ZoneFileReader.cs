@@ -113,7 +113,7 @@ public sealed class ZoneFileReader : IDisposable
         for (var k = 0; k < 2 && index < tokens.Count; k++)
         {
             var t = tokens[index];
-            if (ttl is null && char.IsAsciiDigit(t.Text[0]) && Ttl.TryParse(t.Text, out var value))
+            if (ttl is null && t.Text.Length > 0 && char.IsAsciiDigit(t.Text[0]) && Ttl.TryParse(t.Text, out var value))
             {
                 ttl = value;
                 index++;
@@ -150,6 +150,7 @@ public sealed class ZoneFileReader : IDisposable
                 explicitTtl = 0;
             }
 
+            ttl = explicitTtl;
             _lastTtl = explicitTtl;
         }
         else if (_defaultTtl is { } d)
