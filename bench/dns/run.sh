@@ -43,6 +43,8 @@ options {
     session-keyfile "$work/session.key";
     recursion no;
     notify no;
+    dnssec-validation no;
+    trust-anchor-telemetry no;
 };
 controls { };
 zone "tinder-node-server.com" IN { type master; file "tinder-node-server.com.zone"; allow-update { none; }; };
