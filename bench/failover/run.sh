@@ -5,7 +5,7 @@
 # /healthz for PowerDNS, whose ifurlup cannot be given a private CA). The systems under test, each answering
 # www.tinder-node-server.com on 127.0.0.1:
 #   kindling-bind  named, switched by `kindling failover --server --key` (external-BIND mode, RFC 2136)
-#   kindling-dns   `kindling dns serve --failover` (when this build has that option)
+#   kindling-dns   `kindling dns serve --failover` (Kindling's own DNS server)
 #   pdns-5s        pdns_server 4.x, bind backend, LUA record ifurlup, default health-check interval (5 s)
 #   pdns-1s        the same with lua-health-checks-interval=1
 # Kindling runs with its defaults (interval 1 s, fast re-probe 100 ms, timeout 500 ms, fall 3, rise 5,
@@ -27,7 +27,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   [[ -n "${primary_pid:-}" ]] && { kill -CONT "$primary_pid" 2>/dev/null || true; kill -9 "$primary_pid" 2>/dev/null || true; }
-  rm -rf "$work"
+  [[ -n "${KEEP:-}" ]] && echo "bench: kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -110,10 +110,22 @@ YAML
 }
 failover_yaml 1s > "$work/failover.yaml"
 kindling_pid=""
-start_kindling() {
-  rm -f "$work/failover.state.json"
-  "$root/kindling" failover --config "$work/failover.yaml" --server "127.0.0.1:$named_port" --key "$work/failover.key" >>"$work/kindling.log" 2>&1 &
+kdns_pid=""
+kdns_port=$(freeport)
+mkdir -p "$work/kdns"
+cp "$work/$zone.zone" "$work/kdns/$zone.zone"
+cat > "$work/kdns/named.conf" <<CONF
+options { directory "$work/kdns"; notify no; };
+zone "$zone" { type master; file "$zone.zone"; allow-update { none; }; notify no; };
+CONF
+start_kindling() { # both Kindling modes, from a clean state
+  rm -f "$work"/*.state.json "$work/kdns/"*.kjnl*
+  "$root/kindling" failover --config "$work/failover.yaml" --state "$work/bind.state.json" \
+    --server "127.0.0.1:$named_port" --key "$work/failover.key" >>"$work/kindling.log" 2>&1 &
   kindling_pid=$!; pids+=("$kindling_pid")
+  "$root/kindling" dns serve --named-conf "$work/kdns/named.conf" --listen "127.0.0.1:$kdns_port" --pid-file "$work/kdns/pid" \
+    --failover "$work/failover.yaml" --failover-state "$work/dns.state.json" >>"$work/kdns.log" 2>&1 &
+  kdns_pid=$!; pids+=("$kdns_pid")
 }
 "$root/kindling" version >/dev/null   # build once before timing anything
 sleep 1
@@ -141,11 +153,8 @@ ZONE
 start_pdns pdns-5s 5; pdns5_port=$pdns_port
 start_pdns pdns-1s 1; pdns1_port=$pdns_port
 
-systems=(kindling-bind pdns-5s pdns-1s)
-declare -A port=([kindling-bind]=$named_port [pdns-5s]=$pdns5_port [pdns-1s]=$pdns1_port)
-if "$root/kindling" dns serve --help 2>/dev/null | grep -q -- --failover; then
-  echo "bench: this build has 'kindling dns serve --failover': add it here (not wired yet)" >&2
-fi
+systems=(kindling-dns kindling-bind pdns-5s pdns-1s)
+declare -A port=([kindling-dns]=$kdns_port [kindling-bind]=$named_port [pdns-5s]=$pdns5_port [pdns-1s]=$pdns1_port)
 
 answer() { dig @127.0.0.1 -p "${port[$1]}" +short +tries=1 +time=1 "$name" A 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -195,7 +204,7 @@ series refused
 series cut
 
 # --- flapping ---------------------------------------------------------------------------------------------------
-{ kill "$kindling_pid"; wait "$kindling_pid"; } 2>/dev/null || true
+{ kill "$kindling_pid" "$kdns_pid"; wait "$kindling_pid" "$kdns_pid"; } 2>/dev/null || true
 failover_yaml 10m > "$work/failover.yaml"
 start_kindling
 wait_all 127.0.0.2 60

@@ -163,13 +163,19 @@ internal sealed class RecordMonitor : IAsyncDisposable
     private async Task ProbeAsync(SideLoop side, long sequence)
     {
         ProbeOutcome outcome;
+        var guard = Record.Timings.Timeout * 2 + TimeSpan.FromSeconds(1);
         try
         {
-            outcome = await side.Probe.ProbeAsync(_stop.Token);
+            // Probes honour their own timeout; the guard keeps the schedule going should one ever hang anyway.
+            outcome = await side.Probe.ProbeAsync(_stop.Token).WaitAsync(guard, _time, _stop.Token);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             return;
+        }
+        catch (TimeoutException)
+        {
+            outcome = ProbeOutcome.Down(guard, $"the probe did not finish within {FailoverStateMachine.Format(guard)}");
         }
         catch (Exception e)
         {

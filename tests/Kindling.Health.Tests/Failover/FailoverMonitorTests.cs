@@ -117,6 +117,20 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
     }
 
     [Fact]
+    public void HungProbe_CountsAsAFailureAfterTheGuard_SoTheScheduleGoesOn()
+    {
+        Start();
+        Advance(0.5);
+        _primary.Condition = NodeCondition.Hung;
+
+        Advance(8);
+
+        var switched = Assert.Single(_transitions);
+        Assert.Equal(Side.Backup, switched.To);
+        Assert.Contains("the probe did not finish within 2 s", switched.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Failback_AfterRiseAndHoldDown_AndTheOldAnswerObjectIsUntouched()
     {
         var monitor = Start();
