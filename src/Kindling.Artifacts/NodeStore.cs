@@ -1,5 +1,6 @@
 using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Charts;
+using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,13 +14,14 @@ namespace Kindling.Artifacts;
 /// </summary>
 public sealed class NodeStore
 {
-    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, Credentials credentials, string? newAdminPassword)
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, FileStore files, Credentials credentials, string? newAdminPassword)
     {
         DataDirectory = dataDirectory;
         Blobs = blobs;
         Registry = registry;
         Uploads = uploads;
         Charts = charts;
+        Files = files;
         Credentials = credentials;
         NewAdminPassword = newAdminPassword;
     }
@@ -29,6 +31,7 @@ public sealed class NodeStore
     public RegistryStore Registry { get; }
     public UploadSessions Uploads { get; }
     public ChartStore Charts { get; }
+    public FileStore Files { get; }
     public Credentials Credentials { get; }
 
     /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
@@ -43,10 +46,11 @@ public sealed class NodeStore
         Directory.CreateDirectory(root);
         var blobs = BlobStore.Open(Path.Combine(root, "store"), loggers.CreateLogger("Kindling.Artifacts.BlobStore"), cleanTemporaryFiles: !shared);
         var password = Credentials.EnsureAdmin(root, blobs.TempDirectory);
-        var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile));
+        var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile), Path.Combine(root, Credentials.AdminCredentialsFile));
         var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));
         var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
         var charts = ChartStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Charts"));
-        return new NodeStore(root, blobs, registry, uploads, charts, credentials, password);
+        var files = FileStore.Open(blobs);
+        return new NodeStore(root, blobs, registry, uploads, charts, files, credentials, password);
     }
 }

@@ -16,5 +16,6 @@ internal static class CommandTable
         yield return PackageCommand.Create();
         yield return DnsCommand.Create();
         yield return DemoCommand.Create();
+        yield return FailoverCommand.Create();
     }
 }

@@ -3,6 +3,8 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Kindling.Dns.Config;
 using Kindling.Dns.Server.Answering;
+using Kindling.Dns.Server.Overlay;
+using Kindling.Dns.Server.Transfer;
 using Kindling.Dns.Server.Transport;
 using Kindling.Dns.Server.Zones;
 using Microsoft.Extensions.Logging;
@@ -21,6 +23,9 @@ public sealed record DnsServerOptions(string NamedConfPath)
 
     /// <summary>UDP threads per address (default: one per core).</summary>
     public int UdpThreads { get; init; }
+
+    /// <summary>Failover overrides (A/AAAA per name) kept by a health monitor; changes bump serials and notify secondaries.</summary>
+    public IRecordOverlay? Overlay { get; init; }
 }
 
 /// <summary>
@@ -36,29 +41,39 @@ public sealed class DnsServer : IDisposable
     private readonly List<DnsTcpListener> _tcp = [];
     private readonly Lock _reloadLock = new();
 
-    private DnsServer(DnsServerOptions options, NamedConf conf, ZoneTable zones)
+    private readonly Notifier _notifier;
+
+    private DnsServer(DnsServerOptions options, NamedConf conf)
     {
         _options = options;
         _logger = options.LoggerFactory.CreateLogger("Kindling.Dns.Server");
         Config = conf;
-        Answerer = new QueryAnswerer(zones);
+        Answerer = new QueryAnswerer(new ZoneTable([]));
+        Store = new ZoneStore(Answerer, _logger, options.Time);
+        Answerer.Special = new SpecialMessages(Answerer, Store, () => Config, _logger, options.Time);
+        _notifier = new Notifier(() => Config, SourceAddress, _logger, options.Time);
+        Store.Committed += _notifier.Notify;
     }
 
     public NamedConf Config { get; private set; }
 
     public QueryAnswerer Answerer { get; }
 
+    /// <summary>Where zones change (UPDATE, overlay) and are journaled.</summary>
+    public ZoneStore Store { get; }
+
     public ZoneTable Zones => Answerer.Zones;
 
     /// <summary>The UDP endpoints actually bound (ports resolved when 0 was asked for).</summary>
     public IReadOnlyList<IPEndPoint> Endpoints => _udp.Select(u => u.LocalEndPoint).ToList();
 
-    /// <summary>Reads named.conf and every primary zone; throws <see cref="NamedConfException"/> or <see cref="DnsFormatException"/>.</summary>
+    /// <summary>Reads named.conf, every primary zone and its journal; throws <see cref="NamedConfException"/> or <see cref="DnsFormatException"/>.</summary>
     public static DnsServer Load(DnsServerOptions options)
     {
         var conf = NamedConf.Load(options.NamedConfPath);
-        var (zones, warnings) = LoadZones(conf);
-        var server = new DnsServer(options, conf, zones);
+        var server = new DnsServer(options, conf);
+        var warnings = server.Store.LoadAndPublish(conf);
+        var table = server.Zones;
         foreach (var ignored in conf.Ignored)
         {
             server._logger.LogInformation("ignored (not used by Kindling): {Statement}", ignored);
@@ -69,42 +84,24 @@ public sealed class DnsServer : IDisposable
             server._logger.LogWarning("{Warning}", warning);
         }
 
-        foreach (var zone in zones.Zones)
+        foreach (var zone in table.Zones)
         {
             server._logger.LogInformation("zone {Zone}: loaded serial {Serial} ({Nodes} names)", zone.Origin, zone.Serial, zone.NodeCount);
         }
 
-        return server;
-    }
-
-    internal static (ZoneTable Zones, List<string> Warnings) LoadZones(NamedConf conf)
-    {
-        var zones = new List<Zone>();
-        var warnings = new List<string>();
-        foreach (var zc in conf.Zones)
+        if (options.Overlay is RecordOverlay writable && writable.Current.Entries.Count == 0)
         {
-            if (zc.Kind == ZoneKind.Secondary)
-            {
-                warnings.Add($"{zc.Source}: zone {zc.Name} is a secondary zone; Kindling serves primary zones only, so it is not served");
-                continue;
-            }
-
-            if (zc.Kind != ZoneKind.Primary)
-            {
-                continue;
-            }
-
-            if (!File.Exists(zc.File))
-            {
-                throw new DnsFormatException($"{zc.Source}: zone {zc.Name}: file '{zc.File}' does not exist");
-            }
-
-            var (zone, zoneWarnings) = ZoneBuilder.Load(zc.File!, zc.Name, zc, conf.Directory);
-            zones.Add(zone);
-            warnings.AddRange(zoneWarnings);
+            // A restart keeps the failover state the journal recorded until the monitor decides again.
+            writable.Restore(server.Store.JournalOverlay);
         }
 
-        return (new ZoneTable(zones), warnings);
+        if (options.Overlay is { } source)
+        {
+            server.Store.ApplyOverlay(source.Current, "overlay at start");
+            source.Changed += snapshot => server.Store.ApplyOverlay(snapshot);
+        }
+
+        return server;
     }
 
     public void Start()
@@ -119,7 +116,16 @@ public sealed class DnsServer : IDisposable
             tcp.Start();
             _logger.LogInformation("listening on {EndPoint} (UDP and TCP)", udp.LocalEndPoint);
         }
+
+        // Like BIND after loading: tell the secondaries (also-notify only) the current serials.
+        foreach (var zone in Zones.Zones)
+        {
+            _notifier.Notify(zone);
+        }
     }
+
+    private IPAddress? SourceAddress(AddressFamily family) =>
+        _udp.Select(u => u.LocalEndPoint.Address).FirstOrDefault(a => a.AddressFamily == family && !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any));
 
     /// <summary>Re-reads named.conf and the zones; on success the new zones answer from the next query on.</summary>
     public bool Reload(out string message)
@@ -129,15 +135,24 @@ public sealed class DnsServer : IDisposable
             try
             {
                 var conf = NamedConf.Load(_options.NamedConfPath);
-                var (zones, warnings) = LoadZones(conf);
+                var warnings = Store.LoadAndPublish(conf);
                 foreach (var warning in warnings)
                 {
                     _logger.LogWarning("{Warning}", warning);
                 }
 
                 Config = conf;
-                Answerer.Publish(zones);
-                message = "reloaded: " + string.Join(", ", zones.Zones.Select(z => $"{z.Origin} serial {z.Serial}"));
+                if (_options.Overlay is { } source)
+                {
+                    Store.ApplyOverlay(source.Current, "overlay after reload");
+                }
+
+                foreach (var zone in Zones.Zones)
+                {
+                    _notifier.Notify(zone);
+                }
+
+                message = "reloaded: " + string.Join(", ", Zones.Zones.Select(z => $"{z.Origin} serial {z.Serial}"));
                 _logger.LogInformation("{Message}", message);
                 return true;
             }

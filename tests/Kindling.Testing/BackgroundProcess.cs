@@ -5,14 +5,33 @@ namespace Kindling.Testing;
 
 /// <summary>
 /// A long-running program a test starts (a server), with its output collected, a wait for a line, and the
-/// two ways it can end: a signal (SIGTERM, to test draining) or SIGKILL (to test crash safety). Killed on dispose.
+/// two ways it can end: a signal (SIGTERM, to test draining) or SIGKILL (to test crash safety). Killed (with its
+/// children, by its own PID) on dispose.
 /// </summary>
 public sealed class BackgroundProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private BackgroundProcess(Process process) => _process = process;
+    private BackgroundProcess(Process process, string description)
+    {
+        _process = process;
+        Description = description;
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts <paramref name="file"/> at once, like <see cref="Start"/>, optionally in a working folder.</summary>
+    public BackgroundProcess(string file, IEnumerable<string> args, string? workingDirectory = null)
+        : this(Launch(file, args, null, workingDirectory), $"{Path.GetFileName(file)} {string.Join(' ', args)}")
+    {
+    }
+
+    /// <summary>What runs, for messages.</summary>
+    public string Description { get; }
 
     public int Id => _process.Id;
 
@@ -31,9 +50,12 @@ public sealed class BackgroundProcess : IDisposable
         }
     }
 
-    public static BackgroundProcess Start(string file, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    public static BackgroundProcess Start(string file, IEnumerable<string> args, IDictionary<string, string>? env = null) =>
+        new(Launch(file, args, env, null), $"{Path.GetFileName(file)} {string.Join(' ', args)}");
+
+    private static Process Launch(string file, IEnumerable<string> args, IDictionary<string, string>? env, string? workingDirectory)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "" };
         foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
@@ -44,14 +66,7 @@ public sealed class BackgroundProcess : IDisposable
             psi.Environment[k] = v;
         }
 
-        var process = new Process { StartInfo = psi };
-        var background = new BackgroundProcess(process);
-        process.OutputDataReceived += (_, e) => background.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => background.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return background;
+        return new Process { StartInfo = psi };
     }
 
     /// <summary>Waits until the output contains <paramref name="text"/>; fails with the output if the process ends or time runs out.</summary>
@@ -97,6 +112,19 @@ public sealed class BackgroundProcess : IDisposable
         lock (_output)
         {
             _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>Kills the process (SIGKILL, with its children) and waits for it.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
         }
     }
 

@@ -135,7 +135,9 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
 
         var request = context.Request;
         byte[] archive;
-        if (request.HasFormContentType)
+        // curl --data-binary (ChartMuseum's documented upload) labels the raw archive x-www-form-urlencoded: only a
+        // multipart form is read as a form.
+        if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
         {
             // ChartMuseum's form upload: field "chart" (a "prov" file is accepted and ignored).
             var form = await request.ReadFormAsync(context.RequestAborted);

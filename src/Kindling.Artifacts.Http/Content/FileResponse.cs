@@ -11,7 +11,7 @@ internal static class FileResponse
 {
     /// <summary>Writes the status, headers and (for GET) the body. Returns the number of body bytes sent.</summary>
     public static async Task<long> SendAsync(HttpContext context, string path, long size, string contentType, string etag,
-        DateTimeOffset? lastModified = null)
+        DateTimeOffset? lastModified = null, long baseOffset = 0)
     {
         var request = context.Request;
         var response = context.Response;
@@ -56,7 +56,7 @@ internal static class FileResponse
             return 0;
         }
 
-        await CopyAsync(context, path, offset, count);
+        await CopyAsync(context, path, baseOffset + offset, count);
         return count;
     }
 

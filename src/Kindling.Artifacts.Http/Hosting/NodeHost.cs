@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -83,17 +84,32 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var store = NodeStore.Open(options.DataDirectory, loggers);
+        var logger = loggers.CreateLogger("Kindling.Node");
+        foreach (var iso in options.IsoImages)
+        {
+            try
+            {
+                var mount = Kindling.Artifacts.Iso.IsoMount.Describe(Kindling.Artifacts.Iso.IsoImage.Open(iso.Path), iso.Distro, iso.Version, iso.Arch);
+                store.Files.Mount(mount);
+                logger.LogInformation("files: serving {Iso} ({Entries} entries, {Naming} names) at kubean/{Prefix}/", iso.Path, mount.Image.Count, mount.Image.Naming, mount.Prefix);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Kindling.Artifacts.Iso.IsoFormatException)
+            {
+                // Everything else is still served; /healthz reports the files service as failing.
+                store.Files.Problems.Add($"ISO {iso.Path}: {e.Message}");
+                logger.LogError("files: cannot serve ISO {Iso}: {Error}", iso.Path, e.Message);
+            }
+        }
         var services = new NodeService[]
         {
             new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
             new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
-            new PlaceholderService("files", options.FilesPort),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
         var info = new NodeInfo(options, services);
         var byPort = services.ToDictionary(s => s.Port);
-        var logger = loggers.CreateLogger("Kindling.Node");
         app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,

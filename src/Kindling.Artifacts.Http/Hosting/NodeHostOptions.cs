@@ -39,9 +39,15 @@ public sealed record NodeHostOptions
     /// <summary>Accept uploads and deletes over plain HTTP (credentials then cross the network in clear). Off by default.</summary>
     public bool AllowPlainHttpWrites { get; init; }
 
+    /// <summary>OS ISO images served in place inside bucket kubean (see <c>IsoMount</c> for the path rule).</summary>
+    public IReadOnlyList<IsoSource> IsoImages { get; init; } = [];
+
     /// <summary>Where logs go (console in the CLI, a test sink in tests).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
+
+/// <summary>An ISO to serve; distro, version and arch override what the ISO's .treeinfo/.discinfo say.</summary>
+public sealed record IsoSource(string Path, string? Distro = null, string? Version = null, string? Arch = null);

@@ -16,6 +16,8 @@ internal static class DnsCommand
         var command = new Command("dns", "Authoritative DNS server that reads BIND's named.conf and zone files unchanged.");
         command.Subcommands.Add(Serve());
         command.Subcommands.Add(Reload());
+        command.Subcommands.Add(DnsSwitchCommand.Create());
+        command.Subcommands.Add(DnsStatusCommand.Create());
         return command;
     }
 
@@ -34,7 +36,10 @@ internal static class DnsCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var pidFile = PidFileOption();
-        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile };
+        var udpThreads = new Option<int>("--udp-threads") { Description = "Threads receiving UDP per address (default: one per core)." };
+        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile, udpThreads };
+        var failover = new DnsServeFailover();
+        failover.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var endpoints = new List<IPEndPoint>();
@@ -53,10 +58,17 @@ internal static class DnsCommand
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
             }).SetMinimumLevel(LogLevel.Information));
+            var (failoverFile, overlay) = failover.Prepare(parse);
             DnsServer server;
             try
             {
-                server = DnsServer.Load(new DnsServerOptions(parse.GetValue(namedConf)!) { Listen = endpoints, LoggerFactory = loggers });
+                server = DnsServer.Load(new DnsServerOptions(parse.GetValue(namedConf)!)
+                {
+                    Listen = endpoints,
+                    LoggerFactory = loggers,
+                    UdpThreads = parse.GetValue(udpThreads),
+                    Overlay = overlay,
+                });
             }
             catch (Exception e) when (e is NamedConfException or DnsFormatException)
             {
@@ -97,6 +109,7 @@ internal static class DnsCommand
                     stopped.TrySetResult();
                 });
                 Console.WriteLine($"kindling dns: serving {server.Zones.Zones.Count} zone(s) on {string.Join(", ", server.Endpoints)}");
+                await using var monitors = failover.Start(parse, server, failoverFile, overlay, loggers);
                 await stopped.Task.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 return ExitCodes.Ok;
             }

@@ -31,9 +31,16 @@ internal static class NodeCommand
         var chartsPort = new Option<int?>("--charts-port") { Description = "Chart repository port (default: tinderKind.chartmuseumPort, 8081)" };
         var filesPort = new Option<int?>("--files-port") { Description = "File store port (default: tinderKind.minioServerPort, 9000)" };
         var caFrom = new Option<string?>("--ca-from") { Description = "Import the primary's CA from this folder when creating the certificate" };
+        var iso = new Option<string[]>("--iso")
+        {
+            Description = "Serve an OS ISO in place at kubean/<distro>-iso/<version>/os/<arch>/ (PATH, or PATH=distro/version/arch to override .treeinfo); repeatable. Default: the ClusterConfig's osRepos.isoPath",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var plainHttp = new Option<bool>("--plain-http") { Description = "Serve the charts and files ports over plain HTTP, as DCE does (downloads are then neither encrypted nor authenticated; the registry stays HTTPS)" };
+        var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
         var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains in-flight requests).")
         {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom,
+            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -52,6 +59,9 @@ internal static class NodeCommand
                 FilesPort = Port(parse.GetValue(filesPort), tinder.MinioServerPort, "--files-port"),
                 NodeName = clusterConfig is { BootstrapNodeMode: not BootstrapNodeMode.Auto } ? clusterConfig.BootstrapNode : Environment.MachineName,
                 AdvertisedAddresses = certificates.SubjectAltNames,
+                IsoImages = IsoSources(parse.GetValue(iso) ?? [], clusterConfig),
+                PlainHttpChartsAndFiles = parse.GetValue(plainHttp),
+                AllowPlainHttpWrites = parse.GetValue(plainWrites),
                 ConfigureLogging = logging => logging.AddSimpleConsole(o =>
                 {
                     o.SingleLine = true;
@@ -114,6 +124,42 @@ internal static class NodeCommand
             : SubjectAltNames.Normalize([.. specific is null ? [] : new[] { specific.ToString() }, .. network.LocalAddresses().Select(a => a.ToString()),
                 Environment.MachineName, "localhost", "127.0.0.1"]);
         return NodeCertificates.Ensure(dataDir, names, caFrom);
+    }
+
+    /// <summary>--iso values (PATH or PATH=distro/version/arch), else the ClusterConfig's osRepos.isoPath when it exists.</summary>
+    private static List<IsoSource> IsoSources(string[] given, ClusterConfig? config)
+    {
+        var sources = new List<IsoSource>();
+        foreach (var value in given)
+        {
+            var eq = value.LastIndexOf('=');
+            var path = eq > 0 ? value[..eq] : value;
+            if (!File.Exists(path))
+            {
+                throw new UsageException($"--iso {path}: no such file");
+            }
+
+            if (eq < 0)
+            {
+                sources.Add(new IsoSource(path));
+                continue;
+            }
+
+            var parts = value[(eq + 1)..].Split('/');
+            if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+            {
+                throw new UsageException($"--iso {value}: expected PATH=distro/version/arch (e.g. /home/CentOS-7.iso=centos/7/x86_64)");
+            }
+
+            sources.Add(new IsoSource(path, parts[0], parts[1], parts[2]));
+        }
+
+        if (sources.Count == 0 && config?.OsRepos.IsoPath is { } configured && File.Exists(configured))
+        {
+            sources.Add(new IsoSource(configured));
+        }
+
+        return sources;
     }
 
     private static int Port(int? given, int configured, string option)

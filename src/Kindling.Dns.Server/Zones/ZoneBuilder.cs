@@ -75,6 +75,23 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
         types[record.Type] = set;
     }
 
+    /// <summary>Adds a record as UPDATE does (RFC 2136 §3.4.2.2): the RRset takes the new record's TTL.</summary>
+    public bool AddForUpdate(ResourceRecord record)
+    {
+        _runOwner = null;
+        _runTtls.Clear();
+        var existing = Get(record.Name, record.Type);
+        var had = existing?.Any(r => r.CanonicalEquals(record.Data!)) == true;
+        var before = TtlOf(record.Name, record.Type);
+        Add(record, "update");
+        var key = record.Name.ToLowerWire();
+        var set = _names[key][record.Type];
+        set.Ttl = record.Ttl;
+        _names[key][record.Type] = set;
+        _runOwner = null;
+        return !had || before != record.Ttl;
+    }
+
     /// <summary>Removes records (UPDATE deletions); <paramref name="data"/> null removes the whole RRset, type ANY the whole name.</summary>
     public void Remove(DomainName name, RecordType type, RecordData? data)
     {

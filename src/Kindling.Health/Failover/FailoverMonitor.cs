@@ -20,6 +20,12 @@ public sealed record FailoverMonitorOptions
 
     /// <summary>Where the active sides survive a restart; null keeps them in memory only.</summary>
     public FailoverStateFile? State { get; init; }
+
+    /// <summary>
+    /// The side each named record answers with at start, overriding the state file (external mode: what the
+    /// DNS server actually holds). The mode and hold-down still come from the state file.
+    /// </summary>
+    public IReadOnlyDictionary<string, Side>? InitialActive { get; init; }
 }
 
 /// <summary>
@@ -50,6 +56,11 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
         foreach (var record in records)
         {
             var state = restored.GetValueOrDefault(record.Name);
+            if (_options.InitialActive is { } initial && initial.TryGetValue(record.Name, out var active) && state?.Active != active)
+            {
+                state = (state ?? new FailoverRecordState { Name = record.Name, Active = active, HoldDown = record.Timings.HoldDown }) with { Active = active, ActiveSince = now };
+            }
+
             var machine = new FailoverStateMachine(record, now, state);
             if (state is not null)
             {

@@ -128,6 +128,10 @@ internal sealed class FailoverStateMachine
         return new Evaluation(SwitchTo(Side.Primary, reason, now), false);
     }
 
+    /// <summary>When the hold-down of a pending failback ends; null when no failback is pending.</summary>
+    public DateTimeOffset? FailbackAt =>
+        Mode == FailoverMode.Auto && Active == Side.Backup && Primary.IsUp && Primary.RisenAt is { } risen ? risen + HoldDown.Current : null;
+
     /// <summary>True when only time and parity stand between the backup and a failback.</summary>
     public bool FailbackDue(DateTimeOffset now) =>
         Mode == FailoverMode.Auto && Active == Side.Backup && Primary.IsUp && Primary.RisenAt is { } risen && now - risen >= HoldDown.Current;

@@ -30,6 +30,7 @@ internal sealed class RecordMonitor : IAsyncDisposable
     private readonly SideLoop[] _sides;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _running = [];
+    private readonly ITimer _failbackTimer;
     private bool _stopped;
     private bool _parityRunning;
     private DateTimeOffset _lastParityAt = DateTimeOffset.MinValue;
@@ -42,6 +43,7 @@ internal sealed class RecordMonitor : IAsyncDisposable
         _parity = parity;
         _events = events;
         _sides = [new SideLoop(Side.Primary, probes(Side.Primary)), new SideLoop(Side.Backup, probes(Side.Backup))];
+        _failbackTimer = time.CreateTimer(_ => FailbackDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         foreach (var side in _sides)
         {
             side.Timer = time.CreateTimer(_ => Fire(side), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -82,8 +84,10 @@ internal sealed class RecordMonitor : IAsyncDisposable
         Evaluation evaluation;
         lock (_lock)
         {
-            evaluation = _machine.SetMode(mode, _time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            evaluation = _machine.SetMode(mode, now);
             _events.Publish(BuildAnswer());
+            ArmFailback(now);
         }
 
         _events.Changed(evaluation.Transition, null, modeChanged: true);
@@ -120,6 +124,7 @@ internal sealed class RecordMonitor : IAsyncDisposable
             side.Timer?.Dispose();
         }
 
+        _failbackTimer.Dispose();
         await _stop.CancelAsync();
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
@@ -143,8 +148,13 @@ internal sealed class RecordMonitor : IAsyncDisposable
 
             sequence = ++side.Started;
             side.Outstanding++;
-            side.LastStart = _time.GetUtcNow();
-            Arm(side, PeriodOf(health));
+            var now = _time.GetUtcNow();
+            var period = PeriodOf(health);
+
+            // Count from when the probe was due, not when the timer got round to it, so the schedule does not drift.
+            side.LastStart = side.Due is { } due && due <= now && now - due < period ? due : now;
+            side.Due = side.LastStart + period;
+            Arm(side, side.Due.Value - now);
         }
 
         Track(ProbeAsync(side, sequence));
@@ -153,13 +163,19 @@ internal sealed class RecordMonitor : IAsyncDisposable
     private async Task ProbeAsync(SideLoop side, long sequence)
     {
         ProbeOutcome outcome;
+        var guard = Record.Timings.Timeout * 2 + TimeSpan.FromSeconds(1);
         try
         {
-            outcome = await side.Probe.ProbeAsync(_stop.Token);
+            // Probes honour their own timeout; the guard keeps the schedule going should one ever hang anyway.
+            outcome = await side.Probe.ProbeAsync(_stop.Token).WaitAsync(guard, _time, _stop.Token);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             return;
+        }
+        catch (TimeoutException)
+        {
+            outcome = ProbeOutcome.Down(guard, $"the probe did not finish within {FailoverStateMachine.Format(guard)}");
         }
         catch (Exception e)
         {
@@ -187,17 +203,19 @@ internal sealed class RecordMonitor : IAsyncDisposable
             side.Applied = sequence;
             var now = _time.GetUtcNow();
             evaluation = _machine.Observe(side.Side, outcome, now, out change);
-            var due = side.LastStart + PeriodOf(_machine[side.Side]) - now;
-            fireNow = due <= TimeSpan.Zero; // a timed-out probe: the next one is already due
+            side.Due = side.LastStart + PeriodOf(_machine[side.Side]);
+            fireNow = side.Due <= now; // a timed-out probe: the next one is already due
             if (!fireNow)
             {
-                Arm(side, due);
+                Arm(side, side.Due.Value - now);
             }
 
             if (evaluation.Transition is not null)
             {
                 _events.Publish(BuildAnswer());
             }
+
+            ArmFailback(now);
         }
 
         if (fireNow)
@@ -208,6 +226,43 @@ internal sealed class RecordMonitor : IAsyncDisposable
         if (evaluation.Transition is not null || change is not null)
         {
             _events.Changed(evaluation.Transition, change, modeChanged: false);
+        }
+
+        if (evaluation.AwaitingParity)
+        {
+            CheckParity();
+        }
+    }
+
+    /// <summary>Arms a timer for the moment the hold-down ends, so failback does not wait for the next probe.</summary>
+    private void ArmFailback(DateTimeOffset now)
+    {
+        if (_machine.FailbackAt is { } at && at > now)
+        {
+            _failbackTimer.Change(at - now, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void FailbackDue()
+    {
+        Evaluation evaluation;
+        lock (_lock)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            evaluation = _machine.Evaluate(_time.GetUtcNow());
+            if (evaluation.Transition is not null)
+            {
+                _events.Publish(BuildAnswer());
+            }
+        }
+
+        if (evaluation.Transition is not null)
+        {
+            _events.Changed(evaluation.Transition, null, modeChanged: false);
         }
 
         if (evaluation.AwaitingParity)
@@ -333,5 +388,8 @@ internal sealed class RecordMonitor : IAsyncDisposable
         public long Probes { get; set; }
 
         public DateTimeOffset LastStart { get; set; }
+
+        /// <summary>When the next probe is due.</summary>
+        public DateTimeOffset? Due { get; set; }
     }
 }

@@ -9,7 +9,7 @@ namespace Kindling.Installer.Steps;
 public sealed class Installation(IReadOnlyList<IInstallStep> steps)
 {
     public static Installation Standard() =>
-        new([new PrecheckStep(), new PkiStep(), new ImagesStep()]);
+        new([new PrecheckStep(), new PkiStep(), new OsReposStep(), new FilesAndChartsStep(), new ImagesStep()]);
 
     public async Task RunAsync(InstallContext context, CancellationToken cancellationToken)
     {
@@ -18,12 +18,6 @@ public sealed class Installation(IReadOnlyList<IInstallStep> steps)
             context.Log.StepStarted(step.Number, InstallStep.Titles[step.Number]);
             var summary = await step.RunAsync(context, cancellationToken);
             context.Log.StepFinished(step.Number, summary);
-        }
-
-        var missing = context.Plan.Request.Steps.Steps.Where(n => steps.All(s => s.Number != n)).ToList();
-        if (missing.Count > 0)
-        {
-            throw new InstallerException($"step(s) {string.Join(",", missing)} are not available in this build");
         }
     }
 }

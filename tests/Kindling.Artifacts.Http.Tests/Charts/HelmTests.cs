@@ -55,11 +55,17 @@ public class HelmTests
         using var truncated = await UploadAsync(node, archive[..(archive.Length / 2)]);
         using var evilName = await UploadAsync(node, ChartTgz("../../etc", "1.0.0"));
         using var evilVersion = await UploadAsync(node, ChartTgz("app", "1.0.0/../../x"));
+        var curl = Requires.Tool("curl", "curl");
+        var other = work.File("packages/app-1.0.0.tgz");
+        File.Copy(other, work.File("curl.tgz"));
+        var curlUpload = await ProcessRunner.RunAsync(curl, ["-s", "-f", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+            "--data-binary", $"@{work.File("curl.tgz")}", $"https://127.0.0.1:{node.ChartsPort}/api/charts?force"]);
         using var anonymous = await node.Client.PostAsync($"https://127.0.0.1:{node.ChartsPort}/api/charts", new ByteArrayContent(archive), TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         Assert.Equal(HttpStatusCode.Created, forced.StatusCode);
+        Assert.True(curlUpload.ExitCode == 0, curlUpload.ToString());
         Assert.Equal(HttpStatusCode.BadRequest, corrupt.StatusCode);
         Assert.Contains("gzip", await corrupt.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, truncated.StatusCode);

@@ -41,7 +41,7 @@ internal sealed class NodeFixture : IAsyncDisposable
 
     public string Credentials => $"{User}:{Password}";
 
-    public static async Task<NodeFixture> StartAsync(TempDirectory? data = null)
+    public static async Task<NodeFixture> StartAsync(TempDirectory? data = null, Func<NodeHostOptions, NodeHostOptions>? configure = null)
     {
         data ??= new TempDirectory("kindling-node");
         var logs = new LogSink();
@@ -50,7 +50,7 @@ internal sealed class NodeFixture : IAsyncDisposable
             int registry = FreePort.Tcp(), charts = FreePort.Tcp(), files = FreePort.Tcp();
             try
             {
-                var host = await NodeHost.StartAsync(new NodeHostOptions
+                var options = new NodeHostOptions
                 {
                     DataDirectory = data.Path,
                     Certificate = TestCertificates.Instance.Server,
@@ -62,7 +62,8 @@ internal sealed class NodeFixture : IAsyncDisposable
                     AdvertisedAddresses = ["127.0.0.1"],
                     ConfigureLogging = b => b.AddProvider(logs),
                     ShutdownTimeout = TimeSpan.FromSeconds(5),
-                });
+                };
+                var host = await NodeHost.StartAsync(configure?.Invoke(options) ?? options);
                 return new NodeFixture(data, host, registry, charts, files, logs);
             }
             catch (IOException) when (attempt < 3)

@@ -32,7 +32,7 @@ public sealed class BindProcess : IAsyncDisposable
 
     /// <summary>
     /// The options block tests prepend to a named.conf so BIND runs unprivileged in a folder, only on loopback, and never
-    /// sends NOTIFY or recurses (network safety).
+    /// sends NOTIFY, recurses or fetches DNSSEC trust anchors (network safety: nothing leaves loopback).
     /// </summary>
     public static string TestOptions(string directory, IPEndPoint endpoint, string extra = "") => $$"""
         options {
@@ -44,6 +44,8 @@ public sealed class BindProcess : IAsyncDisposable
             managed-keys-directory "{{directory}}";
             recursion no;
             notify no;
+            dnssec-validation no;
+            trust-anchor-telemetry no;
             {{extra}}
         };
         controls { };

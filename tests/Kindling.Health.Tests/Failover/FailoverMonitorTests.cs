@@ -117,6 +117,20 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
     }
 
     [Fact]
+    public void HungProbe_CountsAsAFailureAfterTheGuard_SoTheScheduleGoesOn()
+    {
+        Start();
+        Advance(0.5);
+        _primary.Condition = NodeCondition.Hung;
+
+        Advance(8);
+
+        var switched = Assert.Single(_transitions);
+        Assert.Equal(Side.Backup, switched.To);
+        Assert.Contains("the probe did not finish within 2 s", switched.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Failback_AfterRiseAndHoldDown_AndTheOldAnswerObjectIsUntouched()
     {
         var monitor = Start();
@@ -139,6 +153,21 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
         var risen = _primary.Starts.Where(t => t >= restored).ElementAt(4);
         Assert.Equal(risen + TimeSpan.FromSeconds(10), failback.At);
         Assert.Equal(Side.Primary, Answering(monitor));
+    }
+
+    [Fact]
+    public void Failback_HappensWhenTheHoldDownEnds_NotAtTheNextProbe()
+    {
+        Start(Www(new FailoverTimings { HoldDown = TimeSpan.FromSeconds(2.5) }));
+        Advance(0.5);
+        _primary.Condition = NodeCondition.Refused;
+        Advance(1);
+        _primary.Condition = NodeCondition.Healthy;
+        var restored = _time.GetUtcNow();
+        Advance(10);
+
+        var risen = _primary.Starts.Where(t => t >= restored).ElementAt(4);
+        Assert.Equal(risen + TimeSpan.FromSeconds(2.5), _transitions[^1].At);
     }
 
     [Fact]

@@ -40,6 +40,7 @@ internal sealed class ScriptedProbe(FakeTimeProvider time, string target) : IHea
         {
             NodeCondition.Healthy => Task.FromResult(ProbeOutcome.Up(TimeSpan.FromMilliseconds(1))),
             NodeCondition.Refused => Task.FromResult(ProbeOutcome.Down(TimeSpan.FromMilliseconds(1), "connection refused")),
+            NodeCondition.Hung => new TaskCompletionSource<ProbeOutcome>().Task,
             _ => TimeOutAsync(cancellationToken),
         };
     }
@@ -56,4 +57,7 @@ internal enum NodeCondition
     Healthy,
     Refused,
     Cut,
+
+    /// <summary>A probe that never returns (a bug; the monitor must not stall on it).</summary>
+    Hung,
 }

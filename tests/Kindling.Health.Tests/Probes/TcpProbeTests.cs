@@ -11,7 +11,7 @@ public sealed class TcpProbeTests
     {
         using var listener = new TcpListener(IPAddress.Parse("127.0.0.3"), 0);
         listener.Start();
-        var probe = new TcpProbe((IPEndPoint)listener.LocalEndpoint, TimeSpan.FromSeconds(2), TimeProvider.System);
+        var probe = new TcpProbe((IPEndPoint)listener.LocalEndpoint, TimeSpan.FromSeconds(10), TimeProvider.System);
 
         var outcome = await probe.ProbeAsync(TestContext.Current.CancellationToken);
 
@@ -29,7 +29,7 @@ public sealed class TcpProbeTests
             endpoint = (IPEndPoint)listener.LocalEndpoint;
         }
 
-        var outcome = await new TcpProbe(endpoint, TimeSpan.FromSeconds(2), TimeProvider.System).ProbeAsync(TestContext.Current.CancellationToken);
+        var outcome = await new TcpProbe(endpoint, TimeSpan.FromSeconds(10), TimeProvider.System).ProbeAsync(TestContext.Current.CancellationToken);
 
         Assert.False(outcome.Healthy);
         Assert.Equal("connection refused", outcome.Detail);

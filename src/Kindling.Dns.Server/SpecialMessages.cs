@@ -1,0 +1,167 @@
+using System.Net;
+using Kindling.Dns.Config;
+using Kindling.Dns.Records;
+using Kindling.Dns.Server.Answering;
+using Kindling.Dns.Server.Transfer;
+using Kindling.Dns.Server.Update;
+using Kindling.Dns.Server.Zones;
+using Kindling.Dns.Tsig;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Dns.Server;
+
+/// <summary>
+/// The messages the hot path hands over: TSIG verification (RFC 8945 §5.2), UPDATE (RFC 2136), zone transfers over
+/// TCP (RFC 5936, <c>allow-transfer</c>), incoming NOTIFY (refused: Kindling is a primary), and TSIG-signed queries.
+/// </summary>
+internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, Func<NamedConf> conf, ILogger logger, TimeProvider time)
+    : ISpecialMessageHandler
+{
+    public async Task HandleAsync(ReadOnlyMemory<byte> message, IPEndPoint remote, bool tcp, Func<ReadOnlyMemory<byte>, ValueTask> send,
+        CancellationToken cancellationToken)
+    {
+        DnsMessage request;
+        try
+        {
+            request = DnsMessage.Parse(message.Span);
+        }
+        catch (DnsFormatException)
+        {
+            if (message.Length >= 12)
+            {
+                await send(new DnsMessage { Id = (ushort)((message.Span[0] << 8) | message.Span[1]), IsResponse = true, ResponseCode = ResponseCode.FormErr }.ToArray());
+            }
+
+            return;
+        }
+
+        var config = conf();
+        var tsig = TsigSigner.Verify(message.Span, name => config.Keys.GetValueOrDefault(name), TsigSigner.Now(time), []);
+        if (tsig.Status is TsigStatus.BadKey or TsigStatus.BadSig or TsigStatus.FormErr)
+        {
+            logger.LogWarning("{Opcode} from {Remote}: TSIG {Status} (key {Key})", request.Opcode, remote, tsig.Status, tsig.KeyName);
+            await send(Unsigned(request, tsig));
+            return;
+        }
+
+        if (tsig.Status == TsigStatus.BadTime)
+        {
+            var serverTime = TsigSigner.Now(time);
+            var other = new byte[6];
+            for (var i = 0; i < 6; i++)
+            {
+                other[i] = (byte)(serverTime >> (40 - (8 * i)));
+            }
+
+            var reply = Reply(request, ResponseCode.NotAuth);
+            var buffer = new byte[ushort.MaxValue];
+            var length = reply.Write(buffer);
+            length = TsigSigner.Sign(buffer, length, tsig.Key!, serverTime, tsig.Mac, out _, ResponseCode.BadTime, other);
+            await send(buffer.AsMemory(0, length).ToArray());
+            return;
+        }
+
+        var key = tsig.Status == TsigStatus.Valid ? tsig.Key : null;
+        var requester = new Requester(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address, key?.Name);
+        switch (request.Opcode)
+        {
+            case Opcode.Update:
+                var rcode = new UpdateProcessor(store, config).Process(request, requester);
+                logger.LogInformation("UPDATE {Zone} from {Remote}{Key}: {Rcode}", request.Questions.FirstOrDefault().Name, remote,
+                    key is null ? "" : $" key {key.Name}", rcode);
+                await send(Sign(Reply(request, rcode), key, tsig.Mac));
+                return;
+            case Opcode.Notify:
+                await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
+                return;
+            case Opcode.Query when request.Questions.Count == 1 && request.Questions[0].Type is RecordType.AXFR or RecordType.IXFR:
+                await TransferAsync(request, requester, key, tsig.Mac, tcp, config, send);
+                return;
+            case Opcode.Query:
+                var response = new byte[ushort.MaxValue];
+                var unsigned = message.Span[..(tsig.RecordOffset > 0 ? tsig.RecordOffset : message.Length)].ToArray();
+                if (tsig.RecordOffset > 0)
+                {
+                    var additional = ((unsigned[10] << 8) | unsigned[11]) - 1; // the TSIG record is not part of the query proper
+                    unsigned[10] = (byte)(additional >> 8);
+                    unsigned[11] = (byte)additional;
+                }
+
+                var answerLength = answerer.BuildUncached(unsigned, response, tcp ? ushort.MaxValue : 1232 - 200);
+                if (key is not null)
+                {
+                    answerLength = TsigSigner.Sign(response, answerLength, key, TsigSigner.Now(time), tsig.Mac, out _);
+                }
+
+                await send(response.AsMemory(0, answerLength).ToArray());
+                return;
+            default:
+                await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
+                return;
+        }
+    }
+
+    private async Task TransferAsync(DnsMessage request, Requester requester, TsigKey? key, byte[] mac, bool tcp, NamedConf config,
+        Func<ReadOnlyMemory<byte>, ValueTask> send)
+    {
+        var question = request.Questions[0];
+        var zone = store.Zones.Get(question.Name);
+        if (!tcp)
+        {
+            await send(Sign(Reply(request, ResponseCode.NotAuth), key, mac));
+            return;
+        }
+
+        if (zone is null)
+        {
+            await send(Sign(Reply(request, ResponseCode.NotAuth), key, mac));
+            return;
+        }
+
+        var allow = zone.Config?.AllowTransfer ?? config.AllowTransfer;
+        if (!allow.Allows(requester, config.Acls))
+        {
+            logger.LogWarning("{Type} of {Zone} refused for {Requester} (allow-transfer)", question.Type, zone.Origin, requester);
+            await send(Sign(Reply(request, ResponseCode.Refused), key, mac));
+            return;
+        }
+
+        logger.LogInformation("{Type} of {Zone} serial {Serial} to {Requester}", question.Type, zone.Origin, zone.Serial, requester);
+        await ZoneTransfer.SendAsync(zone, request, key, mac, time, send);
+    }
+
+    private static DnsMessage Reply(DnsMessage request, ResponseCode rcode)
+    {
+        var reply = new DnsMessage
+        {
+            Id = request.Id,
+            IsResponse = true,
+            Opcode = request.Opcode,
+            RecursionDesired = request.RecursionDesired,
+            ResponseCode = rcode,
+            AuthoritativeAnswer = request.Opcode == Opcode.Notify,
+        };
+        reply.Questions.AddRange(request.Questions);
+        return reply;
+    }
+
+    private byte[] Sign(DnsMessage reply, TsigKey? key, byte[] requestMac)
+    {
+        var wire = reply.ToArray();
+        return key is null ? wire : TsigSigner.Sign(wire, key, TsigSigner.Now(time), requestMac, out _);
+    }
+
+    // RFC 8945 §5.2.1/§5.2.2: NOTAUTH with a TSIG carrying the error and no MAC, not signed.
+    private byte[] Unsigned(DnsMessage request, TsigVerification tsig)
+    {
+        var reply = Reply(request, ResponseCode.NotAuth);
+        if (tsig.Record is { } record)
+        {
+            var error = tsig.Status == TsigStatus.BadKey ? ResponseCode.BadKey : TsigErrors.BadSig;
+            reply.Additional.Add(new ResourceRecord(tsig.KeyName, RecordType.TSIG, RecordClass.ANY, 0,
+                new TsigRecord(record.Algorithm, TsigSigner.Now(time), record.Fudge, [], request.Id, error, [])));
+        }
+
+        return reply.ToArray();
+    }
+}

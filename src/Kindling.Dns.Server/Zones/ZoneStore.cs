@@ -1,0 +1,256 @@
+using Kindling.Dns.Config;
+using Kindling.Dns.Records;
+using Kindling.Dns.Server.Answering;
+using Kindling.Dns.Server.Overlay;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Dns.Server.Zones;
+
+/// <summary>
+/// The one place zones change: loading (zone file plus journal), RFC 2136 updates and overlay switches. Changes are
+/// serialized by a lock (they are rare); each one builds a new immutable zone version with the next SOA serial
+/// (RFC 1982), appends it to the zone's journal (fsync) and only then publishes it to the query path and raises
+/// <see cref="Committed"/> (NOTIFY). Queries never take the lock.
+/// </summary>
+public sealed class ZoneStore
+{
+    private readonly QueryAnswerer _answerer;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lock _gate = new();
+    private Dictionary<DomainName, ZoneJournal> _journals = [];
+    private Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>> _applied = [];
+
+    internal ZoneStore(QueryAnswerer answerer, ILogger logger, TimeProvider time)
+    {
+        _answerer = answerer;
+        _logger = logger;
+        _time = time;
+    }
+
+    /// <summary>A zone version was published after a change (not after a load).</summary>
+    public event Action<Zone>? Committed;
+
+    public ZoneTable Zones => _answerer.Zones;
+
+    /// <summary>The overlay entries the journals hold (the failover state before the restart).</summary>
+    public IReadOnlyList<OverlayEntry> JournalOverlay => _applied.Values.SelectMany(v => v.Values).ToList();
+
+    /// <summary>Loads every primary zone of <paramref name="conf"/> with its journal; returns warnings. Throws on bad data.</summary>
+    internal static (ZoneTable Table, Dictionary<DomainName, ZoneJournal> Journals, Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>> Overlay, List<string> Warnings)
+        Load(NamedConf conf, TimeProvider time)
+    {
+        var zones = new List<Zone>();
+        var warnings = new List<string>();
+        var journals = new Dictionary<DomainName, ZoneJournal>();
+        var overlay = new Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>>();
+        foreach (var zc in conf.Zones)
+        {
+            if (zc.Kind == ZoneKind.Secondary)
+            {
+                warnings.Add($"{zc.Source}: zone {zc.Name} is a secondary zone; Kindling serves primary zones only, so it is not served");
+                continue;
+            }
+
+            if (zc.Kind != ZoneKind.Primary)
+            {
+                continue;
+            }
+
+            if (!File.Exists(zc.File))
+            {
+                throw new DnsFormatException($"{zc.Source}: zone {zc.Name}: file '{zc.File}' does not exist");
+            }
+
+            var (zone, zoneWarnings) = ZoneBuilder.Load(zc.File!, zc.Name, zc, conf.Directory);
+            warnings.AddRange(zoneWarnings);
+            var journal = new ZoneJournal(ZoneJournal.PathFor(zc.File!));
+            journals[zc.Name] = journal;
+            var entries = journal.Read(zc.Name);
+            var state = new Dictionary<DomainName, OverlayEntry>();
+            if (entries.Count > 0 && entries[0].From != zone.Serial)
+            {
+                var moved = journal.Discard(time);
+                warnings.Add($"{zc.File}: serial {zone.Serial} does not continue the journal (it starts at {entries[0].From}); the zone file was edited, so the journal was moved to {moved}");
+            }
+            else if (entries.Count > 0)
+            {
+                zone = Replay(zone, entries, state);
+            }
+
+            overlay[zc.Name] = state;
+            zones.Add(zone);
+        }
+
+        return (new ZoneTable(zones), journals, overlay, warnings);
+    }
+
+    private static Zone Replay(Zone zone, List<JournalEntry> entries, Dictionary<DomainName, OverlayEntry> overlay)
+    {
+        var builder = ZoneBuilder.FromZone(zone);
+        foreach (var entry in entries)
+        {
+            foreach (var deleted in entry.Deleted)
+            {
+                builder.Remove(deleted.Name, deleted.Type, deleted.Data);
+            }
+
+            foreach (var added in entry.Added)
+            {
+                builder.AddForUpdate(added);
+            }
+
+            foreach (var (name, state) in entry.Overlay)
+            {
+                if (state is null)
+                {
+                    overlay.Remove(name);
+                }
+                else
+                {
+                    overlay[name] = state;
+                }
+            }
+        }
+
+        SetSerial(builder, zone, entries[^1].To);
+        var rebuilt = builder.Build(zone.Config?.File ?? zone.Origin.ToString());
+        return rebuilt.With(entries[^1].To, Overrides(rebuilt, overlay.Values));
+    }
+
+    /// <summary>
+    /// Loads zone files and journals and makes them current (start and reload). Done under the change lock so an
+    /// UPDATE cannot slip in between reading a journal and publishing what was read. Returns the load warnings.
+    /// </summary>
+    internal List<string> LoadAndPublish(NamedConf conf)
+    {
+        lock (_gate)
+        {
+            var (table, journals, overlay, warnings) = Load(conf, _time);
+            _journals = journals;
+            _applied = overlay;
+            _answerer.Publish(table);
+            return warnings;
+        }
+    }
+
+    /// <summary>
+    /// Applies a change to one zone. <paramref name="apply"/> edits a builder holding the zone's data and fills the lists of
+    /// records it removed and added; it returns NOERROR to commit (if anything changed) or an rcode to abandon.
+    /// </summary>
+    public ResponseCode Change(DomainName origin, string reason, Func<Zone, ZoneBuilder, List<ResourceRecord>, List<ResourceRecord>, ResponseCode> apply)
+    {
+        lock (_gate)
+        {
+            var zone = Zones.Get(origin);
+            if (zone is null)
+            {
+                return ResponseCode.NotAuth;
+            }
+
+            var builder = ZoneBuilder.FromZone(zone);
+            List<ResourceRecord> deleted = [], added = [];
+            var rcode = apply(zone, builder, deleted, added);
+            if (rcode != ResponseCode.NoError || (deleted.Count == 0 && added.Count == 0))
+            {
+                return rcode;
+            }
+
+            // An UPDATE may set a newer SOA serial itself (RFC 2136 §3.4.2.2); otherwise the serial moves on by one.
+            var newSoa = added.LastOrDefault(r => r.Type == RecordType.SOA)?.Data as SoaRecord;
+            var serial = newSoa is not null && SerialNumber.IsGreater(newSoa.Serial, zone.Serial) ? newSoa.Serial : SerialNumber.Next(zone.Serial);
+            SetSerial(builder, zone, serial);
+            Zone next;
+            try
+            {
+                next = builder.Build(zone.Config?.File ?? origin.ToString()).With(serial, zone.Overrides);
+            }
+            catch (DnsFormatException e)
+            {
+                _logger.LogWarning("update of {Zone} refused: {Reason}", origin, e.Message);
+                return ResponseCode.Refused;
+            }
+
+            try
+            {
+                Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Deleted = deleted, Added = added });
+            }
+            catch (IOException e)
+            {
+                // Not journaled, so not applied: the client hears SERVFAIL and may retry.
+                _logger.LogError("update of {Zone} not applied: cannot write its journal: {Error}", origin, e.Message);
+                return ResponseCode.ServFail;
+            }
+
+            return ResponseCode.NoError;
+        }
+    }
+
+    /// <summary>Publishes the overlay's current entries: each zone whose overridden names changed gets a new serial.</summary>
+    public void ApplyOverlay(OverlaySnapshot snapshot, string reason = "overlay")
+    {
+        lock (_gate)
+        {
+            foreach (var zone in Zones.Zones)
+            {
+                var wanted = snapshot.Entries.Values.Where(e => ReferenceEquals(Zones.FindClosest(e.Name.ToLowerWire()), zone)).ToDictionary(e => e.Name);
+                var applied = _applied.GetValueOrDefault(zone.Origin) ?? [];
+                var changes = new List<(DomainName, OverlayEntry?)>();
+                changes.AddRange(wanted.Values.Where(e => !e.SameAs(applied.GetValueOrDefault(e.Name))).Select(e => (e.Name, (OverlayEntry?)e)));
+                changes.AddRange(applied.Keys.Where(name => !wanted.ContainsKey(name)).Select(name => (name, (OverlayEntry?)null)));
+                if (changes.Count == 0)
+                {
+                    continue;
+                }
+
+                var serial = SerialNumber.Next(zone.Serial);
+                var next = zone.With(serial, Overrides(zone, wanted.Values));
+                _applied[zone.Origin] = wanted;
+                Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Overlay = changes }, serveEvenIfNotJournaled: true);
+            }
+        }
+    }
+
+    private void Commit(Zone previous, Zone next, JournalEntry entry, bool serveEvenIfNotJournaled = false)
+    {
+        if (_journals.TryGetValue(previous.Origin, out var journal))
+        {
+            try
+            {
+                journal.Append(entry);
+            }
+            catch (IOException e) when (serveEvenIfNotJournaled)
+            {
+                // A failover must happen even when the disk is full; only its persistence is lost.
+                _logger.LogError("zone {Zone}: serving serial {Serial} but cannot journal it: {Error}", next.Origin, entry.To, e.Message);
+            }
+        }
+
+        _answerer.Publish(Zones.With(next));
+        _logger.LogInformation("zone {Zone}: serial {From} -> {To} ({Reason})", next.Origin, entry.From, entry.To, entry.Reason);
+        Committed?.Invoke(next);
+    }
+
+    private static void SetSerial(ZoneBuilder builder, Zone zone, uint serial)
+    {
+        var soa = (SoaRecord)(builder.Get(zone.Origin, RecordType.SOA)?[0] ?? zone.Soa);
+        var ttl = builder.TtlOf(zone.Origin, RecordType.SOA) ?? zone.SoaSet.Ttl;
+        builder.Remove(zone.Origin, RecordType.SOA, null);
+        builder.AddForUpdate(new ResourceRecord(zone.Origin, ttl, soa.WithSerial(serial)));
+    }
+
+    internal static Dictionary<byte[], RRset[]> Overrides(Zone zone, IEnumerable<OverlayEntry> entries)
+    {
+        var map = new Dictionary<byte[], RRset[]>(LowerWireComparer.Instance);
+        foreach (var e in entries)
+        {
+            map[e.Name.ToLowerWire()] =
+            [
+                new RRset(e.Name, RecordType.A, e.Ttl, e.V4.Select(a => (RecordData)new ARecord(a)).ToArray()),
+                new RRset(e.Name, RecordType.AAAA, e.Ttl, e.V6.Select(a => (RecordData)new AaaaRecord(a)).ToArray()),
+            ];
+        }
+
+        return map;
+    }
+}

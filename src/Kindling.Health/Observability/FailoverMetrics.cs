@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text;
+using Kindling.Health.Failover;
+
+namespace Kindling.Health.Observability;
+
+/// <summary>
+/// The monitor's state in the Prometheus text exposition format (version 0.0.4): the side each name answers
+/// with, transitions, hold-down, per side health, consecutive failures/successes, seconds in state, and the
+/// probe latency histogram.
+/// </summary>
+public static class FailoverMetrics
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Render(FailoverMonitor monitor)
+    {
+        var statuses = monitor.Status();
+        var text = new StringBuilder();
+        Family(text, "kindling_failover_active_side", "gauge", "Side a failover name answers with: 0 primary, 1 backup.",
+            statuses.Select(s => (Labels(s.Name), (double)(int)s.Active)));
+        Family(text, "kindling_failover_forced", "gauge", "1 while an operator forces a side (maintenance), 0 in automatic mode.",
+            statuses.Select(s => (Labels(s.Name), s.Mode == FailoverMode.Auto ? 0d : 1d)));
+        Family(text, "kindling_failover_transitions_total", "counter", "Switches of the answered side.",
+            statuses.Select(s => (Labels(s.Name), (double)s.Transitions)));
+        Family(text, "kindling_failover_seconds_in_state", "gauge", "Seconds since the answered side last changed.",
+            statuses.Select(s => (Labels(s.Name), s.SecondsInState)));
+        Family(text, "kindling_failover_hold_down_seconds", "gauge", "Current failback hold-down (doubles on flaps).",
+            statuses.Select(s => (Labels(s.Name), s.HoldDownSeconds)));
+
+        var sides = statuses.SelectMany(s => new[] { (s.Name, Side: s.Primary), (s.Name, Side: s.Backup) }).ToList();
+        Family(text, "kindling_failover_side_up", "gauge", "Health of a side: 1 up, 0 down, -1 not checked yet.",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.State switch { SideState.Up => 1d, SideState.Down => 0d, _ => -1d })));
+        Family(text, "kindling_failover_consecutive_failures", "gauge", "Failed checks in a row.",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), (double)x.Side.ConsecutiveFailures)));
+        Family(text, "kindling_failover_consecutive_successes", "gauge", "Good checks in a row.",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), (double)x.Side.ConsecutiveSuccesses)));
+        Family(text, "kindling_failover_side_seconds_in_state", "gauge", "Seconds since the side was last declared up or down.",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.SecondsInState)));
+
+        text.Append("# HELP kindling_probe_duration_seconds Health probe latency (a whole node: every check of every address).\n");
+        text.Append("# TYPE kindling_probe_duration_seconds histogram\n");
+        foreach (var (name, side) in sides)
+        {
+            var (cumulative, count, sum) = monitor.Latency(name, side.Side).Read();
+            var labels = Labels(name, side.Side);
+            for (var i = 0; i < LatencyHistogram.Bounds.Length; i++)
+            {
+                text.Append("kindling_probe_duration_seconds_bucket{").Append(labels).Append(",le=\"").Append(Number(LatencyHistogram.Bounds[i])).Append("\"} ")
+                    .Append(cumulative[i].ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            text.Append("kindling_probe_duration_seconds_bucket{").Append(labels).Append(",le=\"+Inf\"} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            text.Append("kindling_probe_duration_seconds_sum{").Append(labels).Append("} ").Append(Number(sum)).Append('\n');
+            text.Append("kindling_probe_duration_seconds_count{").Append(labels).Append("} ").Append(count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static void Family(StringBuilder text, string name, string type, string help, IEnumerable<(string Labels, double Value)> samples)
+    {
+        text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
+        text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        foreach (var (labels, value) in samples)
+        {
+            text.Append(name).Append('{').Append(labels).Append("} ").Append(Number(value)).Append('\n');
+        }
+    }
+
+    private static string Labels(string name) => $"name=\"{Escape(name)}\"";
+
+    private static string Labels(string name, Side side) => $"name=\"{Escape(name)}\",side=\"{side.ToString().ToLowerInvariant()}\"";
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    private static string Number(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+}

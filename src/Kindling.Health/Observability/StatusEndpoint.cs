@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text;
+using Kindling.Health.Failover;
+
+namespace Kindling.Health.Observability;
+
+/// <summary>
+/// A small HTTP listener (no ASP.NET Core: the DNS side stays lean) serving <c>GET /metrics</c> (Prometheus text)
+/// and <c>GET /status</c> (JSON) for a running monitor. Bind it to loopback or a management address.
+/// </summary>
+public sealed class StatusEndpoint : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly FailoverMonitor _monitor;
+    private readonly Func<string>? _extraMetrics;
+    private readonly Task _serving;
+
+    /// <param name="extraMetrics">More Prometheus text to append (e.g. the DNS server's counters).</param>
+    public StatusEndpoint(IPEndPoint endpoint, FailoverMonitor monitor, Func<string>? extraMetrics = null)
+    {
+        _monitor = monitor;
+        _extraMetrics = extraMetrics;
+        var host = endpoint.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{endpoint.Address}]" : endpoint.Address.ToString();
+        _listener.Prefixes.Add($"http://{host}:{endpoint.Port}/");
+        _listener.Start();
+        Url = new Uri($"http://{host}:{endpoint.Port}/");
+        _serving = ServeAsync();
+    }
+
+    public Uri Url { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        await _serving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _listener.Close();
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            try
+            {
+                Answer(context);
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException)
+            {
+                // The client went away.
+            }
+        }
+    }
+
+    private void Answer(HttpListenerContext context)
+    {
+        var (status, type, body) = (context.Request.HttpMethod, context.Request.Url?.AbsolutePath) switch
+        {
+            ("GET", "/metrics") => (200, FailoverMetrics.ContentType, FailoverMetrics.Render(_monitor) + (_extraMetrics?.Invoke() ?? "")),
+            ("GET", "/status") => (200, "application/json", FailoverStatusJson.Render(_monitor.Status())),
+            (not "GET", _) => (405, "text/plain", "only GET\n"),
+            _ => (404, "text/plain", "not found: try /metrics or /status\n"),
+        };
+        var bytes = Encoding.UTF8.GetBytes(body);
+        context.Response.StatusCode = status;
+        context.Response.ContentType = type;
+        context.Response.ContentLength64 = bytes.Length;
+        context.Response.OutputStream.Write(bytes);
+        context.Response.Close();
+    }
+}
