@@ -28,6 +28,7 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
             options {
                 directory "{{DnsDirectory}}";
                 listen-on port {{topology.DnsPort}} { {{topology.Dns}}; };
+                listen-on-v6 { none; };
                 notify no;
             };
 

@@ -61,7 +61,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
 
         Step(2, $"creating the installation's CA on the primary, then starting the dnsServer on {topology.DnsEndpoint}");
         await Kindling(children, "primary-cert", ["cert", "issue", "-c", files.PrimaryConfig, "--data", files.PrimaryData, "-t", topology.Primary.ToString()], cancellationToken);
-        children.Start("dns", ["dns", "serve", "--named-conf", files.NamedConf, "--failover", files.FailoverFile]);
+        children.Start("dns", ["dns", "serve", "--named-conf", files.NamedConf, "--failover", files.FailoverFile, "--http", $"{topology.Dns}:{topology.StatusPort}"]);
         var watch = Stopwatch.StartNew();
         if (await dns.WaitForAsync(topology.Primary, watch, TimeSpan.FromSeconds(30), cancellationToken) is null)
         {
@@ -80,6 +80,12 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         await Kindling(children, "backup-install", ["cluster-create", "-c", files.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", files.CarriedCa, "--data", files.BackupData,
             "-l", Path.Combine(files.Logs, "backup-install.log"), "-q"], cancellationToken);
         result.Outcomes.Add(new("backup activated with the primary's CA", true, "both certificates chain to one root"));
+
+        Say($"waiting until the DNS server's health checks see both nodes up ({topology.StatusUrl})");
+        if (!await BothUpAsync(TimeSpan.FromSeconds(60), cancellationToken))
+        {
+            throw new DemoException($"the DNS server's checks did not see both nodes up within 60 s; see {topology.StatusUrl} and {children.LogPath("dns")}");
+        }
 
         Step(5, "running the seed's checks against the domain and both nodes (kindling verify)");
         result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
@@ -109,6 +115,35 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         var onPrimary = await HasManifestAsync(topology.Primary, pushed, cancellationToken);
         result.Outcomes.Add(new("image pushed during the failover is on the primary", onPrimary, onPrimary ? pushed : $"{pushed} missing on {topology.Primary}"));
         result.Outcomes.Add(await VerifyAsync(children, "verify-after", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes identical again", cancellationToken));
+    }
+
+    /// <summary>Polls the failover status until the primary and the backup are both up.</summary>
+    private async Task<bool> BothUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(topology.StatusUrl, cancellationToken));
+                var record = status.RootElement.GetProperty("records")[0];
+                if (record.GetProperty("primary").GetProperty("state").GetString() == "up" && record.GetProperty("backup").GetProperty("state").GetString() == "up")
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        return false;
     }
 
     private async Task<string> PushAsync(CancellationToken cancellationToken)

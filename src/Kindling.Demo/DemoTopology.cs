@@ -18,5 +18,10 @@ public sealed record DemoTopology(IPAddress Dns, IPAddress Primary, IPAddress Ba
 
     public IPEndPoint DnsEndpoint => new(Dns, DnsPort);
 
+    /// <summary>The DNS server's failover status page (JSON at /status, Prometheus at /metrics).</summary>
+    public string StatusUrl => $"http://{Dns}:{StatusPort}/status";
+
+    public int StatusPort => DnsPort == 53 ? 8053 : 18053;
+
     public string RegistryUrl(IPAddress node) => $"https://{node}:{RegistryPort}";
 }
