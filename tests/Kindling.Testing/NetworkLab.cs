@@ -12,6 +12,7 @@ public sealed class NetworkLab : IAsyncDisposable
     private readonly string _id;
     private readonly Dictionary<string, string> _namespaces = new(StringComparer.Ordinal);
     private readonly List<Process> _processes = [];
+    private readonly List<string> _netnsFiles = [];
 
     private NetworkLab(string id)
     {
@@ -57,6 +58,19 @@ public sealed class NetworkLab : IAsyncDisposable
         }
 
         return lab;
+    }
+
+    /// <summary>
+    /// Makes programs in a host's namespace resolve names through <paramref name="nameserver"/> only: iproute2 bind-mounts
+    /// /etc/netns/NAMESPACE/resolv.conf over /etc/resolv.conf for <c>ip netns exec</c>. The file is removed on dispose.
+    /// </summary>
+    public void UseNameserver(string host, string nameserver)
+    {
+        var dir = Path.Combine("/etc/netns", Namespace(host));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), $"nameserver {nameserver}\noptions timeout:1 attempts:2\n");
+        File.WriteAllText(Path.Combine(dir, "hosts"), "127.0.0.1 localhost\n");
+        _netnsFiles.Add(dir);
     }
 
     /// <summary>Cuts a host's link: its packets go nowhere, and peers see timeouts, not refusals.</summary>
@@ -117,6 +131,11 @@ public sealed class NetworkLab : IAsyncDisposable
         foreach (var ns in _namespaces.Values.Append(BridgeNamespace))
         {
             await ProcessRunner.RunAsync("ip", ["netns", "del", ns]);
+        }
+
+        foreach (var dir in _netnsFiles)
+        {
+            Directory.Delete(dir, recursive: true);
         }
     }
 
