@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Kindling.Testing;
+
+namespace Kindling.EndToEnd.Tests.HighAvailability;
+
+/// <summary>The seed's hosts on 172.30.41.0/24 inside the lab, and every file the scenario writes (a temp folder).</summary>
+internal sealed partial class HaFiles : IDisposable
+{
+    public const string Domain = "www.tinder-node-server.com";
+    public const string DnsIp = "172.30.41.192";
+    public const string PrimaryIp = "172.30.41.193";
+    public const string BackupIp = "172.30.41.194";
+    public const string ClientIp = "172.30.41.200";
+
+    private readonly TempDirectory _dir = new("kindling-ha");
+
+    public string Root => _dir.Path;
+    public string Package => _dir.File("package");
+    public string PrimaryData => _dir.File("primary");
+    public string BackupData => _dir.File("backup");
+    public string CarriedCa => _dir.File("carried-ca");
+    public string Logs => _dir.File("logs");
+    public string Ca => Path.Combine(PrimaryData, "pki", "ca.crt");
+    public string CertDir => _dir.File("certs");
+    public string HelmDownloads => _dir.File("helm-downloads");
+    public string PrimaryConfig => _dir.File("clusterConfig-primary.yaml");
+    public string BackupConfig => _dir.File("clusterConfig-backup.yaml");
+    public string FailoverFile => _dir.File("dns/failover.yaml");
+    public string NamedConf => _dir.File("dns/named.conf");
+    public string KeyFile => _dir.File("dns/update.key");
+    public string Image { get; private set; } = "";
+    public string Chart { get; private set; } = "";
+    public string ChartVersion { get; private set; } = "";
+    public string FileKey { get; private set; } = "";
+
+    public IDictionary<string, string> HelmEnvironment => new Dictionary<string, string>
+    {
+        ["HELM_CACHE_HOME"] = _dir.File("helm/cache"),
+        ["HELM_CONFIG_HOME"] = _dir.File("helm/config"),
+        ["HELM_DATA_HOME"] = _dir.File("helm/data"),
+    };
+
+    /// <summary>Reads what the sample package holds (one image, one chart, one file the clients pull).</summary>
+    public void ReadPackage()
+    {
+        using var index = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(Package, "offline", "images", "index.json")));
+        Image = index.RootElement.GetProperty("manifests")[0].GetProperty("annotations").GetProperty("org.opencontainers.image.ref.name").GetString()!;
+        var chart = Path.GetFileNameWithoutExtension(Directory.EnumerateFiles(Path.Combine(Package, "offline", "charts"), "*.tgz").Order().First());
+        var match = ChartFileName().Match(chart);
+        Chart = match.Groups[1].Value;
+        ChartVersion = match.Groups[2].Value;
+        FileKey = File.ReadLines(Path.Combine(Package, "offline", "checksums.sha256")).Select(l => l[66..]).First(n => n.StartsWith("files/", StringComparison.Ordinal))["files/".Length..];
+        Directory.CreateDirectory(HelmDownloads);
+    }
+
+    public void WriteConfigs()
+    {
+        File.WriteAllText(PrimaryConfig, ClusterConfig(Domain, PrimaryIp));
+        File.WriteAllText(BackupConfig, ClusterConfig(BackupIp, Domain));
+    }
+
+    /// <summary>The failover record: www answers the primary while healthy; checks with Kindling's defaults.</summary>
+    public void WriteFailover()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FailoverFile)!);
+        File.WriteAllText(FailoverFile, $"""
+            records:
+              - name: {Domain}.
+                primary: [{PrimaryIp}]
+                backup: [{BackupIp}]
+                ttl: 5
+                check:
+                  url: https://{"{address}"}:443/healthz
+                  ca: {Ca}
+            """);
+    }
+
+    /// <summary>The seed's named.conf and zone, for Kindling's server (<paramref name="dynamic"/> false) or a real BIND driven by RFC 2136.</summary>
+    public void WriteDns(bool dynamic, string keySecret)
+    {
+        var dir = Path.GetDirectoryName(NamedConf)!;
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "tinder-node-server.com.zone"), $"""
+            $TTL 1D
+            @   IN SOA  tinder-node-server.com. rname.invalid. (
+                                0   ; serial
+                                1D  ; refresh
+                                1H  ; retry
+                                1W  ; expire
+                                3H )    ; minimum
+                NS  @
+                A   127.0.0.1
+                AAAA    ::1
+                NS  ns.tinder-node-server.com.
+            ns  IN A    {PrimaryIp}
+            www 5 IN A    {PrimaryIp}
+            email   IN A    {PrimaryIp}
+            """);
+        File.WriteAllText(KeyFile, $"key \"kindling-failover\" {{ algorithm hmac-sha256; secret \"{keySecret}\"; }};\n");
+        File.WriteAllText(NamedConf, $$"""
+            options {
+                directory "{{dir}}";
+                pid-file "{{dir}}/named.pid";
+                session-keyfile "{{dir}}/session.key";
+                listen-on port 53 { {{DnsIp}}; };
+                listen-on-v6 { none; };
+                recursion no;
+                notify no;
+                dnssec-validation no;
+                trust-anchor-telemetry no;
+            };
+            controls { };
+            include "{{KeyFile}}";
+            zone "tinder-node-server.com" IN {
+                type master;
+                file "tinder-node-server.com.zone";
+                allow-update { {{(dynamic ? "key kindling-failover;" : "none;")}} };
+            };
+            """);
+    }
+
+    private string ClusterConfig(string bootstrapNode, string additionalSan) => $"""
+        apiVersion: provision.daocloud.io/v1alpha3
+        kind: ClusterConfig
+        spec:
+          clusterName: my-cluster
+          bootstrapNode: {bootstrapNode}
+          fullPackagePath: "{Path.Combine(Package, "offline")}"
+          osRepos:
+            type: builtin
+            isoPath: "{Path.Combine(Package, "CentOS-7-x86_64-sample.iso")}"
+            osPackagePath: "{Path.Combine(Package, "os-pkgs-centos7-v0.0.1-sample.tar.gz")}"
+          imagesAndCharts:
+            type: builtin
+            additionalSSLSubjectAltName: "{additionalSan}"
+          binaries:
+            type: builtin
+        """;
+
+    [GeneratedRegex(@"^(.+)-(\d+\.\d+\.\d+.*)$")]
+    private static partial Regex ChartFileName();
+
+    public void Dispose() => _dir.Dispose();
+}
