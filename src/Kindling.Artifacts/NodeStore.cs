@@ -1,4 +1,5 @@
 using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Microsoft.Extensions.Logging;
@@ -12,8 +13,10 @@ namespace Kindling.Artifacts;
 /// </summary>
 public sealed class NodeStore
 {
-    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, Credentials credentials, string? newAdminPassword)
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, Credentials credentials, string? newAdminPassword,
+        ContentDigest content)
     {
+        Content = content;
         DataDirectory = dataDirectory;
         Blobs = blobs;
         Registry = registry;
@@ -28,6 +31,9 @@ public sealed class NodeStore
     public UploadSessions Uploads { get; }
     public Credentials Credentials { get; }
 
+    /// <summary>The digest over everything served by name (<c>GET /kindling/v1/content-digest</c>), kept current by the stores.</summary>
+    public ContentDigest Content { get; }
+
     /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
     public string? NewAdminPassword { get; }
 
@@ -41,6 +47,8 @@ public sealed class NodeStore
         var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile));
         var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));
         var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
-        return new NodeStore(root, blobs, registry, uploads, credentials, password);
+        var content = new ContentDigest();
+        RegistryContent.Track(registry, content);
+        return new NodeStore(root, blobs, registry, uploads, credentials, password, content);
     }
 }

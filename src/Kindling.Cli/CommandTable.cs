@@ -14,5 +14,6 @@ internal static class CommandTable
         yield return CaCommand.Create();
         yield return NodeCommand.Create();
         yield return PackageCommand.Create();
+        yield return SyncCommand.Create();
     }
 }

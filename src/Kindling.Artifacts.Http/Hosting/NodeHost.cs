@@ -87,9 +87,10 @@ public sealed class NodeHost : IAsyncDisposable
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
         var info = new NodeInfo(options, services);
+        var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
         var logger = loggers.CreateLogger("Kindling.Node");
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, logger));
+        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
@@ -97,7 +98,7 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ILogger logger)
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
         var service = byPort[context.Connection.LocalPort];
@@ -117,6 +118,10 @@ public sealed class NodeHost : IAsyncDisposable
                 case "/kindling/v1/info":
                     await info.WriteAsync(context);
                     route = "info";
+                    break;
+                case "/kindling/v1/content-digest":
+                    await contentDigest.WriteAsync(context);
+                    route = "content-digest";
                     break;
                 default:
                     route = await service.HandleAsync(context);

@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Kindling.Artifacts.Content;
+using Microsoft.AspNetCore.Http;
+
+namespace Kindling.Artifacts.Http.Common;
+
+/// <summary>
+/// <c>GET /kindling/v1/content-digest</c> on every port: the node's <see cref="ContentDigest"/> as JSON
+/// (<c>digest</c>, and per service its <c>digest</c>, <c>items</c> and <c>parts</c>), read from memory.
+/// With <c>?service=S&amp;part=P</c> it lists that part's entries (tag to manifest digest, ...), so a tool can
+/// name what differs between two nodes. Used by the failover parity gate, <c>kindling sync</c> and <c>verify</c>.
+/// </summary>
+internal sealed class ContentDigestEndpoint(ContentDigest content)
+{
+    // A reference swap, so concurrent readers never see a torn version/body pair.
+    private Cached? _cached;
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        byte[] body;
+        if (query.TryGetValue("service", out var service) && query.TryGetValue("part", out var part))
+        {
+            body = JsonSerializer.SerializeToUtf8Bytes(new { service = service.ToString(), part = part.ToString(), entries = content.Entries(service.ToString(), part.ToString()) }, NodeJson.Indented);
+        }
+        else
+        {
+            var snapshot = content.Snapshot();
+            if (_cached is { } cached && cached.Version == snapshot.Version)
+            {
+                body = cached.Body;
+            }
+            else
+            {
+                body = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    digest = snapshot.Digest,
+                    services = snapshot.Services.ToDictionary(s => s.Key, s => new { digest = s.Value.Digest, items = s.Value.Items, parts = s.Value.Parts }),
+                }, NodeJson.Indented);
+                _cached = new Cached(snapshot.Version, body);
+            }
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    private sealed record Cached(long Version, byte[] Body);
+}
