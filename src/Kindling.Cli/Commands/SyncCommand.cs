@@ -20,11 +20,12 @@ internal static class SyncCommand
         var only = new Option<string?>("--only") { Description = "Limit to some content: images,charts,files (comma-separated)" };
         var delete = new Option<bool>("--delete") { Description = "Also remove from the target what the source does not have" };
         var addOnly = new Option<bool>("--add-only") { Description = "Only add what the target lacks, never replace (reverse sync before a failback)" };
+        var fullCompare = new Option<bool>("--full-compare") { Description = "Compare every tag, chart and file even where the nodes' content digests match" };
         var output = new Option<string>("--output", "-o") { Description = "table (default) or json", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong("table", "json");
         var command = new Command("sync", "Copy images, charts and files from one node to another by digest: incremental, parallel, resumable, verified.")
         {
-            from, to, ca, credentials, parallel, dryRun, only, delete, addOnly, output,
+            from, to, ca, credentials, parallel, dryRun, only, delete, addOnly, fullCompare, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,6 +51,7 @@ internal static class SyncCommand
                     DryRun = parse.GetValue(dryRun),
                     Delete = parse.GetValue(delete),
                     AddOnly = parse.GetValue(addOnly),
+                    UseContentDigests = !parse.GetValue(fullCompare),
                     Only = parse.GetValue(only) is { } kinds ? SyncOptions.ParseKinds(kinds) : SyncOptions.AllKinds,
                 };
             });

@@ -69,8 +69,13 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
             copies.Add(new TagCopy(pair.Repository, pair.Tag, manifest, old));
         }, cancellationToken);
 
-        await ForEachAsync(copies.OrderBy(c => c.Repository, StringComparer.Ordinal).ThenBy(c => c.Tag, StringComparer.Ordinal),
-            c => $"{c.Repository}:{c.Tag}", CopyTagAsync, cancellationToken);
+        // Repositories the target already has first: their blobs found there can then be mounted into new ones.
+        var existing = listings.Where(l => l.TargetTags.Count > 0).Select(l => l.Repository).ToHashSet(StringComparer.Ordinal);
+        foreach (var phase in copies.GroupBy(c => existing.Contains(c.Repository)).OrderByDescending(g => g.Key))
+        {
+            await ForEachAsync(phase.OrderBy(c => c.Repository, StringComparer.Ordinal).ThenBy(c => c.Tag, StringComparer.Ordinal),
+                c => $"{c.Repository}:{c.Tag}", CopyTagAsync, cancellationToken);
+        }
 
         if (options.Delete)
         {
