@@ -223,7 +223,8 @@ public sealed partial class RegistryClient
             if (open >= 0 && close > open && link.Contains("rel=\"next\"", StringComparison.Ordinal))
             {
                 var target = link[(open + 1)..close];
-                if (Uri.TryCreate(target, UriKind.Absolute, out var absolute))
+                // Not Uri.TryCreate alone: on Linux "/v2/..." parses as an absolute file: URI.
+                if (target.StartsWith("http", StringComparison.OrdinalIgnoreCase) && Uri.TryCreate(target, UriKind.Absolute, out var absolute))
                 {
                     target = absolute.PathAndQuery;
                 }

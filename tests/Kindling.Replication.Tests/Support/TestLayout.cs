@@ -14,6 +14,7 @@ namespace Kindling.Replication.Tests.Support;
 internal sealed class TestLayout
 {
     // gzip, as registries store layers: skopeo would compress an uncompressed layer on push and change its digest.
+    // Random bytes do not compress, so the gzip stream stores them (fast).
     private const string LayerType = "application/vnd.oci.image.layer.v1.tar+gzip";
     private readonly Dictionary<string, object> _refs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _diffIds = new(StringComparer.Ordinal);
@@ -40,7 +41,7 @@ internal sealed class TestLayout
             var chunk = new byte[1024 * 1024];
             for (long written = 0; written < bytes; written += chunk.Length)
             {
-                RandomNumberGenerator.Fill(chunk);
+                Random.Shared.NextBytes(chunk);
                 payload.Write(chunk, 0, (int)Math.Min(chunk.Length, bytes - written));
             }
 
@@ -50,7 +51,7 @@ internal sealed class TestLayout
 
         var diffId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(tar.ToArray()));
         using (var file = File.Create(tarPath))
-        using (var gzip = new GZipStream(file, CompressionLevel.Fastest))
+        using (var gzip = new GZipStream(file, CompressionLevel.NoCompression))
         {
             tar.Position = 0;
             tar.CopyTo(gzip);
