@@ -1,5 +1,7 @@
 using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Charts;
 using Kindling.Artifacts.Content;
+using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Microsoft.Extensions.Logging;
@@ -9,11 +11,11 @@ namespace Kindling.Artifacts;
 
 /// <summary>
 /// Everything a bootstrap node serves, opened from its data folder (docs/storage-layout.md): the shared blob
-/// store, the registry, upload sessions and the users allowed to write.
+/// store, the registry, upload sessions, the chart repository and the users allowed to write.
 /// </summary>
 public sealed class NodeStore
 {
-    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, Credentials credentials, string? newAdminPassword,
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, FileStore files, Credentials credentials, string? newAdminPassword,
         ContentDigest content)
     {
         Content = content;
@@ -21,6 +23,8 @@ public sealed class NodeStore
         Blobs = blobs;
         Registry = registry;
         Uploads = uploads;
+        Charts = charts;
+        Files = files;
         Credentials = credentials;
         NewAdminPassword = newAdminPassword;
     }
@@ -29,6 +33,8 @@ public sealed class NodeStore
     public BlobStore Blobs { get; }
     public RegistryStore Registry { get; }
     public UploadSessions Uploads { get; }
+    public ChartStore Charts { get; }
+    public FileStore Files { get; }
     public Credentials Credentials { get; }
 
     /// <summary>The digest over everything served by name (<c>GET /kindling/v1/content-digest</c>), kept current by the stores.</summary>
@@ -44,11 +50,13 @@ public sealed class NodeStore
         Directory.CreateDirectory(root);
         var blobs = BlobStore.Open(Path.Combine(root, "store"), loggers.CreateLogger("Kindling.Artifacts.BlobStore"));
         var password = Credentials.EnsureAdmin(root, blobs.TempDirectory);
-        var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile));
+        var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile), Path.Combine(root, Credentials.AdminCredentialsFile));
         var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));
         var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
+        var charts = ChartStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Charts"));
+        var files = FileStore.Open(blobs);
         var content = new ContentDigest();
         RegistryContent.Track(registry, content);
-        return new NodeStore(root, blobs, registry, uploads, credentials, password, content);
+        return new NodeStore(root, blobs, registry, uploads, charts, files, credentials, password, content);
     }
 }

@@ -31,8 +31,13 @@ internal sealed class RequestMetrics
 
         var seconds = Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds;
         var histogram = _latency.GetOrAdd(new RouteKey(service, route), static _ => new Histogram());
-        var bucket = Array.FindIndex(Buckets, b => seconds <= b);
-        Interlocked.Increment(ref histogram.Counts[bucket < 0 ? Buckets.Length : bucket]);
+        var bucket = 0;
+        while (bucket < Buckets.Length && seconds > Buckets[bucket])
+        {
+            bucket++;
+        }
+
+        Interlocked.Increment(ref histogram.Counts[bucket]);
         Interlocked.Add(ref histogram.MicrosecondsSum, (long)(seconds * 1_000_000));
     }
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text;
+using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -67,10 +69,14 @@ public sealed class NodeHost : IAsyncDisposable
             kestrel.Limits.MaxRequestLineSize = 8 * 1024;
             foreach (var port in ports)
             {
+                var plain = options.PlainHttpChartsAndFiles && port != options.RegistryPort;
                 kestrel.Listen(options.Address, port, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1AndHttp2;
-                    listen.UseHttps(options.Certificate);
+                    listen.Protocols = plain ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                    if (!plain)
+                    {
+                        listen.Use(TlsConnection.Middleware(options.Certificate, TimeSpan.FromSeconds(10)));
+                    }
                 });
             }
         });
@@ -81,8 +87,8 @@ public sealed class NodeHost : IAsyncDisposable
         var services = new NodeService[]
         {
             new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
-            new PlaceholderService("charts", options.ChartsPort),
-            new PlaceholderService("files", options.FilesPort),
+            new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);

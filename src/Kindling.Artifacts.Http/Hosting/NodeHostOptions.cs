@@ -29,6 +29,16 @@ public sealed record NodeHostOptions
     /// <summary>Addresses clients reach the node at, listed in <c>/kindling/v1/info</c>.</summary>
     public IReadOnlyList<string> AdvertisedAddresses { get; init; } = [];
 
+    /// <summary>
+    /// Serve the charts and files ports over plain HTTP, as DCE does (<c>http://NODE:8081</c>, <c>http://NODE:9000</c>,
+    /// which existing cluster configurations point at). Trade-off: downloads are neither encrypted nor
+    /// authenticated, so a network attacker can alter charts and files in flight; the registry stays HTTPS.
+    /// </summary>
+    public bool PlainHttpChartsAndFiles { get; init; }
+
+    /// <summary>Accept uploads and deletes over plain HTTP (credentials then cross the network in clear). Off by default.</summary>
+    public bool AllowPlainHttpWrites { get; init; }
+
     /// <summary>Where logs go (console in the CLI, a test sink in tests).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 

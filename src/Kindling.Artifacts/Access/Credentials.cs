@@ -17,9 +17,38 @@ public sealed class Credentials
     public const string AdminCredentialsFile = "admin-credentials";
 
     private readonly IReadOnlyDictionary<string, string> _hashes;
+    private readonly IReadOnlyDictionary<string, string> _secrets;
     private readonly ConcurrentDictionary<string, byte> _verified = new(StringComparer.Ordinal);
 
-    private Credentials(IReadOnlyDictionary<string, string> hashes) => _hashes = hashes;
+    private Credentials(IReadOnlyDictionary<string, string> hashes, IReadOnlyDictionary<string, string>? secrets = null)
+    {
+        _hashes = hashes;
+        _secrets = secrets ?? new Dictionary<string, string>();
+    }
+
+    /// <summary>
+    /// The plain secret of a user, for AWS Signature V4 (which needs the shared secret, not a hash): only the admin,
+    /// read from the 0600 <c>admin-credentials</c> file.
+    /// </summary>
+    public string? SecretFor(string user) => _secrets.GetValueOrDefault(user);
+
+    /// <summary>Loads the htpasswd file and, when present, the admin's plain password for Signature V4.</summary>
+    public static Credentials Load(string htpasswdPath, string? adminCredentialsPath)
+    {
+        var loaded = Load(htpasswdPath);
+        var secrets = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (adminCredentialsPath is not null && File.Exists(adminCredentialsPath))
+        {
+            var line = File.ReadAllText(adminCredentialsPath).Trim();
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && loaded.Check(line[..colon], line[(colon + 1)..]))
+            {
+                secrets[line[..colon]] = line[(colon + 1)..];
+            }
+        }
+
+        return new Credentials(loaded._hashes, secrets);
+    }
 
     public IEnumerable<string> Users => _hashes.Keys;
 

@@ -1,0 +1,225 @@
+using System.Text.Json;
+using Kindling.Artifacts.Charts;
+using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Content;
+using Kindling.Artifacts.Http.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Artifacts.Http.Charts;
+
+/// <summary>
+/// The Helm chart repository on the charts port, compatible with ChartMuseum's HTTP API: <c>/index.yaml</c>,
+/// <c>/charts/NAME-VERSION.tgz</c>, <c>/api/charts[/NAME[/VERSION]]</c> (GET, POST upload, DELETE) and <c>/health</c>.
+/// Reads are anonymous; uploads and deletes need HTTP Basic credentials.
+/// </summary>
+internal sealed class ChartsService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger) : NodeService("charts", port, scheme)
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private readonly ChartStore _charts = store.Charts;
+
+    public override async ValueTask<string> HandleAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        var method = context.Request.Method;
+        try
+        {
+            if (path == "/index.yaml" && IsRead(method))
+            {
+                await WriteAsync(context, 200, _charts.Index(), "application/x-yaml");
+                return "index";
+            }
+
+            if (path.StartsWith("/charts/", StringComparison.Ordinal) && IsRead(method))
+            {
+                var chart = _charts.FindFile(path["/charts/".Length..]);
+                if (chart is null)
+                {
+                    return await ErrorAsync(context, 404, $"no chart archive {path}");
+                }
+
+                await FileResponse.SendAsync(context, _charts.PathOf(chart), chart.Size, "application/gzip", $"\"{chart.Digest.Hex}\"", chart.Created);
+                return "archive";
+            }
+
+            if (path == "/health")
+            {
+                await WriteJsonAsync(context, 200, new { healthy = true });
+                return "health";
+            }
+
+            if (path == "/api/charts" || path.StartsWith("/api/charts/", StringComparison.Ordinal))
+            {
+                return await ApiAsync(context, path["/api/charts".Length..].Trim('/'));
+            }
+
+            return await ErrorAsync(context, 404, $"{path} is not part of the chart repository API");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogInformation("charts: {Method} {Path}: client went away", method, path);
+            return "other";
+        }
+    }
+
+    private async ValueTask<string> ApiAsync(HttpContext context, string rest)
+    {
+        var method = context.Request.Method;
+        var parts = rest.Length == 0 ? [] : rest.Split('/');
+        if (parts.Length > 2 || parts.Any(p => !ChartArchive.IsValidName(p) && !ChartArchive.IsValidVersion(p)))
+        {
+            return await ErrorAsync(context, 400, $"'{rest}' is not NAME or NAME/VERSION");
+        }
+
+        if (HttpMethods.IsPost(method) && parts.Length == 0)
+        {
+            return await UploadAsync(context);
+        }
+
+        if (HttpMethods.IsDelete(method) && parts.Length == 2)
+        {
+            if (await RefuseWriteAsync(context) is { } refused)
+            {
+                return refused;
+            }
+
+            if (!_charts.Delete(parts[0], parts[1]))
+            {
+                return await ErrorAsync(context, 404, $"chart {parts[0]} version {parts[1]} not found");
+            }
+
+            logger.LogInformation("charts: deleted {Name} {Version}", parts[0], parts[1]);
+            await WriteJsonAsync(context, 200, new { deleted = true });
+            return "api";
+        }
+
+        if (!IsRead(method))
+        {
+            return await ErrorAsync(context, 405, $"{method} is not supported on /api/charts/{rest}");
+        }
+
+        switch (parts.Length)
+        {
+            case 0:
+                await WriteJsonAsync(context, 200, _charts.All().ToDictionary(p => p.Key, p => p.Value.Select(ChartStore.Entry).ToList()));
+                break;
+            case 1:
+                var versions = _charts.List(parts[0]);
+                if (versions.Count == 0)
+                {
+                    return await ErrorAsync(context, 404, $"chart {parts[0]} not found");
+                }
+
+                await WriteJsonAsync(context, 200, versions.Select(ChartStore.Entry).ToList());
+                break;
+            default:
+                var chart = _charts.Find(parts[0], parts[1]);
+                if (chart is null)
+                {
+                    return await ErrorAsync(context, 404, $"chart {parts[0]} version {parts[1]} not found");
+                }
+
+                await WriteJsonAsync(context, 200, ChartStore.Entry(chart));
+                break;
+        }
+
+        return "api";
+    }
+
+    private async ValueTask<string> UploadAsync(HttpContext context)
+    {
+        if (await RefuseWriteAsync(context) is { } refused)
+        {
+            return refused;
+        }
+
+        var request = context.Request;
+        byte[] archive;
+        if (request.HasFormContentType)
+        {
+            // ChartMuseum's form upload: field "chart" (a "prov" file is accepted and ignored).
+            var form = await request.ReadFormAsync(context.RequestAborted);
+            var file = form.Files.GetFile("chart") ?? (form.Files.Count > 0 ? form.Files[0] : null);
+            if (file is null)
+            {
+                return await ErrorAsync(context, 400, "the form has no 'chart' file");
+            }
+
+            using var buffer = new MemoryStream();
+            await file.CopyToAsync(buffer, context.RequestAborted);
+            archive = buffer.ToArray();
+        }
+        else
+        {
+            if (request.ContentLength > ChartArchive.MaxBytes)
+            {
+                return await ErrorAsync(context, 413, $"the chart archive is larger than {ChartArchive.MaxBytes / (1024 * 1024)} MiB");
+            }
+
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, context.RequestAborted);
+            archive = buffer.ToArray();
+        }
+
+        try
+        {
+            var stored = _charts.Put(archive, request.Query.ContainsKey("force"));
+            logger.LogInformation("charts: stored {Name} {Version} ({Digest})", stored.Metadata.Name, stored.Metadata.Version, stored.Digest);
+            await WriteJsonAsync(context, 201, new { saved = true });
+        }
+        catch (ChartConflictException e)
+        {
+            return await ErrorAsync(context, 409, e.Message);
+        }
+        catch (ChartException e)
+        {
+            return await ErrorAsync(context, 400, $"chart refused: {e.Message}");
+        }
+
+        return "api";
+    }
+
+    private async ValueTask<string?> RefuseWriteAsync(HttpContext context)
+    {
+        if (!context.Request.IsHttps && !allowPlainWrites)
+        {
+            return await ErrorAsync(context, 403, "writes over plain HTTP are refused (credentials would travel in clear): use HTTPS, or start the node with plain-HTTP writes allowed");
+        }
+
+        switch (BasicAuthentication.Identify(context.Request, store.Credentials))
+        {
+            case Caller.Authenticated:
+                return null;
+            default:
+                context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
+                return await ErrorAsync(context, 401, "uploading or deleting charts needs the node's admin credentials (HTTP Basic)");
+        }
+    }
+
+    private static bool IsRead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+
+    private async ValueTask<string> ErrorAsync(HttpContext context, int status, string message)
+    {
+        if (status is not (404 or 401))
+        {
+            logger.LogWarning("charts: {Method} {Path} refused, {Status}: {Message}", context.Request.Method, context.Request.Path, status, message);
+        }
+
+        await WriteJsonAsync(context, status, new { error = message });
+        return "api";
+    }
+
+    private static Task WriteJsonAsync<T>(HttpContext context, int status, T value) =>
+        WriteAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(value, Json), "application/json");
+
+    private static async Task WriteAsync(HttpContext context, int status, byte[] body, string contentType)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        context.Response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+using System.Text;
+using System.Xml.Linq;
+using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Files;
+using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Content;
+using Kindling.Artifacts.Http.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using static Kindling.Artifacts.Http.Files.S3Responses;
+
+namespace Kindling.Artifacts.Http.Files;
+
+/// <summary>
+/// The file store on the files port with the MinIO/S3 REST API, path style: <c>GET /</c> (ListBuckets),
+/// <c>GET /BUCKET?list-type=2</c> (ListObjectsV2, and V1 with <c>marker</c>), <c>GET/HEAD /BUCKET/KEY</c> with
+/// Range, ETag, Last-Modified, Content-Type; <c>PUT</c>/<c>DELETE</c> with AWS Signature V4 or HTTP Basic.
+/// Bucket <c>kubean</c> is readable anonymously, as in DCE.
+/// </summary>
+internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time)
+    : NodeService("files", port, scheme)
+{
+    private readonly FileStore _files = store.Files;
+
+    public override async ValueTask<string> HandleAsync(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+        var rawPath = raw.Split('?', 2)[0];
+        var trimmed = rawPath.TrimStart('/');
+        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+        var bucket = Uri.UnescapeDataString(slash < 0 ? trimmed : trimmed[..slash]);
+        var key = slash < 0 ? "" : Uri.UnescapeDataString(trimmed[(slash + 1)..]);
+        var method = context.Request.Method;
+        try
+        {
+            var caller = Identify(context, rawPath);
+            if (caller.Error is { } signatureError)
+            {
+                await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+                return "auth";
+            }
+
+            if (bucket.Length == 0)
+            {
+                await ListBucketsAsync(context, caller.Authenticated);
+                return "buckets";
+            }
+
+            if (!ObjectKeys.IsValidBucket(bucket))
+            {
+                await ErrorAsync(context, 400, "InvalidBucketName", $"'{bucket}' is not a valid bucket name");
+                return "object";
+            }
+
+            var reading = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+            if (!caller.Authenticated && !(reading && bucket == FileStore.PublicBucket))
+            {
+                await ErrorAsync(context, caller.Sent ? 403 : 401, "AccessDenied",
+                    reading ? $"bucket '{bucket}' is not public: sign the request with the node's admin credentials" : $"{method} needs the node's admin credentials (AWS Signature V4 or HTTP Basic)");
+                return "auth";
+            }
+
+            if (!reading && !context.Request.IsHttps && !allowPlainWrites)
+            {
+                await ErrorAsync(context, 403, "AccessDenied", "writes over plain HTTP are refused (credentials and content would travel in clear): use HTTPS");
+                return "auth";
+            }
+
+            if (key.Length == 0)
+            {
+                return await BucketAsync(context, bucket);
+            }
+
+            if (ObjectKeys.Problem(key) is { } problem)
+            {
+                logger.LogWarning("files: {Method} {Target} refused: {Problem}", method, raw, problem);
+                await ErrorAsync(context, 400, "InvalidArgument", $"object key refused: {problem}", "/" + bucket + "/" + key);
+                return "object";
+            }
+
+            if (!_files.BucketExists(bucket))
+            {
+                await ErrorAsync(context, 404, "NoSuchBucket", $"bucket '{bucket}' does not exist");
+                return "object";
+            }
+
+            return await ObjectAsync(context, bucket, key, caller.PayloadHash);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogInformation("files: {Method} {Target}: client went away; nothing stored", method, raw);
+            return "object";
+        }
+    }
+
+    private async ValueTask<string> ObjectAsync(HttpContext context, string bucket, string key, string? payloadHash)
+    {
+        var method = context.Request.Method;
+        if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+        {
+            var file = _files.Find(bucket, key);
+            if (file is null)
+            {
+                await ErrorAsync(context, 404, "NoSuchKey", "The specified key does not exist.", $"/{bucket}/{key}");
+                return "object";
+            }
+
+            await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified);
+            return "object";
+        }
+
+        if (HttpMethods.IsPut(method))
+        {
+            if (payloadHash is not null && payloadHash.StartsWith("STREAMING-", StringComparison.Ordinal))
+            {
+                await ErrorAsync(context, 501, "NotImplemented", $"payload signing mode {payloadHash} (aws-chunked) is not supported: send UNSIGNED-PAYLOAD or a signed hash (aws-cli: AWS_REQUEST_CHECKSUM_CALCULATION=when_required)");
+                return "object";
+            }
+
+            var expected = payloadHash is null or SignatureV4.UnsignedPayload ? null : payloadHash;
+            try
+            {
+                var stored = await _files.PutAsync(bucket, key, context.Request.Body, expected, context.RequestAborted);
+                context.Items[Registry.RegistryService.BytesReceivedKey] = stored.Size;
+                context.Response.Headers.ETag = $"\"{stored.Md5}\"";
+                context.Response.StatusCode = 200;
+                context.Response.ContentLength = 0;
+                logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes)", bucket, key, stored.Size);
+            }
+            catch (InvalidDataException e)
+            {
+                await ErrorAsync(context, 400, "XAmzContentSHA256Mismatch", e.Message, $"/{bucket}/{key}");
+            }
+
+            return "object";
+        }
+
+        if (HttpMethods.IsDelete(method))
+        {
+            _files.Delete(bucket, key);
+            context.Response.StatusCode = 204;
+            return "object";
+        }
+
+        await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on objects");
+        return "object";
+    }
+
+    private async ValueTask<string> BucketAsync(HttpContext context, string bucket)
+    {
+        var method = context.Request.Method;
+        if (HttpMethods.IsPut(method))
+        {
+            _files.CreateBucket(bucket);
+            context.Response.StatusCode = 200;
+            context.Response.Headers.Location = "/" + bucket;
+            return "bucket";
+        }
+
+        if (!_files.BucketExists(bucket))
+        {
+            await ErrorAsync(context, 404, "NoSuchBucket", $"bucket '{bucket}' does not exist");
+            return "bucket";
+        }
+
+        if (HttpMethods.IsHead(method))
+        {
+            context.Response.StatusCode = 200;
+            return "bucket";
+        }
+
+        if (!HttpMethods.IsGet(method))
+        {
+            await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on buckets");
+            return "bucket";
+        }
+
+        var query = context.Request.Query;
+        if (query.ContainsKey("location"))
+        {
+            await WriteXmlAsync(context, 200, new XElement(Ns + "LocationConstraint", ""));
+            return "bucket";
+        }
+
+        await ListObjectsAsync(context, bucket);
+        return "list";
+    }
+
+    private async Task ListObjectsAsync(HttpContext context, string bucket)
+    {
+        var query = context.Request.Query;
+        var v2 = query["list-type"] == "2";
+        var prefix = query["prefix"].ToString();
+        var delimiter = query["delimiter"].ToString();
+        var maxKeys = int.TryParse(query["max-keys"], out var m) ? Math.Clamp(m, 0, 1000) : 1000;
+        string? after = v2
+            ? (query.TryGetValue("continuation-token", out var token) ? Decode(token.ToString()) : query.TryGetValue("start-after", out var start) ? start.ToString() : null)
+            : query.TryGetValue("marker", out var marker) ? marker.ToString() : null;
+
+        var contents = new List<XElement>();
+        var prefixes = new List<string>();
+        string? last = null;
+        var truncated = false;
+        foreach (var file in _files.Enumerate(bucket, prefix, after))
+        {
+            string? common = null;
+            if (delimiter.Length > 0)
+            {
+                var at = file.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
+                if (at >= 0)
+                {
+                    common = file.Key[..(at + delimiter.Length)];
+                }
+            }
+
+            if (common is not null && prefixes.Count > 0 && prefixes[^1] == common)
+            {
+                last = file.Key;
+                continue;
+            }
+
+            if (contents.Count + prefixes.Count >= maxKeys)
+            {
+                truncated = true;
+                break;
+            }
+
+            if (common is not null)
+            {
+                prefixes.Add(common);
+            }
+            else
+            {
+                contents.Add(new XElement(Ns + "Contents",
+                    new XElement(Ns + "Key", file.Key),
+                    new XElement(Ns + "LastModified", Time(file.LastModified)),
+                    new XElement(Ns + "ETag", $"\"{_files.Md5Of(file)}\""),
+                    new XElement(Ns + "Size", file.Size),
+                    new XElement(Ns + "StorageClass", "STANDARD")));
+            }
+
+            // The next page starts after the last key consumed, including keys folded into a common prefix.
+            last = file.Key;
+        }
+
+        var result = new XElement(Ns + "ListBucketResult",
+            new XElement(Ns + "Name", bucket),
+            new XElement(Ns + "Prefix", prefix),
+            new XElement(Ns + "MaxKeys", maxKeys),
+            delimiter.Length > 0 ? new XElement(Ns + "Delimiter", delimiter) : null,
+            new XElement(Ns + "IsTruncated", truncated ? "true" : "false"));
+        if (v2)
+        {
+            result.Add(new XElement(Ns + "KeyCount", contents.Count + prefixes.Count));
+            if (query.TryGetValue("continuation-token", out var given))
+            {
+                result.Add(new XElement(Ns + "ContinuationToken", given.ToString()));
+            }
+
+            if (truncated && last is not null)
+            {
+                result.Add(new XElement(Ns + "NextContinuationToken", Encode(last)));
+            }
+        }
+        else
+        {
+            result.Add(new XElement(Ns + "Marker", after ?? ""));
+            if (truncated && last is not null)
+            {
+                result.Add(new XElement(Ns + "NextMarker", last));
+            }
+        }
+
+        result.Add(contents);
+        result.Add(prefixes.Select(p => new XElement(Ns + "CommonPrefixes", new XElement(Ns + "Prefix", p))));
+        await WriteXmlAsync(context, 200, result);
+    }
+
+    private async Task ListBucketsAsync(HttpContext context, bool authenticated)
+    {
+        var buckets = _files.Buckets().Where(b => authenticated || b.Name == FileStore.PublicBucket);
+        var result = new XElement(Ns + "ListAllMyBucketsResult",
+            new XElement(Ns + "Owner", new XElement(Ns + "ID", "kindling"), new XElement(Ns + "DisplayName", "kindling")),
+            new XElement(Ns + "Buckets", buckets.Select(b => new XElement(Ns + "Bucket", new XElement(Ns + "Name", b.Name), new XElement(Ns + "CreationDate", Time(b.Created))))));
+        await WriteXmlAsync(context, 200, result);
+    }
+
+    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash) Identify(HttpContext context, string rawPath)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.Length == 0)
+        {
+            return (false, false, null, null);
+        }
+
+        if (authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
+        {
+            var headers = context.Request.Headers;
+            var request = new SignedRequest(context.Request.Method, rawPath, context.Request.QueryString.Value ?? "",
+                name => name == "host" ? headers.Host.ToString() : headers.TryGetValue(name, out var v) ? v.ToString() : null);
+            var error = SignatureV4.Verify(request, store.Credentials.SecretFor, time, out _, out var payloadHash);
+            if (error is not null)
+            {
+                logger.LogWarning("files: {Method} {Path}: signature refused: {Error}", context.Request.Method, rawPath, error);
+            }
+
+            return (error is null, true, error, payloadHash);
+        }
+
+        var caller = BasicAuthentication.Identify(context.Request, store.Credentials);
+        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null);
+    }
+
+    private static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
+
+    private static string? Decode(string token)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

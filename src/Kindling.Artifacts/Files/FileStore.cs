@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Kindling.Artifacts.Storage;
+
+#pragma warning disable CA5351 // MD5 is the S3 ETag format clients check, not a security measure
+
+namespace Kindling.Artifacts.Files;
+
+/// <summary>An object's size, modification time and ETag (the hex MD5 of its bytes, as S3 gives for single-part objects).</summary>
+public sealed record FileObject(string Bucket, string Key, string Path, long Size, DateTimeOffset LastModified)
+{
+    public string? Md5 { get; init; }
+}
+
+/// <summary>
+/// The file store behind the MinIO/S3-compatible API: each bucket a folder under <c>store/files/</c>, each object
+/// a plain file at its key (written by temp + fsync + rename), so offline-package trees are served as they lie.
+/// MD5 ETags are computed on first use and cached by path, size and modification time.
+/// </summary>
+public sealed class FileStore
+{
+    /// <summary>The bucket DCE's clusters download from anonymously.</summary>
+    public const string PublicBucket = "kubean";
+
+    private readonly ConcurrentDictionary<string, (long Size, DateTime Modified, string Md5)> _md5 = new(StringComparer.Ordinal);
+    private readonly BlobStore _blobs;
+
+    private FileStore(BlobStore blobs, string directory)
+    {
+        _blobs = blobs;
+        Directory = directory;
+    }
+
+    /// <summary><c>DIR/store/files</c>.</summary>
+    public string Directory { get; }
+
+    public static FileStore Open(BlobStore blobs)
+    {
+        var store = new FileStore(blobs, System.IO.Path.Combine(blobs.Root, "files"));
+        System.IO.Directory.CreateDirectory(System.IO.Path.Combine(store.Directory, PublicBucket));
+        return store;
+    }
+
+    public IReadOnlyList<(string Name, DateTime Created)> Buckets() =>
+        new DirectoryInfo(Directory).EnumerateDirectories().Where(d => ObjectKeys.IsValidBucket(d.Name))
+            .OrderBy(d => d.Name, StringComparer.Ordinal).Select(d => (d.Name, d.CreationTimeUtc)).ToList();
+
+    public bool BucketExists(string bucket) => ObjectKeys.IsValidBucket(bucket) && System.IO.Directory.Exists(BucketPath(bucket));
+
+    public void CreateBucket(string bucket) => System.IO.Directory.CreateDirectory(BucketPath(bucket));
+
+    /// <summary>The object, or null. The key must have passed <see cref="ObjectKeys.Problem"/>.</summary>
+    public FileObject? Find(string bucket, string key)
+    {
+        var path = PathOf(bucket, key);
+        var info = new FileInfo(path);
+        return info.Exists && !key.EndsWith('/') ? new FileObject(bucket, key, path, info.Length, info.LastWriteTimeUtc) : null;
+    }
+
+    /// <summary>The object's MD5 (hex), computed once per content version.</summary>
+    public string Md5Of(FileObject file)
+    {
+        var modified = File.GetLastWriteTimeUtc(file.Path);
+        if (_md5.TryGetValue(file.Path, out var known) && known.Size == file.Size && known.Modified == modified)
+        {
+            return known.Md5;
+        }
+
+        using var stream = File.OpenRead(file.Path);
+        var md5 = Convert.ToHexStringLower(MD5.HashData(stream));
+        _md5[file.Path] = (file.Size, modified, md5);
+        return md5;
+    }
+
+    /// <summary>
+    /// Objects in key order after <paramref name="after"/> whose key starts with <paramref name="prefix"/>, walking
+    /// only the folder the prefix points into.
+    /// </summary>
+    public IEnumerable<FileObject> Enumerate(string bucket, string prefix, string? after)
+    {
+        var root = BucketPath(bucket);
+        var slash = prefix.LastIndexOf('/');
+        var start = slash >= 0 ? System.IO.Path.Combine(root, prefix[..slash]) : root;
+        if (!System.IO.Directory.Exists(start) || ObjectKeys.Problem(prefix.Length == 0 ? "x" : prefix + "x") is not null)
+        {
+            return [];
+        }
+
+        return new DirectoryInfo(start).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Select(f => new FileObject(bucket, System.IO.Path.GetRelativePath(root, f.FullName).Replace(System.IO.Path.DirectorySeparatorChar, '/'), f.FullName, f.Length, f.LastWriteTimeUtc))
+            .Where(f => f.Key.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(f.Key, after) > 0))
+            .OrderBy(f => f.Key, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Stores an object from <paramref name="content"/>: written to a temporary file, checked against
+    /// <paramref name="expectedSha256"/> when the client signed the payload, fsynced, renamed over the key.
+    /// </summary>
+    public async Task<FileObject> PutAsync(string bucket, string key, Stream content, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        var target = PathOf(bucket, key);
+        var temp = DurableFile.TempPath(_blobs.TempDirectory, "object");
+        try
+        {
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+                try
+                {
+                    int read;
+                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        md5.AppendData(buffer, 0, read);
+                        sha.AppendData(buffer, 0, read);
+                        size += read;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+            if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"the body's sha256 is {actual}, not the {expectedSha256} the request was signed with; nothing stored");
+            }
+
+            DurableFile.MoveIntoPlace(temp, target);
+            var info = new FileInfo(target);
+            var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
+            _md5[target] = (info.Length, info.LastWriteTimeUtc, hash);
+            return new FileObject(bucket, key, target, size, info.LastWriteTimeUtc) { Md5 = hash };
+        }
+        finally
+        {
+            DurableFile.TryDelete(temp);
+        }
+    }
+
+    public bool Delete(string bucket, string key) => DurableFile.Delete(PathOf(bucket, key));
+
+    private string BucketPath(string bucket) => System.IO.Path.Combine(Directory, bucket);
+
+    /// <summary>The file of a checked key; a last guard refuses any path that resolves outside the bucket.</summary>
+    private string PathOf(string bucket, string key)
+    {
+        var root = BucketPath(bucket);
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, key));
+        return path.StartsWith(root + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new UnauthorizedAccessException($"key '{key}' resolves outside bucket '{bucket}'");
+    }
+}
