@@ -57,6 +57,8 @@ public sealed class NodeStore
         var files = FileStore.Open(blobs);
         var content = new ContentDigest();
         RegistryContent.Track(registry, content);
+        ChartContent.Track(charts, content);
+        FileContent.Track(files, content, blobs.TempDirectory);
         return new NodeStore(root, blobs, registry, uploads, charts, files, credentials, password, content);
     }
 }

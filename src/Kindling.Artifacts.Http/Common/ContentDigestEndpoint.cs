@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Content;
+using Kindling.Artifacts.Files;
 using Microsoft.AspNetCore.Http;
 
 namespace Kindling.Artifacts.Http.Common;
@@ -10,7 +12,7 @@ namespace Kindling.Artifacts.Http.Common;
 /// With <c>?service=S&amp;part=P</c> it lists that part's entries (tag to manifest digest, ...), so a tool can
 /// name what differs between two nodes. Used by the failover parity gate, <c>kindling sync</c> and <c>verify</c>.
 /// </summary>
-internal sealed class ContentDigestEndpoint(ContentDigest content)
+internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials credentials)
 {
     // A reference swap, so concurrent readers never see a torn version/body pair.
     private Cached? _cached;
@@ -21,6 +23,14 @@ internal sealed class ContentDigestEndpoint(ContentDigest content)
         byte[] body;
         if (query.TryGetValue("service", out var service) && query.TryGetValue("part", out var part))
         {
+            // Keys of a bucket that is not public are listed to the admin only, as the file store lists them.
+            if (service == FileContent.Service && part != FileStore.PublicBucket && BasicAuthentication.Identify(context.Request, credentials) != Caller.Authenticated)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
+                return;
+            }
+
             body = JsonSerializer.SerializeToUtf8Bytes(new { service = service.ToString(), part = part.ToString(), entries = content.Entries(service.ToString(), part.ToString()) }, NodeJson.Indented);
         }
         else

@@ -93,7 +93,7 @@ public sealed class NodeHost : IAsyncDisposable
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
         var info = new NodeInfo(options, services);
-        var contentDigest = new ContentDigestEndpoint(store.Content);
+        var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
         var byPort = services.ToDictionary(s => s.Port);
         var logger = loggers.CreateLogger("Kindling.Node");
         app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, logger));

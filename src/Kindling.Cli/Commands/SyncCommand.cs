@@ -14,6 +14,7 @@ internal static class SyncCommand
         var from = new Option<string>("--from") { Description = "Any one URL of the source node (its /kindling/v1/info names the rest)", Required = true };
         var to = new Option<string>("--to") { Description = "Any one URL of the target node", Required = true };
         var ca = new Option<string[]>("--ca") { Description = "CA certificate(s) to trust (PEM, e.g. DATA/pki/ca.crt); repeatable. Default: the system's roots", AllowMultipleArgumentsPerToken = false };
+        var fromCredentials = new Option<string?>("--from-credentials") { Description = "File with user:password for reading the source (only for buckets that are not public)" };
         var credentials = new Option<string?>("--to-credentials") { Description = "File with one line user:password for writing to the target (the admin-credentials format)" };
         var parallel = new Option<int>("--parallel") { Description = "Requests and transfers in flight at once", DefaultValueFactory = _ => 8 };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the difference; change nothing" };
@@ -25,7 +26,7 @@ internal static class SyncCommand
         output.AcceptOnlyFromAmong("table", "json");
         var command = new Command("sync", "Copy images, charts and files from one node to another by digest: incremental, parallel, resumable, verified.")
         {
-            from, to, ca, credentials, parallel, dryRun, only, delete, addOnly, fullCompare, output,
+            from, to, ca, fromCredentials, credentials, parallel, dryRun, only, delete, addOnly, fullCompare, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +47,7 @@ internal static class SyncCommand
                     From = NodeEndpoints.ParseUrl(parse.GetValue(from)!, "--from"),
                     To = NodeEndpoints.ParseUrl(parse.GetValue(to)!, "--to"),
                     Trust = NodeTrust.FromFiles(parse.GetValue(ca) ?? []),
+                    FromCredentials = parse.GetValue(fromCredentials) is { } source ? CredentialsFile.Read(source, "--from-credentials") : null,
                     ToCredentials = parse.GetValue(credentials) is { } file ? CredentialsFile.Read(file, "--to-credentials") : null,
                     Parallel = parse.GetValue(parallel),
                     DryRun = parse.GetValue(dryRun),

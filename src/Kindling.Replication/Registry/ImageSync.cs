@@ -282,20 +282,8 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
         }, cancellationToken);
     }
 
-    /// <summary>Runs <paramref name="body"/> for each item, <see cref="SyncOptions.Parallel"/> at once; a failure is recorded against the item and the rest go on.</summary>
     private Task ForEachAsync<T>(IEnumerable<T> items, Func<T, string> name, Func<T, CancellationToken, Task> body, CancellationToken cancellationToken) =>
-        Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Parallel), CancellationToken = cancellationToken },
-            async (item, token) =>
-            {
-                try
-                {
-                    await body(item, token);
-                }
-                catch (Exception e) when (e is ReplicationException or CorruptContentException)
-                {
-                    tally.Fail(ContentKind.Images, name(item), e.Message);
-                }
-            });
+        SyncWork.ForEachAsync(items, ContentKind.Images, name, body, options, tally, cancellationToken);
 
     public void Dispose() => _transfers.Dispose();
 }

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Kindling.Artifacts.Storage;
-using Kindling.Replication.Nodes;
+using System.Security.Cryptography;
+using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Registry;
 
@@ -26,7 +27,7 @@ public sealed partial class RegistryClient
     /// when the content does not match the digest or the expected size (so a corrupt source blob never completes
     /// an upload).
     /// </summary>
-    public async Task<VerifiedBlobStream> OpenBlobAsync(string repository, Digest digest, long expectedSize, CancellationToken cancellationToken)
+    public async Task<VerifiedStream> OpenBlobAsync(string repository, Digest digest, long expectedSize, CancellationToken cancellationToken)
     {
         var response = await SendForStreamAsync($"v2/{repository}/blobs/{digest}", cancellationToken);
         try
@@ -39,7 +40,7 @@ public sealed partial class RegistryClient
             }
 
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-            return new VerifiedBlobStream(body, response, digest, length, $"{BaseUrl}v2/{repository}/blobs/{digest}");
+            return new VerifiedStream(body, response, HashAlgorithmName.SHA256, Convert.FromHexString(digest.Hex), digest.Value, length, $"{BaseUrl}v2/{repository}/blobs/{digest}");
         }
         catch
         {
@@ -109,49 +110,12 @@ public sealed partial class RegistryClient
         return body;
     }
 
-    private async Task<HttpResponseMessage> SendBodyAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e) when (FindCorruption(e) is { } corrupt)
-        {
-            throw corrupt;
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ReplicationException($"{request.Method} {request.RequestUri}: {NodeEndpoints.Describe(e)}", e);
-        }
-        catch (IOException e)
-        {
-            throw new ReplicationException($"{request.Method} {request.RequestUri}: {e.Message}", e);
-        }
-    }
-
-    private static CorruptContentException? FindCorruption(Exception e)
-    {
-        for (var current = e; current is not null; current = current.InnerException)
-        {
-            if (current is CorruptContentException corrupt)
-            {
-                return corrupt;
-            }
-        }
-
-        return null;
-    }
+    private Task<HttpResponseMessage> SendBodyAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        NodeRequests.SendAsync(_http, request, cancellationToken);
 
     private async Task<HttpResponseMessage> SendForStreamAsync(string relative, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, relative);
-        try
-        {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ReplicationException($"GET {request.RequestUri}: {NodeEndpoints.Describe(e)}", e);
-        }
+        return await NodeRequests.SendAsync(_http, request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
     }
 }

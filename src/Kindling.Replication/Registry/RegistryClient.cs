@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
-using Kindling.Replication.Nodes;
+using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Registry;
 
@@ -180,21 +180,8 @@ public sealed partial class RegistryClient
         return await SendAsync(request, cancellationToken);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await _http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ReplicationException($"{request.Method} {request.RequestUri}: {NodeEndpoints.Describe(e)}", e);
-        }
-        catch (IOException e)
-        {
-            throw new ReplicationException($"{request.Method} {request.RequestUri}: {e.Message}", e);
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        NodeRequests.SendAsync(_http, request, cancellationToken);
 
     private static async Task<JsonDocument> JsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -272,6 +259,3 @@ public sealed partial class RegistryClient
         throw new ReplicationException($"cannot {what}: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}{detail}{hint}");
     }
 }
-
-/// <summary>Content whose bytes do not hash to the digest that names it: refused, never written to the target.</summary>
-public sealed class CorruptContentException(string message) : Exception(message);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Kindling.Artifacts.Content;
+using Kindling.Replication.Charts;
+using Kindling.Replication.Files;
 using Kindling.Replication.Nodes;
 using Kindling.Replication.Registry;
 
@@ -51,6 +53,16 @@ public static class NodeSync
             kinds.Add(SyncImagesAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
         }
 
+        if (options.Only.Contains(ContentKind.Charts) && !ServiceEqual(sourceDigests, targetDigests, ChartContent.Service))
+        {
+            kinds.Add(SyncChartsAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
+        }
+
+        if (options.Only.Contains(ContentKind.Files) && !ServiceEqual(sourceDigests, targetDigests, FileContent.Service))
+        {
+            kinds.Add(SyncFilesAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
+        }
+
         await Task.WhenAll(kinds);
 
         var after = targetDigests;
@@ -71,7 +83,7 @@ public static class NodeSync
             return;
         }
 
-        var from = new RegistryClient(http, source.Registry);
+        var from = new RegistryClient(http, source.Registry, options.FromCredentials);
         var to = new RegistryClient(http, target.Registry, options.ToCredentials, singleRequestUploads: target.IsKindling);
         var unchanged = ContentDigestClient.EqualParts(sourceDigests, targetDigests, RegistryContent.Service);
         try
@@ -82,6 +94,47 @@ public static class NodeSync
         catch (ReplicationException e)
         {
             tally.Fail(ContentKind.Images, target.Registry.ToString(), e.Message);
+        }
+    }
+
+    private static async Task SyncChartsAsync(HttpClient http, NodeEndpoints source, NodeEndpoints target, SyncOptions options, SyncTally tally,
+        ContentDigestSnapshot? sourceDigests, ContentDigestSnapshot? targetDigests, CancellationToken cancellationToken)
+    {
+        if (source.Charts is null || target.Charts is null)
+        {
+            // A plain registry has no chart repository: nothing to copy, not a failure.
+            return;
+        }
+
+        var from = new ChartRepositoryClient(http, source.Charts, options.FromCredentials);
+        var to = new ChartRepositoryClient(http, target.Charts, options.ToCredentials);
+        try
+        {
+            await new ChartSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, ChartContent.Service), cancellationToken);
+        }
+        catch (ReplicationException e)
+        {
+            tally.Fail(ContentKind.Charts, target.Charts.ToString(), e.Message);
+        }
+    }
+
+    private static async Task SyncFilesAsync(HttpClient http, NodeEndpoints source, NodeEndpoints target, SyncOptions options, SyncTally tally,
+        ContentDigestSnapshot? sourceDigests, ContentDigestSnapshot? targetDigests, CancellationToken cancellationToken)
+    {
+        if (source.Files is null || target.Files is null)
+        {
+            return;
+        }
+
+        var from = new ObjectStoreClient(http, source.Files, options.FromCredentials);
+        var to = new ObjectStoreClient(http, target.Files, options.ToCredentials);
+        try
+        {
+            await new FileSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, FileContent.Service), cancellationToken);
+        }
+        catch (ReplicationException e)
+        {
+            tally.Fail(ContentKind.Files, target.Files.ToString(), e.Message);
         }
     }
 

@@ -23,6 +23,9 @@ public sealed record SyncOptions
 
     public NodeTrust Trust { get; init; } = NodeTrust.SystemRoots;
 
+    /// <summary><c>user:password</c> for reading the source (only needed for buckets that are not public).</summary>
+    public string? FromCredentials { get; init; }
+
     /// <summary><c>user:password</c> for writing to the target (the <c>admin-credentials</c> format).</summary>
     public string? ToCredentials { get; init; }
 

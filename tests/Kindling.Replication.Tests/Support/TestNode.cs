@@ -37,6 +37,7 @@ internal sealed class TestNode : IAsyncDisposable
     public string Registry => string.Create(CultureInfo.InvariantCulture, $"{Address}:{RegistryPort}");
     public string RegistryUrl => $"https://{Registry}";
     public string ChartsUrl => string.Create(CultureInfo.InvariantCulture, $"https://{Address}:{ChartsPort}");
+    public string FilesUrl => string.Create(CultureInfo.InvariantCulture, $"https://{Address}:{FilesPort}");
     public string CredentialsFile => Path.Combine(DataDirectory, "admin-credentials");
     public string Credentials => File.ReadAllText(CredentialsFile).Trim();
     public string CaFile => Path.Combine(DataDirectory, "pki", "ca.crt");

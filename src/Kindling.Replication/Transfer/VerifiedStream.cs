@@ -1,29 +1,37 @@
 using System.Security.Cryptography;
-using Kindling.Artifacts.Storage;
 
-namespace Kindling.Replication.Registry;
+namespace Kindling.Replication.Transfer;
 
 /// <summary>
-/// A blob download that hashes every byte it passes on. The final bytes are handed out only after the whole
-/// content hashed to the expected digest: on a mismatch the read throws <see cref="CorruptContentException"/>, so
-/// an upload streaming from it never completes and the target keeps nothing.
+/// A download that hashes every byte it passes on (SHA-256 for registry blobs and charts, MD5 for S3 objects,
+/// whose ETag it is). The final bytes are handed out only after the whole content hashed to the expected value:
+/// on a mismatch, or a length other than announced, the read throws <see cref="CorruptContentException"/>, so an
+/// upload streaming from it never completes and the target keeps nothing.
 /// </summary>
-public sealed class VerifiedBlobStream : Stream
+public sealed class VerifiedStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IDisposable _owner;
-    private readonly Digest _digest;
+    private readonly IDisposable? _owner;
+    private readonly byte[] _expected;
+    private readonly string _expectedText;
     private readonly string _url;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _hash;
     private long _read;
 
-    internal VerifiedBlobStream(Stream inner, IDisposable owner, Digest digest, long length, string url)
+    /// <param name="expectedText">The expected value as users see it (<c>sha256:...</c>, or the ETag), for messages.</param>
+    public VerifiedStream(Stream inner, IDisposable? owner, HashAlgorithmName algorithm, byte[] expected, string expectedText, long length, string url)
     {
         _inner = inner;
         _owner = owner;
-        _digest = digest;
+        _expected = expected;
+        _expectedText = expectedText;
         Length = length;
         _url = url;
+        _hash = IncrementalHash.CreateHash(algorithm);
+        if (length == 0)
+        {
+            Check();
+        }
     }
 
     public override long Length { get; }
@@ -45,11 +53,6 @@ public sealed class VerifiedBlobStream : Stream
         var want = (int)Math.Min(buffer.Length, Length - _read);
         if (want == 0)
         {
-            if (Length == 0 && Digest.Of([]) != _digest)
-            {
-                throw new CorruptContentException($"{_url}: an empty blob does not hash to {_digest}: not propagated");
-            }
-
             // Anything beyond the announced length is a corrupt (or lying) source.
             if (buffer.Length > 0 && await _inner.ReadAsync(buffer[..1], cancellationToken) > 0)
             {
@@ -62,21 +65,26 @@ public sealed class VerifiedBlobStream : Stream
         var n = await _inner.ReadAsync(buffer[..want], cancellationToken);
         if (n == 0)
         {
-            throw new CorruptContentException($"{_url}: the source ended after {_read} of {Length} bytes: not propagated; rerun to resume");
+            throw new CorruptContentException($"{_url}: the source ended after {_read} of {Length} bytes: not propagated; run again to resume");
         }
 
         _hash.AppendData(buffer.Span[..n]);
         _read += n;
         if (_read == Length)
         {
-            var actual = Digest.FromHash(_hash.GetHashAndReset());
-            if (actual != _digest)
-            {
-                throw new CorruptContentException($"{_url}: the {Length} bytes received hash to {actual}, not {_digest}: the source's copy is corrupt; it was not propagated");
-            }
+            Check();
         }
 
         return n;
+    }
+
+    private void Check()
+    {
+        var actual = _hash.GetHashAndReset();
+        if (!actual.AsSpan().SequenceEqual(_expected))
+        {
+            throw new CorruptContentException($"{_url}: the {Length} bytes received do not hash to {_expectedText} (they hash to {Convert.ToHexStringLower(actual)}): the source's copy is corrupt; it was not propagated");
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -97,10 +105,13 @@ public sealed class VerifiedBlobStream : Stream
         if (disposing)
         {
             _inner.Dispose();
-            _owner.Dispose();
+            _owner?.Dispose();
             _hash.Dispose();
         }
 
         base.Dispose(disposing);
     }
 }
+
+/// <summary>Content whose bytes do not hash to the digest that names it: refused, never written to the target.</summary>
+public sealed class CorruptContentException(string message) : Exception(message);

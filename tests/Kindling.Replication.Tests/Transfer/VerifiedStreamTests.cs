@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using CsCheck;
 using Kindling.Artifacts.Storage;
-using Kindling.Replication.Registry;
+using Kindling.Replication.Transfer;
 
-namespace Kindling.Replication.Tests.Registry;
+namespace Kindling.Replication.Tests.Transfer;
 
-public class VerifiedBlobStreamTests
+public class VerifiedStreamTests
 {
     [Fact]
     public void Read_MatchingContent_PassesEveryByte()
@@ -56,6 +56,6 @@ public class VerifiedBlobStreamTests
         Assert.Throws<CorruptContentException>(() => longer.CopyTo(Stream.Null));
     }
 
-    private static VerifiedBlobStream Open(byte[] content, Digest digest, long length) =>
-        new(new MemoryStream(content), new MemoryStream(), digest, length, "https://node/v2/x/blobs/" + digest);
+    private static VerifiedStream Open(byte[] content, Digest digest, long length) =>
+        new(new MemoryStream(content), new MemoryStream(), HashAlgorithmName.SHA256, Convert.FromHexString(digest.Hex), digest.Value, length, "https://node/v2/x/blobs/" + digest);
 }
