@@ -43,12 +43,14 @@ public sealed class NodeStore
     /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
     public string? NewAdminPassword { get; }
 
-    public static NodeStore Open(string dataDirectory, ILoggerFactory? loggers = null)
+    /// <param name="shared">True when another process (a running node service) uses the store too: its
+    /// temporary files are then left alone.</param>
+    public static NodeStore Open(string dataDirectory, ILoggerFactory? loggers = null, bool shared = false)
     {
         loggers ??= NullLoggerFactory.Instance;
         var root = Path.GetFullPath(dataDirectory);
         Directory.CreateDirectory(root);
-        var blobs = BlobStore.Open(Path.Combine(root, "store"), loggers.CreateLogger("Kindling.Artifacts.BlobStore"));
+        var blobs = BlobStore.Open(Path.Combine(root, "store"), loggers.CreateLogger("Kindling.Artifacts.BlobStore"), cleanTemporaryFiles: !shared);
         var password = Credentials.EnsureAdmin(root, blobs.TempDirectory);
         var credentials = Credentials.Load(Path.Combine(root, Credentials.HtpasswdFile), Path.Combine(root, Credentials.AdminCredentialsFile));
         var registry = RegistryStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Registry"));

@@ -23,6 +23,7 @@ internal static class CommandRunner
 
         try
         {
+            // Without the default handler, UsageException reaches the catch below (exit 2) instead of printing a stack trace (exit 1).
             return await result.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)

@@ -15,5 +15,6 @@ internal static class CommandTable
         yield return NodeCommand.Create();
         yield return PackageCommand.Create();
         yield return SyncCommand.Create();
+        yield return DnsCommand.Create();
     }
 }

@@ -36,14 +36,18 @@ public sealed class BlobStore
 
     public long Count => Interlocked.Read(ref _count);
 
-    /// <summary>Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left.</summary>
-    public static BlobStore Open(string root, ILogger? logger = null)
+    /// <summary>
+    /// Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left —
+    /// unless <paramref name="cleanTemporaryFiles"/> is false: a second process (the installer importing while the
+    /// node serves) must not delete the server's writes in progress.
+    /// </summary>
+    public static BlobStore Open(string root, ILogger? logger = null, bool cleanTemporaryFiles = true)
     {
         var store = new BlobStore(Path.GetFullPath(root), logger ?? NullLogger.Instance);
         Directory.CreateDirectory(store.BlobsDirectory);
         Directory.CreateDirectory(store.TempDirectory);
         var removed = 0;
-        foreach (var temp in Directory.EnumerateFileSystemEntries(store.TempDirectory))
+        foreach (var temp in cleanTemporaryFiles ? Directory.EnumerateFileSystemEntries(store.TempDirectory) : [])
         {
             if (Directory.Exists(temp))
             {

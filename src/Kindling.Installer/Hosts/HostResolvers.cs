@@ -30,7 +30,7 @@ public sealed class SystemHostResolver : IHostResolver
     {
         try
         {
-            return Resolution.Of(await Dns.GetHostAddressesAsync(name, cancellationToken));
+            return Resolution.Of(await System.Net.Dns.GetHostAddressesAsync(name, cancellationToken));
         }
         catch (SocketException e)
         {

@@ -38,10 +38,10 @@ public sealed class OciLayoutBlobs(string layoutDirectory) : IBlobSource
 public sealed record ImageEntry(string Repository, string? Tag, Digest Manifest, string MediaType);
 
 /// <summary>What an import did, by count and bytes.</summary>
-public sealed record ImportReport(int ImagesAdded, int ImagesUnchanged, int BlobsAdded, int BlobsPresent, long BytesAdded)
+public sealed record ImportReport(int ImagesAdded, int ImagesChanged, int ImagesUnchanged, int BlobsAdded, int BlobsPresent, long BytesAdded)
 {
     public override string ToString() =>
-        $"{ImagesAdded} image(s) added, {ImagesUnchanged} unchanged; {BlobsAdded} blob(s) copied ({BytesAdded / (1024.0 * 1024):0.0} MiB), {BlobsPresent} already present";
+        $"{ImagesAdded} image(s) added, {ImagesChanged} changed, {ImagesUnchanged} unchanged; {BlobsAdded} blob(s) copied ({BytesAdded / (1024.0 * 1024):0.0} MiB), {BlobsPresent} already present";
 }
 
 /// <summary>
@@ -63,12 +63,14 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
     public async Task<ImportReport> ImportAsync(IReadOnlyList<ImageEntry> images, IBlobSource source, CancellationToken cancellationToken)
     {
         var added = 0;
+        var changed = 0;
         var unchanged = 0;
         using var gate = new SemaphoreSlim(parallelism);
         await Parallel.ForEachAsync(images, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = cancellationToken }, async (image, token) =>
         {
             var tag = image.Tag ?? image.Manifest.Value;
-            if (registry.FindManifest(image.Repository, tag)?.Digest == image.Manifest)
+            var current = registry.FindManifest(image.Repository, tag);
+            if (current?.Digest == image.Manifest)
             {
                 Interlocked.Increment(ref unchanged);
                 return;
@@ -77,10 +79,10 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
             await ImportManifestAsync(image.Repository, image.Manifest, image.MediaType, source, gate, token);
             var content = await ReadVerifiedAsync(source, image.Manifest, token);
             Put(image.Repository, tag, content, image.MediaType, source, image.Manifest);
-            Interlocked.Increment(ref added);
+            Interlocked.Increment(ref current is null ? ref added : ref changed);
         });
 
-        return new ImportReport(added, unchanged, _blobsAdded, _blobsPresent, _bytesAdded);
+        return new ImportReport(added, changed, unchanged, _blobsAdded, _blobsPresent, _bytesAdded);
     }
 
     /// <summary>Imports what a manifest needs (its blobs; for an index, each child manifest first), then the manifest by digest.</summary>

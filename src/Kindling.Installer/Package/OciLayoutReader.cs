@@ -126,9 +126,17 @@ internal static class OciLayoutReader
             return null;
         }
 
+        var bytes = File.ReadAllBytes(path);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            // JsonDocument checks string encoding only when a string is read (found by fuzz/Kindling.Installer.Fuzz).
+            error = "not valid UTF-8, so not a JSON document";
+            return null;
+        }
+
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
+            return JsonDocument.Parse(bytes);
         }
         catch (JsonException e)
         {

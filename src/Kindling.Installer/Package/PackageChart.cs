@@ -91,6 +91,11 @@ internal static partial class ChartArchive
         {
             return (null, null, $"{where}:{e.Start.Line}: invalid YAML: {e.Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner throws these on some malformed input (found by fuzz/Kindling.Installer.Fuzz).
+            return (null, null, $"{where}: invalid YAML: {e.Message}");
+        }
 
         string? Scalar(string key) =>
             root.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode { Value: { } v } ? v : null;

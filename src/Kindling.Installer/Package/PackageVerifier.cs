@@ -46,7 +46,7 @@ internal static class PackageVerifier
             using var through = new ReadThroughStream(file);
             if (relative == PackageLayout.OfflineFilesArchive)
             {
-                storeFiles += CheckOfflineFiles(through, problems);
+                storeFiles += CheckOfflineFiles(through, package.TreeFiles.Select(f => f.Key), problems);
             }
 
             through.Drain();
@@ -100,9 +100,10 @@ internal static class PackageVerifier
         };
     }
 
-    private static int CheckOfflineFiles(Stream stream, List<PackageProblem> problems)
+    private static int CheckOfflineFiles(Stream stream, IEnumerable<string> treeKeys, List<PackageProblem> problems)
     {
         var count = 0;
+        var tree = new HashSet<string>(treeKeys, StringComparer.Ordinal);
         var keys = new HashSet<string>(StringComparer.Ordinal);
         var error = TarGzArchive.Walk(stream, entry =>
         {
@@ -112,6 +113,10 @@ internal static class PackageVerifier
                 if (!keys.Add(key))
                 {
                     problems.Add(new PackageProblem($"{PackageLayout.OfflineFilesArchive}!{entry.Name}", $"key '{key}' appears twice"));
+                }
+                else if (tree.Contains(key))
+                {
+                    problems.Add(new PackageProblem($"{PackageLayout.OfflineFilesArchive}!{entry.Name}", $"key '{key}' is also {PackageLayout.FilesDir}/{key}: one key, one file"));
                 }
 
                 return;

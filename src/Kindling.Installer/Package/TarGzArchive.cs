@@ -44,9 +44,10 @@ internal static class TarGzArchive
         {
             return "truncated: the archive ends inside an entry";
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or NotSupportedException or IOException)
         {
-            return $"not a valid tar ({e.Message.TrimEnd('.')})";
+            // System.Formats.Tar reports a damaged header with any of these.
+            return $"not a valid tar ({e.GetType().Name}: {e.Message.TrimEnd('.')})";
         }
 
         if (raw.Consumed < 18 || raw.Tail.Length < 8)

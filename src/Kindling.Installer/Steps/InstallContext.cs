@@ -21,7 +21,7 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
     public OfflinePackage Package => _package ??= OpenPackage();
 
     /// <summary>The node's store in the data folder, opened once.</summary>
-    public NodeStore Store => _store ??= NodeStore.Open(Plan.DataDir);
+    public NodeStore Store => _store ??= NodeStore.Open(Plan.DataDir, shared: Service.Status().Running);
 
     public void Dispose() => _store = null;
 

@@ -24,7 +24,7 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
 
         var first = await node.InstallAsync("-j", Steps);
         Assert.True(first.ExitCode == 0, first.ToString());
-        Assert.Contains("image(s) added, 0 unchanged", first.StdOut, StringComparison.Ordinal);
+        Assert.Contains("image(s) added, 0 changed, 0 unchanged", first.StdOut, StringComparison.Ordinal);
 
         foreach (var (reference, digest) in InstalledNode.PackageImages(package.Path))
         {
@@ -33,7 +33,7 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
 
         var second = await node.InstallAsync("-j", Steps);
         Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Contains($"0 image(s) added, {InstalledNode.PackageImages(package.Path).Count} unchanged; 0 blob(s) copied", second.StdOut, StringComparison.Ordinal);
+        Assert.Contains($"0 image(s) added, 0 changed, {InstalledNode.PackageImages(package.Path).Count} unchanged; 0 blob(s) copied", second.StdOut, StringComparison.Ordinal);
         Assert.Contains("CA kept", second.StdOut, StringComparison.Ordinal);
         Assert.Contains("server certificate kept", second.StdOut, StringComparison.Ordinal);
     }

@@ -12,19 +12,30 @@ internal sealed class InstalledNode : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new("kindling-node");
 
+    private readonly string _bootstrapNode;
+    private readonly string _additionalSan;
+
     public InstalledNode(string address, string package, string? bootstrapNode = null, string? additionalSan = null)
     {
         Address = address;
-        Package = package;
         RegistryPort = FreePort.Tcp(address);
         ChartsPort = FreePort.Tcp(address);
         FilesPort = FreePort.Tcp(address);
+        _bootstrapNode = bootstrapNode ?? address;
+        _additionalSan = additionalSan ?? "www.tinder-node-server.com";
+        UsePackage(package);
+    }
+
+    /// <summary>Points the ClusterConfig's fullPackagePath (and OS files) at another package, as an upgrade does.</summary>
+    public void UsePackage(string package)
+    {
+        Package = package;
         ConfigPath = _dir.Write("clusterConfig.yaml", $"""
             apiVersion: provision.daocloud.io/v1alpha3
             kind: ClusterConfig
             spec:
               clusterName: e2e
-              bootstrapNode: {bootstrapNode ?? address}
+              bootstrapNode: {_bootstrapNode}
               tinderKind:
                 registryPort: {RegistryPort}
                 chartmuseumPort: {ChartsPort}
@@ -36,18 +47,18 @@ internal sealed class InstalledNode : IAsyncDisposable
                 osPackagePath: {Path.Combine(package, "os-pkgs-centos7-v0.0.1-sample.tar.gz")}
               imagesAndCharts:
                 type: builtin
-                additionalSSLSubjectAltName: "{additionalSan ?? "www.tinder-node-server.com"}"
+                additionalSSLSubjectAltName: "{_additionalSan}"
               binaries:
                 type: builtin
             """);
     }
 
     public string Address { get; }
-    public string Package { get; }
+    public string Package { get; private set; } = "";
     public int RegistryPort { get; }
     public int ChartsPort { get; }
     public int FilesPort { get; }
-    public string ConfigPath { get; }
+    public string ConfigPath { get; private set; } = "";
     public string DataDir => _dir.File("data");
     public string HostsFile => _dir.File("hosts");
     public string LogFile => _dir.File("install.log");

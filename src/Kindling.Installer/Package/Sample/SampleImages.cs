@@ -1,4 +1,3 @@
-using System.IO.Compression;
 
 namespace Kindling.Installer.Package.Sample;
 
@@ -58,7 +57,7 @@ internal static class SampleImages
             BaseFiles(tar, "amd64");
             using var data = new PseudoRandomStream(0x5EED_BA5E, LargeBaseBytes);
             tar.AddFile("usr/share/kindling/base.bin", data);
-        }, CompressionLevel.Fastest);
+        });
         for (var i = 1; i <= LargeImages; i++)
         {
             var name = $"bench-{i:D2}";
@@ -67,7 +66,7 @@ internal static class SampleImages
                 AppFiles(tar, name);
                 using var data = new PseudoRandomStream(0xB0_0000ul + (ulong)i, LargeUniqueBytes);
                 tar.AddFile($"app/{name}/data.bin", data);
-            }, CompressionLevel.Fastest);
+            });
             var reference = $"release.daocloud.io/kindling/{name}:v1.0.0";
             layout.Tag(reference, layout.WriteImage("amd64", [baseLayer, unique], $"/app/{name}/run", name));
             references.Add(reference);

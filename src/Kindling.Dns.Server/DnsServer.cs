@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
+using Kindling.Dns.Config;
+using Kindling.Dns.Server.Answering;
+using Kindling.Dns.Server.Transport;
+using Kindling.Dns.Server.Zones;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Kindling.Dns.Server;
+
+/// <summary>How to run a server: BIND's named.conf, optional listen addresses overriding its <c>listen-on</c>.</summary>
+public sealed record DnsServerOptions(string NamedConfPath)
+{
+    public IReadOnlyList<IPEndPoint> Listen { get; init; } = [];
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>UDP threads per address (default: one per core).</summary>
+    public int UdpThreads { get; init; }
+}
+
+/// <summary>
+/// An authoritative DNS server configured by BIND's named.conf: loads the primary zones, listens on UDP and TCP, and
+/// reloads (SIGHUP, <c>kindling dns reload</c>) by building a whole new zone table and swapping it in; if anything fails
+/// to load, the old table keeps serving and the error is reported.
+/// </summary>
+public sealed class DnsServer : IDisposable
+{
+    private readonly DnsServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly List<UdpListener> _udp = [];
+    private readonly List<DnsTcpListener> _tcp = [];
+    private readonly Lock _reloadLock = new();
+
+    private DnsServer(DnsServerOptions options, NamedConf conf, ZoneTable zones)
+    {
+        _options = options;
+        _logger = options.LoggerFactory.CreateLogger("Kindling.Dns.Server");
+        Config = conf;
+        Answerer = new QueryAnswerer(zones);
+    }
+
+    public NamedConf Config { get; private set; }
+
+    public QueryAnswerer Answerer { get; }
+
+    public ZoneTable Zones => Answerer.Zones;
+
+    /// <summary>The UDP endpoints actually bound (ports resolved when 0 was asked for).</summary>
+    public IReadOnlyList<IPEndPoint> Endpoints => _udp.Select(u => u.LocalEndPoint).ToList();
+
+    /// <summary>Reads named.conf and every primary zone; throws <see cref="NamedConfException"/> or <see cref="DnsFormatException"/>.</summary>
+    public static DnsServer Load(DnsServerOptions options)
+    {
+        var conf = NamedConf.Load(options.NamedConfPath);
+        var (zones, warnings) = LoadZones(conf);
+        var server = new DnsServer(options, conf, zones);
+        foreach (var ignored in conf.Ignored)
+        {
+            server._logger.LogInformation("ignored (not used by Kindling): {Statement}", ignored);
+        }
+
+        foreach (var warning in warnings)
+        {
+            server._logger.LogWarning("{Warning}", warning);
+        }
+
+        foreach (var zone in zones.Zones)
+        {
+            server._logger.LogInformation("zone {Zone}: loaded serial {Serial} ({Nodes} names)", zone.Origin, zone.Serial, zone.NodeCount);
+        }
+
+        return server;
+    }
+
+    internal static (ZoneTable Zones, List<string> Warnings) LoadZones(NamedConf conf)
+    {
+        var zones = new List<Zone>();
+        var warnings = new List<string>();
+        foreach (var zc in conf.Zones)
+        {
+            if (zc.Kind == ZoneKind.Secondary)
+            {
+                warnings.Add($"{zc.Source}: zone {zc.Name} is a secondary zone; Kindling serves primary zones only, so it is not served");
+                continue;
+            }
+
+            if (zc.Kind != ZoneKind.Primary)
+            {
+                continue;
+            }
+
+            if (!File.Exists(zc.File))
+            {
+                throw new DnsFormatException($"{zc.Source}: zone {zc.Name}: file '{zc.File}' does not exist");
+            }
+
+            var (zone, zoneWarnings) = ZoneBuilder.Load(zc.File!, zc.Name, zc, conf.Directory);
+            zones.Add(zone);
+            warnings.AddRange(zoneWarnings);
+        }
+
+        return (new ZoneTable(zones), warnings);
+    }
+
+    public void Start()
+    {
+        foreach (var endpoint in ListenEndpoints())
+        {
+            var udp = new UdpListener(endpoint, Answerer, _logger, _options.UdpThreads);
+            var tcp = new DnsTcpListener(new IPEndPoint(endpoint.Address, udp.LocalEndPoint.Port), Answerer, _logger);
+            _udp.Add(udp);
+            _tcp.Add(tcp);
+            udp.Start();
+            tcp.Start();
+            _logger.LogInformation("listening on {EndPoint} (UDP and TCP)", udp.LocalEndPoint);
+        }
+    }
+
+    /// <summary>Re-reads named.conf and the zones; on success the new zones answer from the next query on.</summary>
+    public bool Reload(out string message)
+    {
+        lock (_reloadLock)
+        {
+            try
+            {
+                var conf = NamedConf.Load(_options.NamedConfPath);
+                var (zones, warnings) = LoadZones(conf);
+                foreach (var warning in warnings)
+                {
+                    _logger.LogWarning("{Warning}", warning);
+                }
+
+                Config = conf;
+                Answerer.Publish(zones);
+                message = "reloaded: " + string.Join(", ", zones.Zones.Select(z => $"{z.Origin} serial {z.Serial}"));
+                _logger.LogInformation("{Message}", message);
+                return true;
+            }
+            catch (Exception e) when (e is DnsFormatException or NamedConfException or IOException)
+            {
+                message = $"reload failed, still serving the previous zones: {e.Message}";
+                _logger.LogError("{Message}", message);
+                return false;
+            }
+        }
+    }
+
+    private List<IPEndPoint> ListenEndpoints()
+    {
+        if (_options.Listen.Count > 0)
+        {
+            return [.. _options.Listen];
+        }
+
+        var endpoints = new List<IPEndPoint>();
+        var v4 = Config.ListenOn.Count > 0 ? Config.ListenOn : [new ListenOn(53, [IPAddress.Any])];
+        var v6 = Config.ListenOnV6.Count > 0 ? Config.ListenOnV6 : [new ListenOn(53, [IPAddress.IPv6Any])];
+        foreach (var listen in v4.Concat(v6))
+        {
+            foreach (var address in listen.Addresses)
+            {
+                // Like BIND, listen on each interface address rather than the wildcard, so replies leave from the
+                // address the client asked.
+                var addresses = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? InterfaceAddresses(address.AddressFamily) : [address];
+                endpoints.AddRange(addresses.Select(a => new IPEndPoint(a, listen.Port)));
+            }
+        }
+
+        return endpoints.DistinctBy(e => e.ToString()).ToList();
+    }
+
+    private static IEnumerable<IPAddress> InterfaceAddresses(AddressFamily family) =>
+        NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus is OperationalStatus.Up or OperationalStatus.Unknown)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses.Select(u => u.Address))
+            .Where(a => a.AddressFamily == family && !(a.IsIPv6LinkLocal || a.IsIPv6Multicast));
+
+    public void Dispose()
+    {
+        foreach (var udp in _udp)
+        {
+            udp.Dispose();
+        }
+
+        foreach (var tcp in _tcp)
+        {
+            tcp.Dispose();
+        }
+    }
+}

@@ -1,0 +1,262 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Kindling.Dns.Server.Answering;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Dns.Server.Transport;
+
+/// <summary>
+/// Serves DNS over UDP (RFC 1035 §4.2.1) on one address with dedicated threads that block in the kernel: batched
+/// <c>recvmmsg</c>/<c>sendmmsg</c> on Linux, <c>Socket.ReceiveFrom</c> elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to
+/// force it). Buffers are allocated once per thread; a query on the hot path allocates nothing.
+/// </summary>
+public sealed class UdpListener : IDisposable
+{
+    private const int Batch = 32;
+    private const int BufferSize = 8192;
+    private const int AddressSize = 28; // sockaddr_in6, large enough for sockaddr_in too
+
+    private readonly Socket _socket;
+    private readonly QueryAnswerer _answerer;
+    private readonly ILogger _logger;
+    private readonly List<Thread> _threads = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly int _threadCount;
+
+    public UdpListener(IPEndPoint endpoint, QueryAnswerer answerer, ILogger logger, int threads = 0)
+    {
+        _answerer = answerer;
+        _logger = logger;
+        _threadCount = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
+        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            _socket.DualMode = false;
+        }
+
+        _socket.ReceiveBufferSize = 4 << 20;
+        _socket.SendBufferSize = 4 << 20;
+        _socket.Bind(endpoint);
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public unsafe void Start()
+    {
+        var batched = LinuxDatagrams.Supported;
+        if (batched)
+        {
+            // A receive timeout lets blocked threads notice shutdown.
+            var timeout = new LinuxDatagrams.TimeVal { Seconds = 0, Microseconds = 250_000 };
+            LinuxDatagrams.SetSockOpt((int)_socket.Handle, LinuxDatagrams.SolSocket, LinuxDatagrams.SoRcvTimeo, &timeout, (uint)sizeof(LinuxDatagrams.TimeVal));
+        }
+        else
+        {
+            _socket.ReceiveTimeout = 250;
+        }
+
+        for (var i = 0; i < _threadCount; i++)
+        {
+            var thread = new Thread(batched ? RunBatched : RunPortable) { IsBackground = true, Name = $"dns-udp-{LocalEndPoint}-{i}" };
+            _threads.Add(thread);
+            thread.Start();
+        }
+    }
+
+    private unsafe void RunBatched()
+    {
+        var receive = GC.AllocateArray<byte>(Batch * BufferSize, pinned: true);
+        var send = GC.AllocateArray<byte>(Batch * BufferSize, pinned: true);
+        var names = GC.AllocateArray<byte>(Batch * AddressSize, pinned: true);
+        var vectors = GC.AllocateArray<LinuxDatagrams.IoVec>(Batch * 2, pinned: true);
+        var inbound = GC.AllocateArray<LinuxDatagrams.MMsgHdr>(Batch, pinned: true);
+        var outbound = GC.AllocateArray<LinuxDatagrams.MMsgHdr>(Batch, pinned: true);
+        var fd = (int)_socket.Handle;
+        fixed (byte* receiveBase = receive, sendBase = send, nameBase = names)
+        fixed (LinuxDatagrams.IoVec* iov = vectors)
+        fixed (LinuxDatagrams.MMsgHdr* inMessages = inbound, outMessages = outbound)
+        {
+            for (var i = 0; i < Batch; i++)
+            {
+                iov[i].Base = receiveBase + (i * BufferSize);
+                iov[i].Length = BufferSize;
+                inMessages[i].Header.Iov = &iov[i];
+                inMessages[i].Header.IovLength = 1;
+                inMessages[i].Header.Name = nameBase + (i * AddressSize);
+                iov[Batch + i].Base = sendBase + (i * BufferSize);
+                outMessages[i].Header.Iov = &iov[Batch + i];
+                outMessages[i].Header.IovLength = 1;
+            }
+
+            while (!_stop.IsCancellationRequested)
+            {
+                for (var i = 0; i < Batch; i++)
+                {
+                    inMessages[i].Header.NameLength = AddressSize;
+                    inMessages[i].Header.Flags = 0;
+                }
+
+                var received = LinuxDatagrams.RecvMmsg(fd, inMessages, Batch, LinuxDatagrams.MsgWaitForOne, null);
+                if (received <= 0)
+                {
+                    var errno = Marshal.GetLastPInvokeError();
+                    if (received < 0 && errno is not (LinuxDatagrams.EAgain or LinuxDatagrams.EIntr) && !_stop.IsCancellationRequested)
+                    {
+                        _logger.LogWarning("UDP receive on {EndPoint} failed: errno {Errno}", LocalEndPoint, errno);
+                        Thread.Sleep(10);
+                    }
+
+                    continue;
+                }
+
+                var replies = 0;
+                for (var i = 0; i < received; i++)
+                {
+                    var packet = new ReadOnlySpan<byte>(receiveBase + (i * BufferSize), (int)Math.Min(inMessages[i].Length, BufferSize));
+                    var response = new Span<byte>(sendBase + (replies * BufferSize), BufferSize);
+                    var outcome = Answer(packet, response, out var length);
+                    if (outcome == AnswerOutcome.Special)
+                    {
+                        var address = new ReadOnlySpan<byte>(inMessages[i].Header.Name, (int)inMessages[i].Header.NameLength);
+                        HandOff(packet, ToEndPoint(address));
+                        continue;
+                    }
+
+                    if (outcome != AnswerOutcome.Respond)
+                    {
+                        continue;
+                    }
+
+                    outMessages[replies].Header.Name = inMessages[i].Header.Name;
+                    outMessages[replies].Header.NameLength = inMessages[i].Header.NameLength;
+                    iov[Batch + replies].Length = (nuint)length;
+                    replies++;
+                }
+
+                var offset = 0;
+                while (offset < replies)
+                {
+                    var sent = LinuxDatagrams.SendMmsg(fd, outMessages + offset, (uint)(replies - offset), 0);
+                    if (sent <= 0)
+                    {
+                        var errno = Marshal.GetLastPInvokeError();
+                        if (errno == LinuxDatagrams.EIntr)
+                        {
+                            continue;
+                        }
+
+                        offset++; // skip the datagram the kernel refused (e.g. unreachable), keep the rest
+                        continue;
+                    }
+
+                    offset += sent;
+                }
+            }
+        }
+    }
+
+    private void RunPortable()
+    {
+        var receive = new byte[BufferSize];
+        var send = new byte[BufferSize];
+        var address = new SocketAddress(_socket.AddressFamily);
+        while (!_stop.IsCancellationRequested)
+        {
+            int received;
+            try
+            {
+                received = _socket.ReceiveFrom(receive, SocketFlags.None, address);
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock or SocketError.ConnectionReset or SocketError.Interrupted)
+            {
+                continue;
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var outcome = Answer(receive.AsSpan(0, received), send, out var length);
+            if (outcome == AnswerOutcome.Special)
+            {
+                HandOff(receive.AsSpan(0, received), (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(address));
+            }
+            else if (outcome == AnswerOutcome.Respond)
+            {
+                try
+                {
+                    _socket.SendTo(send.AsSpan(0, length), SocketFlags.None, address);
+                }
+                catch (SocketException)
+                {
+                }
+            }
+        }
+    }
+
+    private AnswerOutcome Answer(ReadOnlySpan<byte> packet, Span<byte> response, out int length)
+    {
+        try
+        {
+            return _answerer.Answer(packet, response, tcp: false, out length);
+        }
+        catch (Exception e)
+        {
+            // A bug must not stop the listener; it is logged and the query dropped (the client retries or fails over).
+            _logger.LogError(e, "answering a UDP query failed");
+            length = 0;
+            return AnswerOutcome.Drop;
+        }
+    }
+
+    private void HandOff(ReadOnlySpan<byte> packet, IPEndPoint remote)
+    {
+        var handler = _answerer.Special;
+        if (handler is null)
+        {
+            return;
+        }
+
+        var copy = packet.ToArray();
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await handler.HandleAsync(copy, remote, tcp: false, async reply =>
+                {
+                    if (reply.Length <= BufferSize)
+                    {
+                        await _socket.SendToAsync(reply, SocketFlags.None, remote);
+                    }
+                }, _stop.Token);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogError(e, "handling a UDP message from {Remote} failed", remote);
+            }
+        });
+    }
+
+    private static IPEndPoint ToEndPoint(ReadOnlySpan<byte> sockaddr)
+    {
+        var family = BitConverter.ToUInt16(sockaddr);
+        var port = (sockaddr[2] << 8) | sockaddr[3];
+        return family == 2
+            ? new IPEndPoint(new IPAddress(sockaddr.Slice(4, 4)), port)
+            : new IPEndPoint(new IPAddress(sockaddr.Slice(8, 16)), port);
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        foreach (var thread in _threads)
+        {
+            thread.Join(TimeSpan.FromSeconds(2));
+        }
+
+        _socket.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,222 @@
+using System.Net;
+
+namespace Kindling.Dns.Config;
+
+/// <summary>Who is asking: the source address and, when the request was TSIG-signed and verified, the key's name.</summary>
+public readonly record struct Requester(IPAddress Address, DomainName? Key = null);
+
+/// <summary>
+/// A BIND address match list (ARM "Address Match Lists"): elements are addresses, prefixes, <c>key NAME</c>, ACL
+/// names (<c>any</c>, <c>none</c>, <c>localhost</c>, <c>localnets</c> or a declared <c>acl</c>) and nested lists, each
+/// optionally negated with <c>!</c>. The first element that matches decides; a negated match denies.
+/// </summary>
+public sealed class AddressMatchList
+{
+    private readonly List<Element> _elements;
+
+    private AddressMatchList(List<Element> elements) => _elements = elements;
+
+    public static AddressMatchList None { get; } = new([]);
+
+    public static AddressMatchList Any { get; } = new([new Element(false, ElementKind.Any, null, null, null)]);
+
+    public bool IsEmpty => _elements.Count == 0;
+
+    /// <summary>Key names this list mentions (to check that each is declared).</summary>
+    public IEnumerable<DomainName> KeyNames => _elements.SelectMany(e => e.Kind == ElementKind.Key ? [e.Key!.Value] : e.Nested?.KeyNames ?? []);
+
+    /// <summary>Whether the list allows the requester (no match means not allowed).</summary>
+    public bool Allows(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls = null) => Match(requester, acls, 0) == true;
+
+    private bool? Match(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls, int depth)
+    {
+        if (depth > 16)
+        {
+            return null;
+        }
+
+        foreach (var e in _elements)
+        {
+            var matched = e.Kind switch
+            {
+                ElementKind.Any => true,
+                ElementKind.None => false,
+                ElementKind.Localhost => IPAddress.IsLoopback(requester.Address),
+                ElementKind.Localnets => IPAddress.IsLoopback(requester.Address),
+                ElementKind.Prefix => e.Network!.Value.Contains(Normalize(requester.Address)),
+                ElementKind.Key => requester.Key is { } k && k == e.Key!.Value,
+                ElementKind.Acl => acls is not null && acls.TryGetValue(e.AclName!, out var acl) ? acl.Match(requester, acls, depth + 1) : null,
+                ElementKind.Nested => e.Nested!.Match(requester, acls, depth + 1),
+                _ => null,
+            };
+            if (e.Kind is ElementKind.Acl or ElementKind.Nested)
+            {
+                // A nested list that matched positively counts as a match; a nested denial is a match that denies.
+                if (matched is { } m)
+                {
+                    return e.Negated ? !m : m;
+                }
+
+                continue;
+            }
+
+            if (matched == true)
+            {
+                return !e.Negated;
+            }
+        }
+
+        return null;
+    }
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    /// <summary>Builds a list from the statements of a <c>{ ... }</c> block.</summary>
+    public static AddressMatchList Parse(IReadOnlyList<ConfStatement> block)
+    {
+        var elements = new List<Element>();
+        foreach (var s in block)
+        {
+            var words = s.Words.Select(w => w.Text).ToList();
+            var negated = false;
+            if (words.Count > 0 && words[0].StartsWith('!'))
+            {
+                negated = true;
+                words[0] = words[0][1..];
+                if (words[0].Length == 0)
+                {
+                    words.RemoveAt(0);
+                }
+            }
+
+            if (s.Block is not null)
+            {
+                if (words.Count != 0)
+                {
+                    throw s.Error($"unexpected '{string.Join(' ', words)}' before a nested address list");
+                }
+
+                elements.Add(new Element(negated, ElementKind.Nested, null, null, null) { Nested = Parse(s.Block) });
+                continue;
+            }
+
+            if (words.Count == 2 && words[0].Equals("key", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!DomainName.TryParse(words[1], DomainName.Root, out var key, out var error))
+                {
+                    throw s.Error($"bad key name '{words[1]}': {error}");
+                }
+
+                elements.Add(new Element(negated, ElementKind.Key, null, key, null));
+                continue;
+            }
+
+            if (words.Count != 1)
+            {
+                throw s.Error($"bad address match element '{string.Join(' ', s.Words)}': expected an address, prefix, 'key NAME' or an ACL name");
+            }
+
+            var word = words[0];
+            var kind = word.ToLowerInvariant() switch
+            {
+                "any" => ElementKind.Any,
+                "none" => ElementKind.None,
+                "localhost" => ElementKind.Localhost,
+                "localnets" => ElementKind.Localnets,
+                _ => ElementKind.Prefix,
+            };
+            if (kind != ElementKind.Prefix)
+            {
+                elements.Add(new Element(negated, kind, null, null, null));
+            }
+            else if (TryParsePrefix(word, out var network))
+            {
+                elements.Add(new Element(negated, ElementKind.Prefix, network, null, null));
+            }
+            else if (word.Contains('/', StringComparison.Ordinal) || word.Contains(':', StringComparison.Ordinal) || char.IsAsciiDigit(word[0]))
+            {
+                throw s.Error($"bad address or prefix '{word}' (host bits set beyond the prefix length?)");
+            }
+            else
+            {
+                elements.Add(new Element(negated, ElementKind.Acl, null, null, word));
+            }
+        }
+
+        return new AddressMatchList(elements);
+    }
+
+    private static bool TryParsePrefix(string word, out IPNetwork network)
+    {
+        network = default;
+        var slash = word.IndexOf('/', StringComparison.Ordinal);
+        var addressText = slash < 0 ? word : word[..slash];
+        var isV6 = addressText.Contains(':', StringComparison.Ordinal);
+        if (!isV6)
+        {
+            // BIND accepts "10/8" and "192.168/16": missing octets are zero.
+            var parts = addressText.Split('.');
+            if (parts.Length is 0 or > 4 || !parts.All(p => byte.TryParse(p, out _)))
+            {
+                return false;
+            }
+
+            if (slash < 0 && parts.Length != 4)
+            {
+                return false;
+            }
+
+            addressText = string.Join('.', parts.Concat(Enumerable.Repeat("0", 4 - parts.Length)));
+        }
+
+        if (!IPAddress.TryParse(addressText, out var address))
+        {
+            return false;
+        }
+
+        var max = isV6 ? 128 : 32;
+        var bits = max;
+        if (slash >= 0 && (!int.TryParse(word[(slash + 1)..], out bits) || bits < 0 || bits > max))
+        {
+            return false;
+        }
+
+        try
+        {
+            network = new IPNetwork(address, bits);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false; // host bits set beyond the prefix, as BIND also refuses
+        }
+    }
+
+    public override string ToString() => $"{{ {string.Join(' ', _elements.Select(e => e + ";"))} }}";
+
+    private enum ElementKind
+    {
+        Any,
+        None,
+        Localhost,
+        Localnets,
+        Prefix,
+        Key,
+        Acl,
+        Nested,
+    }
+
+    private sealed record Element(bool Negated, ElementKind Kind, IPNetwork? Network, DomainName? Key, string? AclName)
+    {
+        public AddressMatchList? Nested { get; init; }
+
+        public override string ToString() => (Negated ? "!" : "") + Kind switch
+        {
+            ElementKind.Prefix => Network.ToString(),
+            ElementKind.Key => $"key {Key}",
+            ElementKind.Acl => AclName,
+            ElementKind.Nested => Nested!.ToString(),
+            _ => Kind.ToString().ToLowerInvariant(),
+        };
+    }
+}

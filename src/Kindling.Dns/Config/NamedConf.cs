@@ -1,0 +1,407 @@
+using System.Globalization;
+using System.Net;
+using Kindling.Dns.Tsig;
+
+namespace Kindling.Dns.Config;
+
+/// <summary>When a primary sends NOTIFY (RFC 1996). Kindling notifies only <c>also-notify</c> targets, never the
+/// addresses of a zone's NS records, so <c>yes</c> behaves as <c>explicit</c> (documented in docs/rfcs.md).</summary>
+public enum NotifyMode
+{
+    Yes,
+    No,
+    Explicit,
+    PrimaryOnly,
+}
+
+public enum ZoneKind
+{
+    Primary,
+    Secondary,
+    Other,
+}
+
+/// <summary>A server to send NOTIFY to or fetch from: address, port, optional TSIG key.</summary>
+public sealed record RemoteServer(IPAddress Address, int Port, DomainName? Key)
+{
+    public IPEndPoint EndPoint => new(Address, Port);
+}
+
+/// <summary>One <c>listen-on [port N] { list; }</c>: the literal addresses of the list, or <c>any</c>.</summary>
+public sealed record ListenOn(int Port, IReadOnlyList<IPAddress> Addresses);
+
+/// <summary>A <c>zone</c> statement.</summary>
+public sealed record ZoneConfig(DomainName Name, ZoneKind Kind, string? File, string Source)
+{
+    public AddressMatchList? AllowUpdate { get; init; }
+
+    public AddressMatchList? AllowTransfer { get; init; }
+
+    public IReadOnlyList<RemoteServer>? AlsoNotify { get; init; }
+
+    public NotifyMode? Notify { get; init; }
+
+    public IReadOnlyList<RemoteServer> Primaries { get; init; } = [];
+}
+
+/// <summary>
+/// The parts of BIND's named.conf an authoritative server acts on: <c>options</c> (directory, listen-on,
+/// listen-on-v6, allow-transfer, also-notify, notify, allow-update), <c>zone</c>, <c>key</c>, <c>acl</c>, <c>include</c>.
+/// Everything else is accepted and listed once in <see cref="Ignored"/>. Relative zone file paths resolve against
+/// <c>directory</c> when set, otherwise against the folder of named.conf.
+/// </summary>
+public sealed class NamedConf
+{
+    public required string Path { get; init; }
+
+    public required string Directory { get; init; }
+
+    public List<ListenOn> ListenOn { get; } = [];
+
+    public List<ListenOn> ListenOnV6 { get; } = [];
+
+    public AddressMatchList AllowTransfer { get; set; } = AddressMatchList.None;
+
+    public AddressMatchList AllowUpdate { get; set; } = AddressMatchList.None;
+
+    public IReadOnlyList<RemoteServer> AlsoNotify { get; set; } = [];
+
+    public NotifyMode Notify { get; set; } = NotifyMode.Yes;
+
+    public List<ZoneConfig> Zones { get; } = [];
+
+    public Dictionary<DomainName, TsigKey> Keys { get; } = [];
+
+    public Dictionary<string, AddressMatchList> Acls { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Statements read but not acted on, one line each: <c>file:line: statement</c>.</summary>
+    public List<string> Ignored { get; } = [];
+
+    public static NamedConf Load(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!System.IO.File.Exists(full))
+        {
+            throw new NamedConfException(full, 0, "file does not exist (give the path of BIND's named.conf)");
+        }
+
+        return Interpret(NamedConfSyntax.ParseFile(full), full);
+    }
+
+    public static NamedConf FromText(string text, string path) => Interpret(NamedConfSyntax.ParseText(text, path), System.IO.Path.GetFullPath(path));
+
+    private static NamedConf Interpret(List<ConfStatement> statements, string path)
+    {
+        var options = statements.FirstOrDefault(s => s.Keyword == "options");
+        var directory = options?.Block?.FirstOrDefault(s => s.Keyword == "directory") is { } d
+            ? ResolvePath(d, System.IO.Path.GetDirectoryName(path)!, Single(d))
+            : System.IO.Path.GetDirectoryName(path)!;
+        var conf = new NamedConf { Path = path, Directory = directory };
+        foreach (var s in statements.Where(s => s.Keyword == "key"))
+        {
+            conf.ReadKey(s);
+        }
+
+        foreach (var s in statements.Where(s => s.Keyword == "acl"))
+        {
+            if (s.Words.Count != 2 || s.Block is null)
+            {
+                throw s.Error("acl needs a name and a list: acl \"name\" { ... };");
+            }
+
+            conf.Acls[s.Words[1].Text] = AddressMatchList.Parse(s.Block);
+        }
+
+        foreach (var s in statements)
+        {
+            switch (s.Keyword)
+            {
+                case "options":
+                    conf.ReadOptions(s);
+                    break;
+                case "zone":
+                    conf.Zones.Add(conf.ReadZone(s));
+                    break;
+                case "key" or "acl":
+                    break;
+                case "view":
+                    throw s.Error("views are not supported by Kindling: declare the zones at top level");
+                default:
+                    conf.Ignored.Add($"{s.File}:{s.Line}: {s.Keyword}");
+                    break;
+            }
+        }
+
+        var duplicate = conf.Zones.GroupBy(z => z.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new NamedConfException(path, 0, $"zone '{duplicate.Key}' is declared twice ({string.Join(", ", duplicate.Select(z => z.Source))})");
+        }
+
+        return conf;
+    }
+
+    private void ReadKey(ConfStatement s)
+    {
+        if (s.Words.Count != 2 || s.Block is null)
+        {
+            throw s.Error("key needs a name and a block: key \"name\" { algorithm hmac-sha256; secret \"...\"; };");
+        }
+
+        var algorithm = s.Block.FirstOrDefault(b => b.Keyword == "algorithm") ?? throw s.Error($"key {s.Words[1]} has no algorithm");
+        var secret = s.Block.FirstOrDefault(b => b.Keyword == "secret") ?? throw s.Error($"key {s.Words[1]} has no secret");
+        try
+        {
+            var key = TsigKey.FromBase64(s.Words[1].Text, Single(algorithm), Single(secret));
+            Keys[key.Name] = key;
+        }
+        catch (DnsFormatException e)
+        {
+            throw s.Error(e.Message);
+        }
+    }
+
+    private void ReadOptions(ConfStatement options)
+    {
+        foreach (var s in options.Block ?? [])
+        {
+            switch (s.Keyword)
+            {
+                case "directory":
+                    break;
+                case "listen-on":
+                    ListenOn.Add(ReadListen(s, v6: false));
+                    break;
+                case "listen-on-v6":
+                    ListenOnV6.Add(ReadListen(s, v6: true));
+                    break;
+                case "allow-transfer":
+                    AllowTransfer = List(s);
+                    break;
+                case "allow-update":
+                    AllowUpdate = List(s);
+                    break;
+                case "also-notify":
+                    AlsoNotify = ReadServers(s);
+                    break;
+                case "notify":
+                    Notify = ReadNotify(s);
+                    break;
+                default:
+                    Ignored.Add($"{s.File}:{s.Line}: options {s.Keyword}");
+                    break;
+            }
+        }
+    }
+
+    private ZoneConfig ReadZone(ConfStatement s)
+    {
+        if (s.Words.Count is < 2 or > 3 || s.Block is null)
+        {
+            throw s.Error("zone needs a name and a block: zone \"example.com\" [IN] { type primary; file \"...\"; };");
+        }
+
+        if (s.Words.Count == 3 && !s.Words[2].Text.Equals("IN", StringComparison.OrdinalIgnoreCase))
+        {
+            throw s.Error($"zone {s.Words[1]}: class {s.Words[2]} is not supported (only IN)");
+        }
+
+        if (!DomainName.TryParse(s.Words[1].Text, DomainName.Root, out var name, out var error))
+        {
+            throw s.Error($"bad zone name '{s.Words[1]}': {error}");
+        }
+
+        var kind = ZoneKind.Other;
+        string? file = null;
+        AddressMatchList? allowUpdate = null, allowTransfer = null;
+        IReadOnlyList<RemoteServer>? alsoNotify = null;
+        IReadOnlyList<RemoteServer> primaries = [];
+        NotifyMode? notify = null;
+        foreach (var b in s.Block)
+        {
+            switch (b.Keyword)
+            {
+                case "type":
+                    kind = Single(b).ToLowerInvariant() switch
+                    {
+                        "master" or "primary" => ZoneKind.Primary,
+                        "slave" or "secondary" => ZoneKind.Secondary,
+                        "hint" or "forward" or "stub" or "static-stub" or "redirect" or "mirror" or "delegation-only" => ZoneKind.Other,
+                        var other => throw b.Error($"unknown zone type '{other}'"),
+                    };
+                    break;
+                case "file":
+                    file = ResolvePath(b, Directory, Single(b));
+                    break;
+                case "allow-update":
+                    allowUpdate = List(b);
+                    break;
+                case "allow-transfer":
+                    allowTransfer = List(b);
+                    break;
+                case "also-notify":
+                    alsoNotify = ReadServers(b);
+                    break;
+                case "notify":
+                    notify = ReadNotify(b);
+                    break;
+                case "masters" or "primaries":
+                    primaries = ReadServers(b);
+                    break;
+                default:
+                    Ignored.Add($"{b.File}:{b.Line}: zone {name} {b.Keyword}");
+                    break;
+            }
+        }
+
+        if (kind == ZoneKind.Primary && file is null)
+        {
+            throw s.Error($"zone {name}: a primary zone needs a 'file'");
+        }
+
+        if (kind == ZoneKind.Other)
+        {
+            Ignored.Add($"{s.File}:{s.Line}: zone {name} (type not served by Kindling)");
+        }
+
+        foreach (var key in new[] { allowUpdate, allowTransfer }.Where(l => l is not null).SelectMany(l => l!.KeyNames))
+        {
+            if (!Keys.ContainsKey(key))
+            {
+                throw s.Error($"zone {name} refers to key {key}, which no key statement declares");
+            }
+        }
+
+        return new ZoneConfig(name, kind, file, $"{s.File}:{s.Line}")
+        {
+            AllowUpdate = allowUpdate,
+            AllowTransfer = allowTransfer,
+            AlsoNotify = alsoNotify,
+            Notify = notify,
+            Primaries = primaries,
+        };
+    }
+
+    private static ListenOn ReadListen(ConfStatement s, bool v6)
+    {
+        var port = 53;
+        for (var i = 1; i < s.Words.Count; i++)
+        {
+            if (s.Words[i].Text.Equals("port", StringComparison.OrdinalIgnoreCase) && i + 1 < s.Words.Count
+                && int.TryParse(s.Words[i + 1].Text, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is > 0 and < 65536)
+            {
+                port = p;
+                i++;
+            }
+            else
+            {
+                Ignored(s, s.Words[i].Text);
+            }
+        }
+
+        var addresses = new List<IPAddress>();
+        foreach (var e in s.Block ?? throw s.Error($"{s.Keyword} needs an address list"))
+        {
+            var word = e.Words.Count == 1 ? e.Words[0].Text : "";
+            switch (word.ToLowerInvariant())
+            {
+                case "any":
+                    addresses.Add(v6 ? IPAddress.IPv6Any : IPAddress.Any);
+                    break;
+                case "none":
+                    break;
+                case "localhost":
+                    addresses.Add(v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback);
+                    break;
+                default:
+                    if (!IPAddress.TryParse(word, out var address))
+                    {
+                        throw e.Error($"{s.Keyword}: Kindling listens on literal addresses, 'any', 'localhost' or 'none', not '{string.Join(' ', e.Words)}'");
+                    }
+
+                    addresses.Add(address);
+                    break;
+            }
+        }
+
+        return new ListenOn(port, addresses);
+
+        static void Ignored(ConfStatement s, string word) => throw s.Error($"{s.Keyword}: unsupported '{word}' (only 'port N')");
+    }
+
+    private List<RemoteServer> ReadServers(ConfStatement s)
+    {
+        var servers = new List<RemoteServer>();
+        var defaultPort = 53;
+        for (var i = 1; i + 1 < s.Words.Count; i++)
+        {
+            if (s.Words[i].Text.Equals("port", StringComparison.OrdinalIgnoreCase) && int.TryParse(s.Words[i + 1].Text, out var p))
+            {
+                defaultPort = p;
+            }
+        }
+
+        foreach (var e in s.Block ?? throw s.Error($"{s.Keyword} needs a list of addresses"))
+        {
+            var words = e.Words.Select(w => w.Text).ToList();
+            if (words.Count == 0 || !IPAddress.TryParse(words[0], out var address))
+            {
+                throw e.Error($"{s.Keyword}: expected an address [port N] [key NAME], not '{string.Join(' ', words)}'");
+            }
+
+            var port = defaultPort;
+            DomainName? key = null;
+            for (var i = 1; i < words.Count; i++)
+            {
+                if (words[i].Equals("port", StringComparison.OrdinalIgnoreCase) && i + 1 < words.Count && int.TryParse(words[i + 1], out var p))
+                {
+                    port = p;
+                    i++;
+                }
+                else if (words[i].Equals("key", StringComparison.OrdinalIgnoreCase) && i + 1 < words.Count)
+                {
+                    key = DomainName.Parse(words[++i]);
+                    if (!Keys.ContainsKey(key.Value))
+                    {
+                        throw e.Error($"{s.Keyword}: key {key} is not declared");
+                    }
+                }
+                else
+                {
+                    throw e.Error($"{s.Keyword}: unexpected '{words[i]}'");
+                }
+            }
+
+            servers.Add(new RemoteServer(address, port, key));
+        }
+
+        return servers;
+    }
+
+    private static NotifyMode ReadNotify(ConfStatement s) => Single(s).ToLowerInvariant() switch
+    {
+        "yes" or "true" => NotifyMode.Yes,
+        "no" or "false" => NotifyMode.No,
+        "explicit" => NotifyMode.Explicit,
+        "master-only" or "primary-only" => NotifyMode.PrimaryOnly,
+        var other => throw s.Error($"notify: expected yes, no, explicit or primary-only, not '{other}'"),
+    };
+
+    private static AddressMatchList List(ConfStatement s) =>
+        s.Block is null || s.Words.Count != 1 ? throw s.Error($"{s.Keyword} needs an address match list: {s.Keyword} {{ ... }};") : AddressMatchList.Parse(s.Block);
+
+    internal static string ResolvePath(ConfStatement s, string folder, string value)
+    {
+        try
+        {
+            return System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, value));
+        }
+        catch (ArgumentException)
+        {
+            throw s.Error($"{s.Keyword}: '{value}' is not a valid path");
+        }
+    }
+
+    private static string Single(ConfStatement s) =>
+        s.Words.Count == 2 && s.Block is null ? s.Words[1].Text : throw s.Error($"{s.Keyword} takes exactly one value");
+}
