@@ -15,6 +15,7 @@ internal static class CommandTable
         yield return NodeCommand.Create();
         yield return PackageCommand.Create();
         yield return SyncCommand.Create();
+        yield return VerifyCommand.Create();
         yield return DnsCommand.Create();
     }
 }

@@ -70,6 +70,37 @@ public sealed class ObjectStoreClient
         return objects;
     }
 
+    /// <summary>The first object of a bucket (one ListObjectsV2 page of one key), or null when it is empty.</summary>
+    public async Task<StoredObject?> FirstAsync(string bucket, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Get, $"{Uri.EscapeDataString(bucket)}?list-type=2&max-keys=1");
+        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        await EnsureSuccessAsync(response, $"list bucket {bucket}");
+        var xml = await ParseAsync(response, cancellationToken);
+        var item = xml.Root!.Elements().FirstOrDefault(e => e.Name.LocalName == "Contents");
+        if (item is null)
+        {
+            return null;
+        }
+
+        string Field(string name) => item.Elements().First(e => e.Name.LocalName == name).Value;
+        return new StoredObject(Field("Key"), long.Parse(Field("Size"), System.Globalization.CultureInfo.InvariantCulture), Field("ETag").Trim('"'));
+    }
+
+    /// <summary>An object's size and ETag (HEAD), or null when it does not exist.</summary>
+    public async Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        using var request = Request(HttpMethod.Head, ObjectPath(bucket, key));
+        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, $"check {bucket}/{key}");
+        return new StoredObject(key, response.Content.Headers.ContentLength ?? 0, response.Headers.ETag?.Tag.Trim('"') ?? "");
+    }
+
     /// <summary>Opens an object; the stream fails before its last bytes when they do not match the ETag's MD5.</summary>
     public async Task<Stream> OpenAsync(string bucket, StoredObject item, CancellationToken cancellationToken)
     {

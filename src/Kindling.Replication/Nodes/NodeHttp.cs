@@ -8,7 +8,8 @@ namespace Kindling.Replication.Nodes;
 /// </summary>
 public static class NodeHttp
 {
-    public static HttpClient CreateClient(NodeTrust trust, int connectionsPerNode, TimeSpan? timeout = null, Func<string, IPAddress?>? resolve = null)
+    public static HttpClient CreateClient(NodeTrust trust, int connectionsPerNode, TimeSpan? timeout = null,
+        Func<string, CancellationToken, ValueTask<IPAddress?>>? resolve = null, CertificateLog? certificates = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -17,7 +18,7 @@ public static class NodeHttp
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = Math.Max(1, connectionsPerNode),
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            SslOptions = trust.ClientOptions(),
+            SslOptions = trust.ClientOptions(certificates),
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         if (resolve is not null)
@@ -25,7 +26,7 @@ public static class NodeHttp
             // verify --dns: the domain is resolved through the given server, while TLS still checks the name.
             handler.ConnectCallback = async (context, cancellationToken) =>
             {
-                var address = resolve(context.DnsEndPoint.Host);
+                var address = await resolve(context.DnsEndPoint.Host, cancellationToken);
                 var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
                 try
                 {

@@ -50,21 +50,100 @@ public sealed class NodeTrust
         return files.Count == 0 ? SystemRoots : new NodeTrust(roots, files);
     }
 
-    /// <summary>The TLS settings of a client that trusts these roots.</summary>
-    public SslClientAuthenticationOptions ClientOptions()
+    /// <summary>
+    /// The TLS settings of a client that trusts these roots and checks the name (RFC 6125); when
+    /// <paramref name="log"/> is given, every server certificate seen is recorded with what was wrong with it.
+    /// </summary>
+    public SslClientAuthenticationOptions ClientOptions(CertificateLog? log = null)
     {
-        if (Roots.Count == 0)
+        if (Roots.Count == 0 && log is null)
         {
             return new SslClientAuthenticationOptions();
         }
 
-        var policy = new X509ChainPolicy
+        return new SslClientAuthenticationOptions
         {
-            TrustMode = X509ChainTrustMode.CustomRootTrust,
-            // Air-gapped nodes: no CRL or OCSP responder is reachable; the CA is the installation's own.
-            RevocationMode = X509RevocationMode.NoCheck,
+            RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+            {
+                var host = (sender as SslStream)?.TargetHostName ?? "";
+                if (certificate is null)
+                {
+                    log?.Record(host, null, errors, "the server sent no certificate");
+                    return false;
+                }
+
+                var server = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+                string? chainProblem = null;
+                if (Roots.Count > 0)
+                {
+                    // The name check comes from TLS; the chain is built again against the given roots only.
+                    errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.AddRange(Roots);
+                    // Air-gapped nodes: no CRL or OCSP responder is reachable; the CA is the installation's own.
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    if (!chain.Build(server))
+                    {
+                        errors |= SslPolicyErrors.RemoteCertificateChainErrors;
+                        chainProblem = string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+                    }
+                }
+
+                log?.Record(host, server, errors, chainProblem);
+                return errors == SslPolicyErrors.None;
+            },
         };
-        policy.CustomTrustStore.AddRange(Roots);
-        return new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+    }
+}
+
+/// <summary>The server certificates a client met, by the host name it asked for, with what was wrong with each.</summary>
+public sealed class CertificateLog
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CertificateSeen> _seen = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Record(string host, X509Certificate2? certificate, SslPolicyErrors errors, string? chainProblem) =>
+        _seen[host] = new CertificateSeen(host, certificate?.Subject, certificate?.Issuer, certificate?.NotAfter,
+            certificate is null ? [] : SubjectAltNames(certificate), errors, chainProblem);
+
+    public CertificateSeen? Find(string host) => _seen.GetValueOrDefault(host);
+
+    private static List<string> SubjectAltNames(X509Certificate2 certificate)
+    {
+        var extension = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        return extension is null ? [] : [.. extension.EnumerateDnsNames(), .. extension.EnumerateIPAddresses().Select(a => a.ToString())];
+    }
+}
+
+/// <summary>One server certificate as met: its names, issuer, expiry, and the problems found (none when trusted).</summary>
+public sealed record CertificateSeen(string Host, string? Subject, string? Issuer, DateTime? NotAfter, IReadOnlyList<string> Names,
+    SslPolicyErrors Errors, string? ChainProblem)
+{
+    public bool Valid => Errors == SslPolicyErrors.None;
+
+    public string Describe()
+    {
+        if (Valid)
+        {
+            return $"valid for {Host} (issued by {Issuer}, expires {NotAfter:yyyy-MM-dd})";
+        }
+
+        var problems = new List<string>();
+        if ((Errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+        {
+            problems.Add($"not valid for the name {Host} (it names {string.Join(", ", Names)})");
+        }
+
+        if ((Errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+        {
+            problems.Add($"not issued by a trusted CA ({ChainProblem ?? "chain errors"}; issuer {Issuer}): give the node's CA with --ca");
+        }
+
+        if ((Errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+        {
+            problems.Add("no certificate sent");
+        }
+
+        return string.Join("; ", problems);
     }
 }

@@ -20,15 +20,17 @@ internal sealed class NodePair : IAsyncDisposable
     public TestNode Primary { get; }
     public TestNode Backup { get; }
 
-    public static async Task<NodePair> StartAsync(string[]? backupArgs = null, Func<TestNode, string[]>? backupArgsFor = null)
+    /// <param name="domain">When given, each node's certificate also names it (ClusterConfig additionalSSLSubjectAltName), as in the seed.</param>
+    public static async Task<NodePair> StartAsync(string[]? backupArgs = null, Func<TestNode, string[]>? backupArgsFor = null, string? domain = null)
     {
         var work = new TempDirectory("kindling-repl");
         TestNode? primary = null;
         try
         {
-            primary = await TestNode.StartAsync(TestNode.PrimaryAddress, work.File("primary"));
+            primary = await TestNode.StartAsync(TestNode.PrimaryAddress, work.File("primary"), Config(work, TestNode.PrimaryAddress, domain));
             var extra = backupArgsFor?.Invoke(primary) ?? backupArgs ?? [];
-            var backup = await TestNode.StartAsync(TestNode.BackupAddress, work.File("backup"), ["--ca-from", primary.DataDirectory, .. extra]);
+            var backup = await TestNode.StartAsync(TestNode.BackupAddress, work.File("backup"),
+                ["--ca-from", primary.DataDirectory, .. Config(work, TestNode.BackupAddress, domain), .. extra]);
             return new NodePair(work, primary, backup);
         }
         catch
@@ -41,6 +43,27 @@ internal sealed class NodePair : IAsyncDisposable
             work.Dispose();
             throw;
         }
+    }
+
+    private static string[] Config(TempDirectory work, string address, string? domain)
+    {
+        if (domain is null)
+        {
+            return [];
+        }
+
+        var path = work.Write($"cluster-{address}.yaml", $"""
+            apiVersion: provision.daocloud.io/v1alpha3
+            kind: ClusterConfig
+            spec:
+              clusterName: replication
+              bootstrapNode: {address}
+              fullPackagePath: {work.Path}
+              imagesAndCharts:
+                type: builtin
+                additionalSSLSubjectAltName: {domain}
+            """);
+        return ["-c", path];
     }
 
     /// <summary>Runs <c>kindling sync --from FROM --to TO --ca CA --to-credentials TO/admin-credentials --output json ARGS</c>.</summary>
