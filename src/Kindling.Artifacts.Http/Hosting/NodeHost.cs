@@ -96,7 +96,7 @@ public sealed class NodeHost : IAsyncDisposable
         var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
         var byPort = services.ToDictionary(s => s.Port);
         var logger = loggers.CreateLogger("Kindling.Node");
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, logger));
+        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, options.Reports, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
@@ -104,7 +104,7 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, ILogger logger)
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, IReadOnlyList<INodeReport> reports, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
         var service = byPort[context.Connection.LocalPort];
@@ -118,7 +118,7 @@ public sealed class NodeHost : IAsyncDisposable
                     route = "healthz";
                     break;
                 case "/metrics":
-                    await WriteMetricsAsync(context, metrics, store);
+                    await WriteMetricsAsync(context, metrics, store, reports);
                     route = "metrics";
                     break;
                 case "/kindling/v1/info":
@@ -150,7 +150,7 @@ public sealed class NodeHost : IAsyncDisposable
             HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
     }
 
-    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store)
+    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, IReadOnlyList<INodeReport> reports)
     {
         var text = new StringBuilder();
         metrics.Write(text);
@@ -162,6 +162,11 @@ public sealed class NodeHost : IAsyncDisposable
         text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
         text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
         text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
+        foreach (var report in reports)
+        {
+            report.WriteMetrics(text);
+        }
+
         var body = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         context.Response.ContentLength = body.Length;

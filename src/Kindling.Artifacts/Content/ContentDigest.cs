@@ -130,6 +130,16 @@ public sealed class ContentDigest
         }
     }
 
+    /// <summary>Every entry with the node digest they make, taken together under the lock (replication's common base).</summary>
+    public (string Digest, IReadOnlyList<(string Service, string Part, string Name, string Value)> Entries) Export()
+    {
+        lock (_lock)
+        {
+            var entries = _services.SelectMany(s => s.Value.Parts.SelectMany(p => p.Value.Entries.Select(e => (s.Key, p.Key, e.Key, e.Value)))).ToList();
+            return (Snapshot().Digest, entries);
+        }
+    }
+
     /// <summary>The digest of an empty service or part (the same everywhere).</summary>
     public static string EmptyDigest { get; } = Seal(default, 0);
 

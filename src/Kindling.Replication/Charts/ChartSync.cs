@@ -23,7 +23,7 @@ internal sealed class ChartSync(ChartRepositoryClient source, ChartRepositoryCli
         foreach (var (name, versions) in sourceCharts.Where(c => !unchanged.Contains(c.Key)))
         {
             var existing = targetCharts.TryGetValue(name, out var list) ? list.ToDictionary(v => v.Version, StringComparer.Ordinal) : [];
-            foreach (var version in versions)
+            foreach (var version in versions.Where(v => options.Includes(ContentKind.Charts, name, v.Version)))
             {
                 var old = existing.GetValueOrDefault(version.Version);
                 if (old is not null && (string.Equals(old.Digest, version.Digest, StringComparison.OrdinalIgnoreCase) || options.AddOnly))
@@ -47,7 +47,7 @@ internal sealed class ChartSync(ChartRepositoryClient source, ChartRepositoryCli
             }
 
             _tally.ItemCopied();
-            tally.Change(new SyncChange(ContentKind.Charts, copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Chart.Name} {copy.Chart.Version}",
+            tally.Change(new SyncChange(new ContentItem(ContentKind.Charts, copy.Chart.Name, copy.Chart.Version), copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Chart.Name} {copy.Chart.Version}",
                 copy.Old is null ? null : "sha256:" + copy.Old.Digest, "sha256:" + copy.Chart.Digest));
         }, cancellationToken);
 
@@ -64,7 +64,7 @@ internal sealed class ChartSync(ChartRepositoryClient source, ChartRepositoryCli
                 }
 
                 _tally.ItemDeleted();
-                tally.Change(new SyncChange(ContentKind.Charts, SyncAction.Delete, $"{chart.Name} {chart.Version}", "sha256:" + chart.Digest, null));
+                tally.Change(new SyncChange(new ContentItem(ContentKind.Charts, chart.Name, chart.Version), SyncAction.Delete, $"{chart.Name} {chart.Version}", "sha256:" + chart.Digest, null));
             }, cancellationToken);
         }
     }

@@ -22,7 +22,8 @@ internal sealed class FileSync(ObjectStoreClient source, ObjectStoreClient targe
         var existing = (await targetBuckets).ToHashSet(StringComparer.Ordinal);
         _tally.PartsSkipped(buckets.Count(unchanged.Contains));
 
-        foreach (var bucket in buckets.Where(b => !unchanged.Contains(b)))
+        var scope = options.PartsOf(ContentKind.Files);
+        foreach (var bucket in buckets.Where(b => !unchanged.Contains(b) && (scope is null || scope.Contains(b))))
         {
             var sourceList = source.ListAsync(bucket, cancellationToken);
             var targetList = existing.Contains(bucket) ? target.ListAsync(bucket, cancellationToken) : Task.FromResult<IReadOnlyList<StoredObject>>([]);
@@ -34,7 +35,7 @@ internal sealed class FileSync(ObjectStoreClient source, ObjectStoreClient targe
             }
 
             var copies = new List<Copy>();
-            foreach (var item in objects)
+            foreach (var item in objects.Where(o => options.Includes(ContentKind.Files, bucket, o.Key)))
             {
                 var old = present.GetValueOrDefault(item.Key);
                 if (old is not null && ((old.ETag == item.ETag && old.Size == item.Size) || options.AddOnly))
@@ -61,7 +62,7 @@ internal sealed class FileSync(ObjectStoreClient source, ObjectStoreClient targe
                     }
 
                     _tally.ItemDeleted();
-                    tally.Change(new SyncChange(ContentKind.Files, SyncAction.Delete, $"{bucket}/{item.Key}", item.ETag, null));
+                    tally.Change(new SyncChange(new ContentItem(ContentKind.Files, bucket, item.Key), SyncAction.Delete, $"{bucket}/{item.Key}", item.ETag, null));
                 }, options, tally, cancellationToken);
             }
         }
@@ -88,7 +89,7 @@ internal sealed class FileSync(ObjectStoreClient source, ObjectStoreClient targe
 
         _tally.ObjectCopied(copy.Item.Size);
         _tally.ItemCopied();
-        tally.Change(new SyncChange(ContentKind.Files, copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Bucket}/{copy.Item.Key}",
+        tally.Change(new SyncChange(new ContentItem(ContentKind.Files, copy.Bucket, copy.Item.Key), copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Bucket}/{copy.Item.Key}",
             copy.Old?.ETag, copy.Item.ETag));
     }
 }

@@ -34,7 +34,8 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
         var targetCatalog = options.Delete ? target.CatalogAsync(cancellationToken) : Task.FromResult<IReadOnlyList<string>>([]);
         var sourceRepositories = await sourceCatalog;
         var targetRepositories = await targetCatalog;
-        var repositories = sourceRepositories.Where(r => !unchanged.Contains(r)).ToList();
+        var scope = options.PartsOf(ContentKind.Images);
+        var repositories = sourceRepositories.Where(r => !unchanged.Contains(r) && (scope is null || scope.Contains(r))).ToList();
         _tally.PartsSkipped(sourceRepositories.Count - repositories.Count);
 
         var listings = new ConcurrentBag<Listing>();
@@ -46,7 +47,8 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
         }, cancellationToken);
 
         var copies = new ConcurrentBag<TagCopy>();
-        var pairs = listings.SelectMany(l => l.SourceTags.Select(t => (l.Repository, Tag: t, OnTarget: l.TargetTags.Contains(t))));
+        var pairs = listings.SelectMany(l => l.SourceTags.Where(t => options.Includes(ContentKind.Images, l.Repository, t))
+            .Select(t => (l.Repository, Tag: t, OnTarget: l.TargetTags.Contains(t))));
         await ForEachAsync(pairs, p => $"{p.Repository}:{p.Tag}", async (pair, token) =>
         {
             var manifestTask = source.ManifestAsync(pair.Repository, pair.Tag, token);
@@ -93,7 +95,7 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
 
         _tally.ObjectCopied(copy.Manifest.Content.Length);
         _tally.ItemCopied();
-        tally.Change(new SyncChange(ContentKind.Images, copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Repository}:{copy.Tag}",
+        tally.Change(new SyncChange(new ContentItem(ContentKind.Images, copy.Repository, copy.Tag), copy.Old is null ? SyncAction.Add : SyncAction.Update, $"{copy.Repository}:{copy.Tag}",
             copy.Old?.Value, copy.Manifest.Digest.Value));
     }
 
@@ -278,7 +280,7 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
             }
 
             _tally.ItemDeleted();
-            tally.Change(new SyncChange(ContentKind.Images, SyncAction.Delete, $"{deletion.Repository}:{deletion.Tag}", digest?.Value, null));
+            tally.Change(new SyncChange(new ContentItem(ContentKind.Images, deletion.Repository, deletion.Tag), SyncAction.Delete, $"{deletion.Repository}:{deletion.Tag}", digest?.Value, null));
         }, cancellationToken);
     }
 

@@ -46,6 +46,15 @@ public sealed record SyncOptions
 
     public IReadOnlySet<ContentKind> Only { get; init; } = AllKinds;
 
+    /// <summary>When set, only these items are compared and copied (reverse sync pushes back what the backup received).</summary>
+    public IReadOnlySet<ContentItem>? Items { get; init; }
+
+    /// <summary>Whether an item is in scope (always, without <see cref="Items"/>).</summary>
+    public bool Includes(ContentKind kind, string part, string entry) => Items is null || Items.Contains(new ContentItem(kind, part, entry));
+
+    /// <summary>The parts (repositories, charts, buckets) that hold items in scope; null means every part.</summary>
+    public IReadOnlySet<string>? PartsOf(ContentKind kind) => Items?.Where(i => i.Kind == kind).Select(i => i.Part).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Skip parts (repositories, charts) whose content digests already match on both nodes.</summary>
     public bool UseContentDigests { get; init; } = true;
 

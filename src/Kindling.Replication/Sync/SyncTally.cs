@@ -2,8 +2,25 @@ using System.Collections.Concurrent;
 
 namespace Kindling.Replication.Sync;
 
-/// <summary>One change a sync made (or, in a dry run, would make).</summary>
-public sealed record SyncChange(ContentKind Kind, SyncAction Action, string Name, string? From, string? To);
+/// <summary>
+/// One entry of a node's content as the content digest names it: a tag of a repository, a version of a chart, a
+/// key of a bucket (<see cref="Kindling.Artifacts.Content.ContentDigest"/>: service, part, entry).
+/// </summary>
+public readonly record struct ContentItem(ContentKind Kind, string Part, string Entry)
+{
+    public string Service => Kind switch
+    {
+        ContentKind.Images => "registry",
+        ContentKind.Charts => "charts",
+        _ => "files",
+    };
+}
+
+/// <summary>One change a sync made (or, in a dry run, would make): the item, its value before and after (content digests, or ETags for files).</summary>
+public sealed record SyncChange(ContentItem Item, SyncAction Action, string Name, string? From, string? To)
+{
+    public ContentKind Kind => Item.Kind;
+}
 
 public enum SyncAction
 {

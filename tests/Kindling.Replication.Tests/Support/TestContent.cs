@@ -52,6 +52,12 @@ internal static class TestContent
         Assert.True(result.ExitCode == 0, $"DELETE {key} on {node}: {result}");
     }
 
+    public static async Task DeleteTagAsync(TestNode node, string repository, string tag)
+    {
+        var result = await CurlAsync(["-sS", "-f", "--cacert", node.CaFile, "-u", node.Credentials, "-X", "DELETE", $"{node.RegistryUrl}/v2/{repository}/manifests/{tag}"]);
+        Assert.True(result.ExitCode == 0, $"DELETE {repository}:{tag} on {node}: {result}");
+    }
+
     /// <summary>The MD5 (hex) of an object downloaded anonymously, or null when it is absent.</summary>
     public static async Task<string?> FileMd5Async(TestNode node, string key)
     {
