@@ -56,44 +56,35 @@ public sealed class NodeTrust
     /// </summary>
     public SslClientAuthenticationOptions ClientOptions(CertificateLog? log = null)
     {
-        if (Roots.Count == 0 && log is null)
+        var options = new SslClientAuthenticationOptions();
+        if (Roots.Count > 0)
         {
-            return new SslClientAuthenticationOptions();
+            // TLS builds the chain against these roots only (never loading the system store).
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                // Air-gapped nodes: no CRL or OCSP responder is reachable; the CA is the installation's own.
+                RevocationMode = X509RevocationMode.NoCheck,
+                DisableCertificateDownloads = true,
+            };
+            policy.CustomTrustStore.AddRange(Roots);
+            options.CertificateChainPolicy = policy;
         }
 
-        return new SslClientAuthenticationOptions
+        if (log is not null)
         {
-            RemoteCertificateValidationCallback = (sender, certificate, _, errors) =>
+            options.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
             {
                 var host = (sender as SslStream)?.TargetHostName ?? "";
-                if (certificate is null)
-                {
-                    log?.Record(host, null, errors, "the server sent no certificate");
-                    return false;
-                }
-
-                var server = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                string? chainProblem = null;
-                if (Roots.Count > 0)
-                {
-                    // The name check comes from TLS; the chain is built again against the given roots only.
-                    errors &= ~SslPolicyErrors.RemoteCertificateChainErrors;
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.AddRange(Roots);
-                    // Air-gapped nodes: no CRL or OCSP responder is reachable; the CA is the installation's own.
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    if (!chain.Build(server))
-                    {
-                        errors |= SslPolicyErrors.RemoteCertificateChainErrors;
-                        chainProblem = string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
-                    }
-                }
-
-                log?.Record(host, server, errors, chainProblem);
+                var chainProblem = (errors & SslPolicyErrors.RemoteCertificateChainErrors) == 0 || chain is null ? null
+                    : string.Join(", ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0).Distinct());
+                log.Record(host, certificate as X509Certificate2 ?? (certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData())),
+                    errors, chainProblem);
                 return errors == SslPolicyErrors.None;
-            },
-        };
+            };
+        }
+
+        return options;
     }
 }
 

@@ -27,12 +27,14 @@ public sealed partial class RegistryClient
     private const int PageSize = 1000;
     private readonly HttpClient _http;
     private readonly AuthenticationHeaderValue? _authorization;
+    private readonly string? _user;
 
     public RegistryClient(HttpClient http, Uri baseUrl, string? credentials = null, bool singleRequestUploads = false)
     {
         _http = http;
         BaseUrl = new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + "/");
         _authorization = credentials is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        _user = credentials?.Split(':')[0];
         SingleRequestUploads = singleRequestUploads;
     }
 
@@ -40,6 +42,27 @@ public sealed partial class RegistryClient
 
     /// <summary>The registry takes a whole blob in one <c>POST ?digest=</c> (Kindling nodes do); otherwise POST then PUT.</summary>
     public bool SingleRequestUploads { get; }
+
+    /// <summary>
+    /// Checks the credentials once with <c>GET /v2/</c> before any parallel work: a wrong password is reported
+    /// up front, and the node's bcrypt check (slow by design, remembered once it succeeded) runs once instead of
+    /// once per parallel connection.
+    /// </summary>
+    public async Task CheckCredentialsAsync(CancellationToken cancellationToken)
+    {
+        if (_authorization is null)
+        {
+            return;
+        }
+
+        using var response = await SendAsync(HttpMethod.Get, "v2/", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            throw new ReplicationException($"{BaseUrl}v2/ refuses the credentials given for it (user '{_user}'): check the user:password file (the node's DATA/admin-credentials)");
+        }
+
+        await EnsureSuccessAsync(response, "check the credentials");
+    }
 
     /// <summary>Every repository, following <c>Link</c> pagination.</summary>
     public async Task<IReadOnlyList<string>> CatalogAsync(CancellationToken cancellationToken)

@@ -47,6 +47,12 @@ public static class NodeSync
             targetDigests = await t;
         }
 
+        if (options.ToCredentials is not null && target.Registry is not null && !options.DryRun)
+        {
+            // One check before the parallel work; every service of a node shares its users.
+            await new RegistryClient(http, target.Registry, options.ToCredentials).CheckCredentialsAsync(cancellationToken);
+        }
+
         var kinds = new List<Task>();
         if (options.Only.Contains(ContentKind.Images) && !ServiceEqual(sourceDigests, targetDigests, RegistryContent.Service))
         {
