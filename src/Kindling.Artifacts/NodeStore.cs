@@ -1,5 +1,6 @@
 using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Charts;
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
@@ -14,8 +15,10 @@ namespace Kindling.Artifacts;
 /// </summary>
 public sealed class NodeStore
 {
-    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, FileStore files, Credentials credentials, string? newAdminPassword)
+    private NodeStore(string dataDirectory, BlobStore blobs, RegistryStore registry, UploadSessions uploads, ChartStore charts, FileStore files, Credentials credentials, string? newAdminPassword,
+        ContentDigest content)
     {
+        Content = content;
         DataDirectory = dataDirectory;
         Blobs = blobs;
         Registry = registry;
@@ -34,6 +37,9 @@ public sealed class NodeStore
     public FileStore Files { get; }
     public Credentials Credentials { get; }
 
+    /// <summary>The digest over everything served by name (<c>GET /kindling/v1/content-digest</c>), kept current by the stores.</summary>
+    public ContentDigest Content { get; }
+
     /// <summary>The admin password when this open created it (print it once), otherwise null.</summary>
     public string? NewAdminPassword { get; }
 
@@ -51,6 +57,10 @@ public sealed class NodeStore
         var uploads = UploadSessions.Open(registry, loggers.CreateLogger("Kindling.Artifacts.Uploads"));
         var charts = ChartStore.Open(blobs, loggers.CreateLogger("Kindling.Artifacts.Charts"));
         var files = FileStore.Open(blobs);
-        return new NodeStore(root, blobs, registry, uploads, charts, files, credentials, password);
+        var content = new ContentDigest();
+        RegistryContent.Track(registry, content);
+        ChartContent.Track(charts, content);
+        FileContent.Track(files, content, blobs.TempDirectory);
+        return new NodeStore(root, blobs, registry, uploads, charts, files, credentials, password, content);
     }
 }

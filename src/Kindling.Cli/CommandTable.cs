@@ -14,6 +14,8 @@ internal static class CommandTable
         yield return CaCommand.Create();
         yield return NodeCommand.Create();
         yield return PackageCommand.Create();
+        yield return SyncCommand.Create();
+        yield return VerifyCommand.Create();
         yield return DnsCommand.Create();
         yield return DemoCommand.Create();
         yield return FailoverCommand.Create();

@@ -17,6 +17,7 @@ internal sealed class NodeHealth : IDisposable
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
     private readonly NodeStore _store;
     private readonly IReadOnlyList<NodeService> _services;
+    private readonly IReadOnlyList<INodeReport> _reports;
     private readonly IPAddress _probeAddress;
     private readonly HttpClient _client;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -26,6 +27,7 @@ internal sealed class NodeHealth : IDisposable
     {
         _store = store;
         _services = services;
+        _reports = options.Reports;
         _probeAddress = options.Address.Equals(IPAddress.Any) ? IPAddress.Loopback
             : options.Address.Equals(IPAddress.IPv6Any) ? IPAddress.IPv6Loopback
             : options.Address;
@@ -86,6 +88,7 @@ internal sealed class NodeHealth : IDisposable
                     blobs = _store.Blobs.Count,
                 },
                 services = probes.ToDictionary(p => p.Service.Name, p => new { status = p.Problem is null ? "ok" : "failing", problem = p.Problem, port = p.Service.Port, scheme = p.Service.Scheme }),
+                reports = _reports.Count == 0 ? null : _reports.ToDictionary(r => r.Name, r => r.Health()),
             };
             var body = JsonSerializer.SerializeToUtf8Bytes(report, NodeJson.Indented);
             _last = (DateTime.UtcNow, healthy, body);

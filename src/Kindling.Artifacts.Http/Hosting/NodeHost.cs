@@ -109,8 +109,9 @@ public sealed class NodeHost : IAsyncDisposable
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
         var info = new NodeInfo(options, services);
+        var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
         var byPort = services.ToDictionary(s => s.Port);
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, logger));
+        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, options.Reports, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
@@ -118,7 +119,7 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ILogger logger)
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, IReadOnlyList<INodeReport> reports, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
         var service = byPort[context.Connection.LocalPort];
@@ -132,12 +133,16 @@ public sealed class NodeHost : IAsyncDisposable
                     route = "healthz";
                     break;
                 case "/metrics":
-                    await WriteMetricsAsync(context, metrics, store);
+                    await WriteMetricsAsync(context, metrics, store, reports);
                     route = "metrics";
                     break;
                 case "/kindling/v1/info":
                     await info.WriteAsync(context);
                     route = "info";
+                    break;
+                case "/kindling/v1/content-digest":
+                    await contentDigest.WriteAsync(context);
+                    route = "content-digest";
                     break;
                 default:
                     route = await service.HandleAsync(context);
@@ -160,7 +165,7 @@ public sealed class NodeHost : IAsyncDisposable
             HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
     }
 
-    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store)
+    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, IReadOnlyList<INodeReport> reports)
     {
         var text = new StringBuilder();
         metrics.Write(text);
@@ -172,6 +177,11 @@ public sealed class NodeHost : IAsyncDisposable
         text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
         text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
         text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
+        foreach (var report in reports)
+        {
+            report.WriteMetrics(text);
+        }
+
         var body = Encoding.UTF8.GetBytes(text.ToString());
         context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
         context.Response.ContentLength = body.Length;

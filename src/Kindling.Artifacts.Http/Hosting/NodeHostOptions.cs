@@ -45,6 +45,9 @@ public sealed record NodeHostOptions
     /// <summary>Where logs go (console in the CLI, a test sink in tests).</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
 
+    /// <summary>Parts that report in /healthz and /metrics beside the services (continuous replication).</summary>
+    public IReadOnlyList<INodeReport> Reports { get; init; } = [];
+
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

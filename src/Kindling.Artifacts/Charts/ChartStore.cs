@@ -34,6 +34,9 @@ public sealed class ChartStore
 
     public string Directory { get; }
 
+    /// <summary>A chart version was stored (with its archive's digest) or deleted (null); raised under the write lock, after the link file is durable.</summary>
+    public event Action<string, string, Digest?>? ChartChanged;
+
     public int Count => _charts.Values.Sum(v => v.Count);
 
     public static ChartStore Open(BlobStore blobs, ILogger? logger = null, TimeProvider? time = null)
@@ -81,6 +84,7 @@ public sealed class ChartStore
                 JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created)));
             versions[metadata.Version] = stored;
             _index = null;
+            ChartChanged?.Invoke(metadata.Name, metadata.Version, digest);
             return stored;
         }
     }
@@ -113,6 +117,7 @@ public sealed class ChartStore
             DurableFile.Delete(LinkPath(name, version));
             versions.TryRemove(version, out _);
             _index = null;
+            ChartChanged?.Invoke(name, version, null);
             return true;
         }
     }

@@ -39,6 +39,9 @@ public sealed class FileStore
     /// <summary><c>DIR/store/files</c>.</summary>
     public string Directory { get; }
 
+    /// <summary>An object was stored (with its MD5) or deleted (null) through this store, after the change is durable.</summary>
+    public event Action<string, string, string?>? ObjectChanged;
+
     public static FileStore Open(BlobStore blobs)
     {
         var store = new FileStore(blobs, System.IO.Path.Combine(blobs.Root, "files"));
@@ -215,6 +218,7 @@ public sealed class FileStore
             var info = new FileInfo(target);
             var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
             _md5[target] = (info.Length, info.LastWriteTimeUtc, hash);
+            ObjectChanged?.Invoke(bucket, key, hash);
             return new FileObject(bucket, key, target, size, info.LastWriteTimeUtc) { Md5 = hash };
         }
         finally
@@ -223,7 +227,16 @@ public sealed class FileStore
         }
     }
 
-    public bool Delete(string bucket, string key) => DurableFile.Delete(PathOf(bucket, key));
+    public bool Delete(string bucket, string key)
+    {
+        var deleted = DurableFile.Delete(PathOf(bucket, key));
+        if (deleted)
+        {
+            ObjectChanged?.Invoke(bucket, key, null);
+        }
+
+        return deleted;
+    }
 
     private string BucketPath(string bucket) => System.IO.Path.Combine(Directory, bucket);
 

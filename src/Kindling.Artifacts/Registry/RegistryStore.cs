@@ -32,6 +32,9 @@ public sealed partial class RegistryStore
 
     public int RepositoryCount => _repositories.Count;
 
+    /// <summary>A tag was set to a manifest digest, or removed (null): raised under the repository's write lock, after the change is durable.</summary>
+    public event Action<string, string, Digest?>? TagChanged;
+
     /// <summary>Opens the registry folder beside the blob store, loading every repository into memory.</summary>
     public static RegistryStore Open(BlobStore blobs, ILogger? logger = null)
     {
@@ -182,6 +185,7 @@ public sealed partial class RegistryStore
             {
                 DurableFile.WriteAllText(Blobs.TempDirectory, repository.TagPath(reference), digest.Value);
                 repository.Tags[reference] = stored;
+                TagChanged?.Invoke(name, reference, digest);
             }
         }
 
@@ -199,6 +203,7 @@ public sealed partial class RegistryStore
             {
                 DurableFile.Delete(repository.TagPath(reference));
                 repository.Tags.TryRemove(reference, out _);
+                TagChanged?.Invoke(name, reference, null);
                 return;
             }
 
@@ -209,6 +214,7 @@ public sealed partial class RegistryStore
                 {
                     DurableFile.Delete(repository.TagPath(tag));
                     repository.Tags.TryRemove(tag, out _);
+                    TagChanged?.Invoke(name, tag, null);
                 }
             }
 

@@ -38,10 +38,16 @@ internal static class NodeCommand
         };
         var plainHttp = new Option<bool>("--plain-http") { Description = "Serve the charts and files ports over plain HTTP, as DCE does (downloads are then neither encrypted nor authenticated; the registry stays HTTPS)" };
         var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
+        var replication = new NodeReplicationOptions();
         var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains in-flight requests).")
         {
             data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites,
         };
+        foreach (var option in replication.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             var clusterConfig = parse.GetValue(config) is { } path ? InputFiles.LoadClusterConfig(path) : null;
@@ -49,12 +55,15 @@ internal static class NodeCommand
             var tinder = clusterConfig?.TinderKind ?? new TinderKind();
             var dataDir = Path.GetFullPath(parse.GetValue(data)!);
             var certificates = EnsureCertificates(dataDir, clusterConfig, listen, parse.GetValue(caFrom));
+            var registry = Port(parse.GetValue(registryPort), tinder.RegistryPort, "--registry-port");
+            using var replicationLogs = LoggerFactory.Create(ConsoleLogging);
+            var replicator = replication.Create(parse, dataDir, listen, registry, replicationLogs);
             var options = new NodeHostOptions
             {
                 DataDirectory = dataDir,
                 Certificate = certificates.LoadServerCertificate(),
                 Address = listen,
-                RegistryPort = Port(parse.GetValue(registryPort), tinder.RegistryPort, "--registry-port"),
+                RegistryPort = registry,
                 ChartsPort = Port(parse.GetValue(chartsPort), tinder.ChartmuseumPort, "--charts-port"),
                 FilesPort = Port(parse.GetValue(filesPort), tinder.MinioServerPort, "--files-port"),
                 NodeName = clusterConfig is { BootstrapNodeMode: not BootstrapNodeMode.Auto } ? clusterConfig.BootstrapNode : Environment.MachineName,
@@ -62,11 +71,8 @@ internal static class NodeCommand
                 IsoImages = IsoSources(parse.GetValue(iso) ?? [], clusterConfig),
                 PlainHttpChartsAndFiles = parse.GetValue(plainHttp),
                 AllowPlainHttpWrites = parse.GetValue(plainWrites),
-                ConfigureLogging = logging => logging.AddSimpleConsole(o =>
-                {
-                    o.SingleLine = true;
-                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ";
-                }).SetMinimumLevel(LogLevel.Information),
+                ConfigureLogging = ConsoleLogging,
+                Reports = replicator is null ? [] : [replicator],
             };
 
             NodeHost host;
@@ -96,7 +102,12 @@ internal static class NodeCommand
 
                 Console.WriteLine($"CA certificate for clients: {certificates.CaCertificatePath}");
                 Console.Out.Flush();
+                replicator?.Start(host.Store.Content);
                 await host.WaitForShutdownAsync(CancellationToken.None);
+                if (replicator is not null)
+                {
+                    await replicator.DisposeAsync();
+                }
             }
 
             Console.WriteLine("node stopped");
@@ -104,6 +115,12 @@ internal static class NodeCommand
         });
         return command;
     }
+
+    private static void ConsoleLogging(ILoggingBuilder logging) => logging.AddSimpleConsole(o =>
+    {
+        o.SingleLine = true;
+        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss ";
+    }).SetMinimumLevel(LogLevel.Information);
 
     /// <summary>
     /// Creates the CA and server certificate when the data folder has none (names from the ClusterConfig, or this

@@ -169,6 +169,16 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
 
     void IRecordEvents.ParityPending(string name, string detail) => FailoverLog.ParityPending(_options.Logger, name, detail);
 
+    void IRecordEvents.FirstCheck(string name, Side side, string detail) => FailoverLog.FirstCheck(_options.Logger, name, Lower(side), detail);
+
+    void IRecordEvents.Stalled(string name, Side side, TimeSpan quiet, int outstanding, TimeSpan expected) =>
+        FailoverLog.Stalled(_options.Logger, name, Lower(side), FailoverStateMachine.Format(quiet), FailoverStateMachine.Format(expected), outstanding);
+
+    void IRecordEvents.Resumed(string name, Side side, TimeSpan quiet) =>
+        FailoverLog.Resumed(_options.Logger, name, Lower(side), FailoverStateMachine.Format(quiet));
+
+    void IRecordEvents.Faulted(string name, Exception error) => FailoverLog.Faulted(_options.Logger, name, error);
+
     private void Save()
     {
         if (_options.State is not { } file)

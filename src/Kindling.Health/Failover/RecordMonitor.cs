@@ -3,34 +3,26 @@ using Kindling.Health.Probes;
 
 namespace Kindling.Health.Failover;
 
-/// <summary>What a record's monitor reports to the <see cref="FailoverMonitor"/> that owns it.</summary>
-internal interface IRecordEvents
-{
-    /// <summary>Called under the record's lock, right after a switch or mode change: swap the cached answer.</summary>
-    void Publish(FailoverAnswer answer);
-
-    /// <summary>Called outside the lock: log, persist, notify listeners.</summary>
-    void Changed(FailoverTransition? transition, SideChange? change, bool modeChanged);
-
-    void ParityPending(string name, string detail);
-}
-
 /// <summary>
 /// Probes both sides of one record on their own schedule (every interval; every fast interval from a first
 /// failure until <c>fall</c> or a success, overlapping probes that time out) and feeds the results to the
 /// record's <see cref="FailoverStateMachine"/>. Timers come from the injected <see cref="TimeProvider"/>.
+/// Liveness: every finished probe reschedules its side (counted or not), a side's timer stays armed while a
+/// tick is skipped, and a watchdog warns (and restarts the schedule) when a side has had no finished probe
+/// for <see cref="StallAfter"/>.
 /// </summary>
-internal sealed class RecordMonitor : IAsyncDisposable
+internal sealed partial class RecordMonitor : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly FailoverStateMachine _machine;
     private readonly TimeProvider _time;
     private readonly IContentParityGate? _parity;
     private readonly IRecordEvents _events;
-    private readonly SideLoop[] _sides;
+    private readonly SideSchedule[] _sides;
     private readonly CancellationTokenSource _stop = new();
     private readonly HashSet<Task> _running = [];
     private readonly ITimer _failbackTimer;
+    private readonly ITimer _watchdog;
     private bool _stopped;
     private bool _parityRunning;
     private DateTimeOffset _lastParityAt = DateTimeOffset.MinValue;
@@ -42,8 +34,9 @@ internal sealed class RecordMonitor : IAsyncDisposable
         _time = time;
         _parity = parity;
         _events = events;
-        _sides = [new SideLoop(Side.Primary, probes(Side.Primary)), new SideLoop(Side.Backup, probes(Side.Backup))];
+        _sides = [new SideSchedule(Side.Primary, probes(Side.Primary)), new SideSchedule(Side.Backup, probes(Side.Backup))];
         _failbackTimer = time.CreateTimer(_ => FailbackDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _watchdog = time.CreateTimer(_ => Watch(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         foreach (var side in _sides)
         {
             side.Timer = time.CreateTimer(_ => Fire(side), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -54,9 +47,29 @@ internal sealed class RecordMonitor : IAsyncDisposable
 
     public LatencyHistogram LatencyOf(Side side) => _sides[(int)side].Latency;
 
-    /// <summary>Probes both sides now and from then on by their schedule.</summary>
+    /// <summary>A probe that has not finished by then (it should: each honours its timeout) counts as failed.</summary>
+    public TimeSpan Guard => Record.Timings.Timeout * 2 + TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// A side with no finished probe for this long has stalled: the longest normal gap is a probe held to the
+    /// <see cref="Guard"/> plus an interval, so three intervals past the guard (5 s with the defaults).
+    /// </summary>
+    public TimeSpan StallAfter => Guard + Record.Timings.Interval * 3;
+
+    /// <summary>Probes both sides now and from then on by their schedule; the watchdog looks every interval.</summary>
     public void Start()
     {
+        lock (_lock)
+        {
+            var now = _time.GetUtcNow();
+            foreach (var side in _sides)
+            {
+                side.RunningSince = now;
+            }
+
+            _watchdog.Change(Record.Timings.Interval, Record.Timings.Interval);
+        }
+
         foreach (var side in _sides)
         {
             Fire(side);
@@ -125,112 +138,13 @@ internal sealed class RecordMonitor : IAsyncDisposable
         }
 
         _failbackTimer.Dispose();
+        _watchdog.Dispose();
         await _stop.CancelAsync();
         await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _stop.Dispose();
         foreach (var side in _sides)
         {
             (side.Probe as IDisposable)?.Dispose();
-        }
-    }
-
-    private void Fire(SideLoop side)
-    {
-        long sequence;
-        lock (_lock)
-        {
-            var health = _machine[side.Side];
-            var limit = health.Suspect ? health.FailuresToFall : 1;
-            if (_stopped || side.Outstanding >= limit)
-            {
-                return; // the outstanding probe's result re-arms the timer
-            }
-
-            sequence = ++side.Started;
-            side.Outstanding++;
-            var now = _time.GetUtcNow();
-            var period = PeriodOf(health);
-
-            // Count from when the probe was due, not when the timer got round to it, so the schedule does not drift.
-            side.LastStart = side.Due is { } due && due <= now && now - due < period ? due : now;
-            side.Due = side.LastStart + period;
-            Arm(side, side.Due.Value - now);
-        }
-
-        Track(ProbeAsync(side, sequence));
-    }
-
-    private async Task ProbeAsync(SideLoop side, long sequence)
-    {
-        ProbeOutcome outcome;
-        var guard = Record.Timings.Timeout * 2 + TimeSpan.FromSeconds(1);
-        try
-        {
-            // Probes honour their own timeout; the guard keeps the schedule going should one ever hang anyway.
-            outcome = await side.Probe.ProbeAsync(_stop.Token).WaitAsync(guard, _time, _stop.Token);
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
-            return;
-        }
-        catch (TimeoutException)
-        {
-            outcome = ProbeOutcome.Down(guard, $"the probe did not finish within {FailoverStateMachine.Format(guard)}");
-        }
-        catch (Exception e)
-        {
-            outcome = ProbeOutcome.Down(TimeSpan.Zero, $"probe error: {e.Message}");
-        }
-
-        Evaluation evaluation;
-        SideChange? change;
-        bool fireNow;
-        lock (_lock)
-        {
-            side.Outstanding--;
-            if (_stopped)
-            {
-                return;
-            }
-
-            side.Latency.Observe(outcome.Latency);
-            side.Probes++;
-            if (sequence < side.Applied)
-            {
-                return; // an older overlapping probe finished after a newer one: the newer result stands
-            }
-
-            side.Applied = sequence;
-            var now = _time.GetUtcNow();
-            evaluation = _machine.Observe(side.Side, outcome, now, out change);
-            side.Due = side.LastStart + PeriodOf(_machine[side.Side]);
-            fireNow = side.Due <= now; // a timed-out probe: the next one is already due
-            if (!fireNow)
-            {
-                Arm(side, side.Due.Value - now);
-            }
-
-            if (evaluation.Transition is not null)
-            {
-                _events.Publish(BuildAnswer());
-            }
-
-            ArmFailback(now);
-        }
-
-        if (fireNow)
-        {
-            Fire(side);
-        }
-
-        if (evaluation.Transition is not null || change is not null)
-        {
-            _events.Changed(evaluation.Transition, change, modeChanged: false);
-        }
-
-        if (evaluation.AwaitingParity)
-        {
-            CheckParity();
         }
     }
 
@@ -346,18 +260,19 @@ internal sealed class RecordMonitor : IAsyncDisposable
             _running.Add(task);
         }
 
-        task.ContinueWith(t => { lock (_lock) { _running.Remove(t); } }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        task.ContinueWith(t =>
+        {
+            lock (_lock)
+            {
+                _running.Remove(t);
+            }
+
+            if (t.Exception is { } error)
+            {
+                _events.Faulted(Record.Name, error.GetBaseException());
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
-
-    private static void Arm(SideLoop side, TimeSpan delay)
-    {
-        // At least one tick: a timer never fires inside the lock that arms it (a fake clock would).
-        side.Timer!.Change(delay < MinimumDelay ? MinimumDelay : delay, Timeout.InfiniteTimeSpan);
-    }
-
-    private static readonly TimeSpan MinimumDelay = TimeSpan.FromTicks(1);
-
-    private TimeSpan PeriodOf(SideHealth health) => health.Suspect ? Record.Timings.FastInterval : Record.Timings.Interval;
 
     private FailoverAnswer BuildAnswer() =>
         new(Record.Name, _machine.Active, _machine.Mode, Record.AddressesOf(_machine.Active), Record.Ttl);
@@ -365,31 +280,9 @@ internal sealed class RecordMonitor : IAsyncDisposable
     private SideStatus SideStatusOf(Side side, DateTimeOffset now)
     {
         var health = _machine[side];
+        var schedule = _sides[(int)side];
         return new SideStatus(side, [.. Record.AddressesOf(side).Select(a => a.ToString())], health.State, health.StateSince, (now - health.StateSince).TotalSeconds,
-            health.ConsecutiveSuccesses, health.ConsecutiveFailures, health.LastDetail, health.LastLatency.TotalSeconds, _sides[(int)side].Probes);
-    }
-
-    private sealed class SideLoop(Side side, IHealthProbe probe)
-    {
-        public Side Side { get; } = side;
-
-        public IHealthProbe Probe { get; } = probe;
-
-        public ITimer? Timer { get; set; }
-
-        public LatencyHistogram Latency { get; } = new();
-
-        public long Started { get; set; }
-
-        public long Applied { get; set; }
-
-        public int Outstanding { get; set; }
-
-        public long Probes { get; set; }
-
-        public DateTimeOffset LastStart { get; set; }
-
-        /// <summary>When the next probe is due.</summary>
-        public DateTimeOffset? Due { get; set; }
+            health.ConsecutiveSuccesses, health.ConsecutiveFailures, health.LastDetail, health.LastLatency.TotalSeconds, schedule.Completed,
+            schedule.LastCompletedAt, schedule.SinceLastCompleted(now).TotalSeconds, schedule.Stalled);
     }
 }

@@ -1,6 +1,10 @@
 namespace Kindling.Health.Failover;
 
-/// <summary>One side of a record as the status and the metrics show it.</summary>
+/// <summary>
+/// One side of a record as the status and the metrics show it. <see cref="Probes"/> counts finished probes;
+/// <see cref="LastCheckAt"/> is when the last one finished (null before the first) and <see cref="Stalled"/> is true
+/// while the watchdog finds none finished for too long: the evidence that the side is really being checked.
+/// </summary>
 public sealed record SideStatus(
     Side Side,
     IReadOnlyList<string> Addresses,
@@ -11,7 +15,10 @@ public sealed record SideStatus(
     int ConsecutiveFailures,
     string LastDetail,
     double LastLatencySeconds,
-    long Probes);
+    long Probes,
+    DateTimeOffset? LastCheckAt,
+    double SecondsSinceLastCheck,
+    bool Stalled);
 
 /// <summary>A record's state at one moment: the answer, why, and both sides' health.</summary>
 public sealed record RecordStatus(

@@ -6,8 +6,8 @@ namespace Kindling.Health.Observability;
 
 /// <summary>
 /// The monitor's state in the Prometheus text exposition format (version 0.0.4): the side each name answers
-/// with, transitions, hold-down, per side health, consecutive failures/successes, seconds in state, and the
-/// probe latency histogram.
+/// with, transitions, hold-down, per side health, consecutive failures/successes, seconds in state, finished
+/// checks and when the last one finished (liveness), and the probe latency histogram.
 /// </summary>
 public static class FailoverMetrics
 {
@@ -37,6 +37,14 @@ public static class FailoverMetrics
             sides.Select(x => (Labels(x.Name, x.Side.Side), (double)x.Side.ConsecutiveSuccesses)));
         Family(text, "kindling_failover_side_seconds_in_state", "gauge", "Seconds since the side was last declared up or down.",
             sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.SecondsInState)));
+        Family(text, "kindling_failover_checks_total", "counter", "Finished health checks (probes) of the side.",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), (double)x.Side.Probes)));
+        Family(text, "kindling_failover_last_check_timestamp_seconds", "gauge", "Unix time the last check of the side finished (0 before the first).",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.LastCheckAt is { } at ? at.ToUnixTimeMilliseconds() / 1000d : 0d)));
+        Family(text, "kindling_failover_seconds_since_last_check", "gauge", "Seconds since the last check of the side finished (since the start before the first).",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.SecondsSinceLastCheck)));
+        Family(text, "kindling_failover_side_stalled", "gauge", "1 while the side's checks have stalled (none finished for 3 intervals past the probe guard).",
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.Stalled ? 1d : 0d)));
 
         text.Append("# HELP kindling_probe_duration_seconds Health probe latency (a whole node: every check of every address).\n");
         text.Append("# TYPE kindling_probe_duration_seconds histogram\n");

@@ -1,4 +1,5 @@
 using Kindling.Health.Failover;
+using Kindling.Health.Probes;
 using Kindling.Testing;
 using Microsoft.Extensions.Time.Testing;
 using static Kindling.Health.Tests.Failover.Records;
@@ -128,6 +129,28 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
         var switched = Assert.Single(_transitions);
         Assert.Equal(Side.Backup, switched.To);
         Assert.Contains("the probe did not finish within 2 s", switched.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OverlappingProbes_FinishingOutOfOrder_DoNotStopTheChecks()
+    {
+        // Cold start under load: the first probes are slow, so fast re-probes overlap and may finish out of order.
+        _primary.Condition = NodeCondition.Held;
+        var monitor = Start();
+        _primary.Finish(0, ProbeOutcome.Down(TimeSpan.FromMilliseconds(500), "timed out after 500 ms")); // first failure: suspect
+        Advance(0.2); // fast re-probes #1 at 0.1 s and #2 at 0.2 s, both outstanding (two failures still needed)
+        Assert.Equal(3, _primary.Starts.Count);
+        _primary.Finish(2, ProbeOutcome.Down(TimeSpan.FromMilliseconds(1), "connection refused")); // the newer one first
+        Advance(0.1); // the next re-probe is due, but one probe is still outstanding and one failure is all fall needs
+        _primary.Finish(1, ProbeOutcome.Down(TimeSpan.FromMilliseconds(500), "timed out after 500 ms")); // the older one last
+        _primary.Condition = NodeCondition.Refused;
+
+        Advance(3);
+
+        // The primary is still checked, is declared down, and the name fails over.
+        Assert.True(_primary.Starts.Count > 3, $"the primary was probed {_primary.Starts.Count} times and then never again");
+        Assert.Equal(SideState.Down, Assert.Single(monitor.Status()).Primary.State);
+        Assert.Equal(Side.Backup, Answering(monitor));
     }
 
     [Fact]

@@ -10,6 +10,7 @@ namespace Kindling.Health.Tests.Failover;
 internal sealed class ScriptedProbe(FakeTimeProvider time, string target) : IHealthProbe
 {
     private readonly List<DateTimeOffset> _starts = [];
+    private readonly List<TaskCompletionSource<ProbeOutcome>> _held = [];
 
     public string Target => target;
 
@@ -29,11 +30,29 @@ internal sealed class ScriptedProbe(FakeTimeProvider time, string target) : IHea
         }
     }
 
+    /// <summary>Finishes the probe that started <paramref name="index"/>-th (from 0) while the node was <see cref="NodeCondition.Held"/>.</summary>
+    public void Finish(int index, ProbeOutcome outcome)
+    {
+        TaskCompletionSource<ProbeOutcome> held;
+        lock (_starts)
+        {
+            held = _held[index];
+        }
+
+        held.SetResult(outcome);
+    }
+
     public Task<ProbeOutcome> ProbeAsync(CancellationToken cancellationToken)
     {
         lock (_starts)
         {
             _starts.Add(time.GetUtcNow());
+            if (Condition == NodeCondition.Held)
+            {
+                var held = new TaskCompletionSource<ProbeOutcome>();
+                _held.Add(held);
+                return held.Task;
+            }
         }
 
         return Condition switch
@@ -60,4 +79,7 @@ internal enum NodeCondition
 
     /// <summary>A probe that never returns (a bug; the monitor must not stall on it).</summary>
     Hung,
+
+    /// <summary>Each probe finishes when the test calls <see cref="ScriptedProbe.Finish"/>, in the order the test chooses.</summary>
+    Held,
 }

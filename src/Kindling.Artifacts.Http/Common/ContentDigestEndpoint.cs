@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Content;
+using Kindling.Artifacts.Files;
+using Microsoft.AspNetCore.Http;
+
+namespace Kindling.Artifacts.Http.Common;
+
+/// <summary>
+/// <c>GET /kindling/v1/content-digest</c> on every port: the node's <see cref="ContentDigest"/> as JSON
+/// (<c>digest</c>, and per service its <c>digest</c>, <c>items</c> and <c>parts</c>), read from memory.
+/// With <c>?service=S&amp;part=P</c> it lists that part's entries (tag to manifest digest, ...), so a tool can
+/// name what differs between two nodes. Used by the failover parity gate, <c>kindling sync</c> and <c>verify</c>.
+/// </summary>
+internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials credentials)
+{
+    // A reference swap, so concurrent readers never see a torn version/body pair.
+    private Cached? _cached;
+
+    public async Task WriteAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        byte[] body;
+        if (query.TryGetValue("service", out var service) && query.TryGetValue("part", out var part))
+        {
+            // Keys of a bucket that is not public are listed to the admin only, as the file store lists them.
+            if (service == FileContent.Service && part != FileStore.PublicBucket && BasicAuthentication.Identify(context.Request, credentials) != Caller.Authenticated)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
+                return;
+            }
+
+            body = JsonSerializer.SerializeToUtf8Bytes(new { service = service.ToString(), part = part.ToString(), entries = content.Entries(service.ToString(), part.ToString()) }, NodeJson.Indented);
+        }
+        else
+        {
+            var snapshot = content.Snapshot();
+            if (_cached is { } cached && cached.Version == snapshot.Version)
+            {
+                body = cached.Body;
+            }
+            else
+            {
+                body = JsonSerializer.SerializeToUtf8Bytes(new
+                {
+                    digest = snapshot.Digest,
+                    services = snapshot.Services.ToDictionary(s => s.Key, s => new { digest = s.Value.Digest, items = s.Value.Items, parts = s.Value.Parts }),
+                }, NodeJson.Indented);
+                _cached = new Cached(snapshot.Version, body);
+            }
+        }
+
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        context.Response.ContentLength = body.Length;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await context.Response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    private sealed record Cached(long Version, byte[] Body);
+}
