@@ -14,6 +14,9 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
     public string DnsDirectory => Path.Combine(Work, "dns");
     public string PrimaryConfig => Path.Combine(Work, "clusterConfig-primary.yaml");
     public string BackupConfig => Path.Combine(Work, "clusterConfig-backup.yaml");
+
+    /// <summary>The primary's admin credentials, carried to the backup so it can copy back what it received.</summary>
+    public string CarriedCredentials => Path.Combine(Work, "primary-admin-credentials");
     public string NamedConf => Path.Combine(DnsDirectory, "named.conf");
     public string FailoverFile => Path.Combine(DnsDirectory, "failover.yaml");
     public string CaCertificate => Path.Combine(PrimaryData, "pki", "ca.crt");
@@ -56,7 +59,8 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
             """);
         File.WriteAllText(FailoverFile, $"""
             # www answers the primary while its node service is healthy, the backup while not (Kindling's defaults:
-            # checks every 1 s, down after 3 failures, failback after 5 successes and a 10 s hold-down).
+            # checks every 1 s, down after 3 failures, failback after 5 successes and a 10 s hold-down), and failback
+            # only once the primary's content digest equals the backup's (the backup copies back what it received).
             records:
               - name: {DemoTopology.Domain}.
                 primary: [{topology.Primary}]
@@ -64,6 +68,9 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
                 ttl: 5
                 check:
                   url: https://{"{address}"}:{topology.RegistryPort.ToString(CultureInfo.InvariantCulture)}/healthz
+                  ca: {CaCertificate}
+                parity:
+                  url: https://{"{address}"}:{topology.RegistryPort.ToString(CultureInfo.InvariantCulture)}/kindling/v1/content-digest
                   ca: {CaCertificate}
             """);
     }

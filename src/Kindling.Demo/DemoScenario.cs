@@ -75,11 +75,13 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
             "--dns", topology.DnsEndpoint.ToString(), "--hosts-file", Path.Combine(files.PrimaryData, "hosts"), "-l", Path.Combine(files.Logs, "primary-install.log"), "-q"], cancellationToken);
         result.Outcomes.Add(new("primary installed (steps 1-5)", true, $"registry, charts and files served at {topology.Primary}"));
 
-        Step(4, $"activating the backup on {topology.Backup}: the primary's CA copied over, cluster-create -j 1,2,3,4,5 in IP mode");
+        Step(4, $"activating the backup on {topology.Backup}: the primary's CA and admin credentials copied over, cluster-create -j 1,2,3,4,5 in IP mode, following the primary");
         await Kindling(children, "ca-export", ["ca", "export", "--data", files.PrimaryData, "--with-key", "--out", files.CarriedCa], cancellationToken);
+        File.Copy(Path.Combine(files.PrimaryData, "admin-credentials"), files.CarriedCredentials, overwrite: true);
         await Kindling(children, "backup-install", ["cluster-create", "-c", files.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", files.CarriedCa, "--data", files.BackupData,
+            "--replicate-from", topology.RegistryUrl(topology.Primary), "--replicate-credentials", files.CarriedCredentials, "--replicate-interval", "2s",
             "-l", Path.Combine(files.Logs, "backup-install.log"), "-q"], cancellationToken);
-        result.Outcomes.Add(new("backup activated with the primary's CA", true, "both certificates chain to one root"));
+        result.Outcomes.Add(new("backup activated with the primary's CA", true, "both certificates chain to one root; the backup follows the primary every 2 s"));
 
         Say($"waiting until the DNS server's health checks see both nodes up ({topology.StatusUrl})");
         if (!await BothUpAsync(TimeSpan.FromSeconds(60), cancellationToken))

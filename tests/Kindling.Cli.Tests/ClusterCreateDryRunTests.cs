@@ -48,6 +48,21 @@ public class ClusterCreateDryRunTests
     }
 
     [Fact]
+    public async Task DryRun_BackupFollowingThePrimary_ShowsTheReplication()
+    {
+        using var dir = new TempDirectory();
+        var credentials = dir.Write("primary-admin-credentials", "admin:secret\n");
+
+        var result = await ProcessRunner.KindlingAsync("cluster-create", "-c", Sample("clusterConfig-backup.yaml"), "-j", "1,2,3,4,5",
+            "--dry-run", "--hosts-file", dir.File("hosts"), "--data", dir.File("data"),
+            "--replicate-from", "https://172.30.41.193", "--replicate-credentials", credentials, "--replicate-interval", "10s");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("replication      follow https://172.30.41.193/ every 10s; copy back to the primary what this node receives", result.StdOut, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(dir.File("data")));
+    }
+
+    [Fact]
     public async Task DryRun_OnlySteps3And4_SkipsTheOthersAndTheHostsCheck()
     {
         var result = await ProcessRunner.KindlingAsync("cluster-create", "-c", Sample("clusterConfig.yaml"), "-j", "3,4", "--dry-run", "-t", "172.30.41.193");

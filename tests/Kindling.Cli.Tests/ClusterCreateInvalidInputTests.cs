@@ -55,6 +55,10 @@ public class ClusterCreateInvalidInputTests
         { "bad -t address", null, ["-t", "1.2.3"], "kindling: -t 1.2.3: not an IP address" },
         { "bad --dns endpoint", null, ["--dns", "dns.example:53"], "kindling: --dns dns.example:53: expected ADDRESS or ADDRESS:PORT" },
         { "unknown flag", null, ["--no-such-flag"], "--no-such-flag" },
+        { "replication URL not a node URL", null, ["--replicate-from", "ftp://10.0.0.1"], "kindling: --replicate-from 'ftp://10.0.0.1' is not a node URL: give https://HOST[:PORT]" },
+        { "replication options without the primary", null, ["--replicate-interval", "5s"], "kindling: --replicate-credentials, --replicate-ca and --replicate-interval go with --replicate-from URL" },
+        { "replication interval not a duration", null, ["--replicate-from", "https://10.0.0.1", "--replicate-interval", "soon"], "kindling: --replicate-interval 'soon': give a duration such as 30s" },
+        { "missing replication credentials file", null, ["--replicate-from", "https://10.0.0.1", "--replicate-credentials", "/nonexistent/creds"], "kindling: /nonexistent/creds: no such file (given to --replicate-credentials or --replicate-ca)" },
     };
 
     [Theory]

@@ -28,10 +28,15 @@ internal static class ClusterCreateCommand
         var maxTasks = new Option<int>("--max-tasks") { Description = "Parallel tasks (DCE flag)", DefaultValueFactory = _ => 4 };
         var debug = new Option<bool>("--debug", "-d") { Description = "Verbose output" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only warnings, errors and the result" };
+        var replicateFrom = new Option<string?>("--replicate-from") { Description = "Install a backup that follows this primary (its registry URL, e.g. https://10.0.0.1:443): the node service keeps in step with it" };
+        var replicateCredentials = new Option<string?>("--replicate-credentials") { Description = "With --replicate-from: file with the primary's user:password, to copy back what this backup received while it served" };
+        var replicateCa = new Option<string[]>("--replicate-ca") { Description = "With --replicate-from: the primary's CA certificate when it is not the imported one; repeatable" };
+        var replicateInterval = new Option<string?>("--replicate-interval") { Description = "With --replicate-from: time between rounds (default 30s)" };
 
         var command = new Command("cluster-create", "Install (or upgrade) this bootstrap node from DCE's ClusterConfig: steps 1-5.")
         {
             config, manifest, steps, upgrade, dryRun, data, hostsFile, dns, tinderHostIp, logFile, caFrom, forceHosts, maxTasks, debug, quiet,
+            replicateFrom, replicateCredentials, replicateCa, replicateInterval,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +56,25 @@ internal static class ClusterCreateCommand
                 throw new UsageException($"--max-tasks {parse.GetValue(maxTasks)}: must be at least 1");
             }
 
+            var replicateUrl = parse.GetValue(replicateFrom) is { } from ? ReplicationUrl(from) : null;
+            if (replicateUrl is null && (parse.GetValue(replicateCredentials) is not null || parse.GetValue(replicateCa) is { Length: > 0 } || parse.GetValue(replicateInterval) is not null))
+            {
+                throw new UsageException("--replicate-credentials, --replicate-ca and --replicate-interval go with --replicate-from URL (the primary to follow)");
+            }
+
+            if (parse.GetValue(replicateInterval) is { } interval)
+            {
+                _ = NodeReplicationOptions.ParseInterval(interval);
+            }
+
+            foreach (var file in (string?[])[parse.GetValue(replicateCredentials), .. parse.GetValue(replicateCa) ?? []])
+            {
+                if (file is not null && !File.Exists(file))
+                {
+                    throw new UsageException($"{file}: no such file (given to --replicate-credentials or --replicate-ca)");
+                }
+            }
+
             var request = new ClusterCreateRequest
             {
                 ConfigPath = parse.GetValue(config)!,
@@ -63,6 +87,10 @@ internal static class ClusterCreateCommand
                 TinderHostIp = InputFiles.ParseIp(parse.GetValue(tinderHostIp), "-t"),
                 CaFrom = parse.GetValue(caFrom),
                 ForceHosts = parse.GetValue(forceHosts),
+                ReplicateFrom = replicateUrl,
+                ReplicateCredentials = parse.GetValue(replicateCredentials),
+                ReplicateCa = parse.GetValue(replicateCa) ?? [],
+                ReplicateInterval = parse.GetValue(replicateInterval),
             };
             var clusterConfig = InputFiles.LoadClusterConfig(request.ConfigPath);
             var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
@@ -107,6 +135,18 @@ internal static class ClusterCreateCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Uri ReplicationUrl(string text)
+    {
+        try
+        {
+            return Kindling.Replication.Nodes.NodeEndpoints.ParseUrl(text, "--replicate-from");
+        }
+        catch (Kindling.Replication.ReplicationException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     /// <summary>The log file; when the default /var/log is not writable (no root), DATA/logs/kindling.log instead.</summary>

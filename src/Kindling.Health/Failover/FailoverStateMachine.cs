@@ -34,6 +34,7 @@ internal sealed class FailoverStateMachine
     }
 
     private bool _primaryWasDown;
+    private bool _primaryWasUp;
 
     public FailoverRecord Record { get; }
 
@@ -67,11 +68,17 @@ internal sealed class FailoverStateMachine
                 HoldDown.PrimaryFailed(now);
                 _primaryWasDown = true;
             }
-            else if (side == Side.Primary && newState == SideState.Up && _primaryWasDown)
+            else if (side == Side.Primary && newState == SideState.Up)
             {
-                // Up after down is a recovery; up after a start (unknown) is not.
-                HoldDown.PrimaryRecovered(now);
+                // Up after having been up and down is a recovery. Up after a start (unknown), or the first up of a
+                // primary that was down since the start (not installed yet, booting), is not: nothing flapped.
+                if (_primaryWasDown && _primaryWasUp)
+                {
+                    HoldDown.PrimaryRecovered(now);
+                }
+
                 _primaryWasDown = false;
+                _primaryWasUp = true;
             }
         }
 

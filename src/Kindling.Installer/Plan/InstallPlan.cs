@@ -19,6 +19,45 @@ public sealed record ClusterCreateRequest
     public IPAddress? TinderHostIp { get; init; }
     public string? CaFrom { get; init; }
     public bool ForceHosts { get; init; }
+
+    /// <summary>A backup's primary: the node service then follows it (<c>node serve --replicate-from</c>).</summary>
+    public Uri? ReplicateFrom { get; init; }
+
+    /// <summary>File with the primary's user:password, for copying back what this node received while it served.</summary>
+    public string? ReplicateCredentials { get; init; }
+
+    /// <summary>The primary's CA certificate(s) when the primary's CA is not this node's.</summary>
+    public IReadOnlyList<string> ReplicateCa { get; init; } = [];
+
+    /// <summary>Time between replication rounds, as <c>node serve --replicate-interval</c> takes it (30s, 2m, ...).</summary>
+    public string? ReplicateInterval { get; init; }
+
+    /// <summary>The <c>--replicate-*</c> arguments the node service is started with (none when not a following backup).</summary>
+    public IReadOnlyList<string> ReplicationArguments()
+    {
+        if (ReplicateFrom is null)
+        {
+            return [];
+        }
+
+        var args = new List<string> { "--replicate-from", ReplicateFrom.ToString() };
+        if (ReplicateInterval is not null)
+        {
+            args.AddRange(["--replicate-interval", ReplicateInterval]);
+        }
+
+        if (ReplicateCredentials is not null)
+        {
+            args.AddRange(["--replicate-credentials", Path.GetFullPath(ReplicateCredentials)]);
+        }
+
+        foreach (var ca in ReplicateCa)
+        {
+            args.AddRange(["--replicate-ca", Path.GetFullPath(ca)]);
+        }
+
+        return args;
+    }
 }
 
 /// <summary>Everything <c>cluster-create --dry-run</c> shows, computed without changing anything.</summary>
@@ -90,6 +129,13 @@ public sealed record InstallPlan
         if (Hosts is not null)
         {
             lines.Add($"  hosts file       {Hosts.Explanation}");
+        }
+
+        if (Request.ReplicateFrom is { } primary)
+        {
+            lines.Add($"  replication      follow {primary} every {Request.ReplicateInterval ?? "30s"}; " + (Request.ReplicateCredentials is null
+                ? "no copy-back (give --replicate-credentials to return what this node receives to the primary)"
+                : "copy back to the primary what this node receives"));
         }
 
         if (Request.Upgrade.Count > 0)

@@ -36,6 +36,7 @@ public sealed class ImagesStep : IInstallStep
             "--registry-port", t.RegistryPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--charts-port", t.ChartmuseumPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--files-port", t.MinioServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. plan.Request.ReplicationArguments(),
         ];
         var status = await context.Service.StartAsync(serve, cancellationToken);
         context.Log.Info($"node service started ({context.Service.Mode}): {status.Detail}");

@@ -144,7 +144,7 @@ public sealed class DnsServeFailoverTests : IDisposable
         var port = FreePort.Tcp("127.0.0.2");
         using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
         using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup, "rise: 2\n      holdDown: 4s");
+        Setup(primary, backup, "rise: 2\n      holdDown: 8s"); // a margin for a slow restart on a loaded machine
         using (var first = Serve())
         {
             await first.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));

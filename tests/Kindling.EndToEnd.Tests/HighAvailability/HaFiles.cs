@@ -20,6 +20,7 @@ internal sealed partial class HaFiles : IDisposable
     public string PrimaryData => _dir.File("primary");
     public string BackupData => _dir.File("backup");
     public string CarriedCa => _dir.File("carried-ca");
+    public string CarriedCredentials => _dir.File("primary-admin-credentials");
     public string Logs => _dir.File("logs");
     public string Ca => Path.Combine(PrimaryData, "pki", "ca.crt");
     public string CertDir => _dir.File("certs");
@@ -60,7 +61,7 @@ internal sealed partial class HaFiles : IDisposable
         File.WriteAllText(BackupConfig, ClusterConfig(BackupIp, Domain));
     }
 
-    /// <summary>The failover record: www answers the primary while healthy; checks with Kindling's defaults.</summary>
+    /// <summary>The failover record: www answers the primary while healthy; checks with Kindling's defaults; failback once both hold the same content.</summary>
     public void WriteFailover()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FailoverFile)!);
@@ -72,6 +73,9 @@ internal sealed partial class HaFiles : IDisposable
                 ttl: 5
                 check:
                   url: https://{"{address}"}:443/healthz
+                  ca: {Ca}
+                parity:
+                  url: https://{"{address}"}:443/kindling/v1/content-digest
                   ca: {Ca}
             """);
     }

@@ -83,7 +83,9 @@ internal sealed class HaLab : IAsyncDisposable
         await Check(Lab.RunAsync("primary", _kindling, ["cluster-create", "-c", f.PrimaryConfig, "-t", HaFiles.PrimaryIp, "--data", f.PrimaryData,
             "--dns", $"{HaFiles.DnsIp}:53", "--hosts-file", Path.Combine(f.PrimaryData, "hosts"), "-l", Path.Combine(f.Logs, "primary-install.log"), "-q"], TimeSpan.FromMinutes(5)), "install the primary");
         await Check(ProcessRunner.KindlingAsync("ca", "export", "--data", f.PrimaryData, "--with-key", "--out", f.CarriedCa), "ca export");
+        File.Copy(Path.Combine(f.PrimaryData, "admin-credentials"), f.CarriedCredentials);
         await Check(Lab.RunAsync("backup", _kindling, ["cluster-create", "-c", f.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", f.CarriedCa, "--data", f.BackupData,
+            "--replicate-from", $"https://{HaFiles.PrimaryIp}:443", "--replicate-credentials", f.CarriedCredentials, "--replicate-interval", "2s",
             "-l", Path.Combine(f.Logs, "backup-install.log"), "-q"], TimeSpan.FromMinutes(5)), "activate the backup");
         await WaitBothUpAsync(TimeSpan.FromSeconds(60));
     }

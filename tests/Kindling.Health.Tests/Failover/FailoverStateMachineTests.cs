@@ -149,6 +149,24 @@ public sealed class FailoverStateMachineTests
     }
 
     [Fact]
+    public void HoldDown_APrimaryThatComesUpForTheFirstTimeHasNotFlapped()
+    {
+        // The DNS starts before the primary is installed: down, then up for the first time, then a real crash.
+        See(Side.Backup, Good);
+        KillPrimary();
+        for (var i = 0; i < 5; i++)
+        {
+            See(Side.Primary, Good, 1);
+        }
+
+        Assert.Null(_machine.HoldDown.LastRecoveredAt);
+        See(Side.Primary, Good, 30);
+        KillPrimary();
+
+        Assert.Equal(TimeSpan.FromSeconds(10), _machine.HoldDown.Current);
+    }
+
+    [Fact]
     public void HoldDown_ResetsAfterAQuietPeriodWithThePrimaryUp()
     {
         BothUp();
