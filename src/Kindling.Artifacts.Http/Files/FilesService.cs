@@ -15,7 +15,8 @@ namespace Kindling.Artifacts.Http.Files;
 /// <summary>
 /// The file store on the files port with the MinIO/S3 REST API, path style: <c>GET /</c> (ListBuckets),
 /// <c>GET /BUCKET?list-type=2</c> (ListObjectsV2, and V1 with <c>marker</c>), <c>GET/HEAD /BUCKET/KEY</c> with
-/// Range, ETag, Last-Modified, Content-Type; <c>PUT</c>/<c>DELETE</c> with AWS Signature V4 or HTTP Basic.
+/// Range, ETag, Last-Modified, Content-Type; <c>PUT</c>/<c>DELETE</c> with AWS Signature V4 or HTTP Basic, bodies
+/// plain or aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER); multipart uploads (<see cref="MultipartUploads"/>).
 /// Bucket <c>kubean</c> is readable anonymously, as in DCE.
 /// </summary>
 internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time)
@@ -112,18 +113,29 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             return "object";
         }
 
+        var query = context.Request.Query;
+        if (query.ContainsKey("uploads") || query.ContainsKey("uploadId"))
+        {
+            return await MultipartAsync(context, bucket, key, payloadHash);
+        }
+
         if (HttpMethods.IsPut(method))
         {
-            if (payloadHash is not null && payloadHash.StartsWith("STREAMING-", StringComparison.Ordinal))
+            if (context.Request.Headers.ContainsKey("x-amz-copy-source"))
             {
-                await ErrorAsync(context, 501, "NotImplemented", $"payload signing mode {payloadHash} (aws-chunked) is not supported: send UNSIGNED-PAYLOAD or a signed hash (aws-cli: AWS_REQUEST_CHECKSUM_CALCULATION=when_required)");
+                await ErrorAsync(context, 501, "NotImplemented", "CopyObject (x-amz-copy-source) is not supported: download and upload the object instead", $"/{bucket}/{key}");
                 return "object";
             }
 
-            var expected = payloadHash is null or SignatureV4.UnsignedPayload ? null : payloadHash;
+            if (!TryBody(context, payloadHash, out var body, out var expected, out var refusal))
+            {
+                await ErrorAsync(context, 501, "NotImplemented", refusal);
+                return "object";
+            }
+
             try
             {
-                var stored = await _files.PutAsync(bucket, key, context.Request.Body, expected, context.RequestAborted);
+                var stored = await _files.PutAsync(bucket, key, body, expected, context.RequestAborted);
                 context.Items[Registry.RegistryService.BytesReceivedKey] = stored.Size;
                 context.Response.Headers.ETag = $"\"{stored.Md5}\"";
                 context.Response.StatusCode = 200;
@@ -132,7 +144,8 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             }
             catch (InvalidDataException e)
             {
-                await ErrorAsync(context, 400, "XAmzContentSHA256Mismatch", e.Message, $"/{bucket}/{key}");
+                logger.LogWarning("files: PUT {Bucket}/{Key} refused: {Error}", bucket, key, e.Message);
+                await ErrorAsync(context, 400, body is AwsChunkedStream ? "IncompleteBody" : "XAmzContentSHA256Mismatch", e.Message, $"/{bucket}/{key}");
             }
 
             return "object";
@@ -147,6 +160,170 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
         await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on objects");
         return "object";
+    }
+
+    /// <summary>
+    /// The request body as stored: decoded when it is aws-chunked without chunk signatures (what current AWS SDKs
+    /// send by default), with the sha256 to check when the client signed the payload. Chunk-signed bodies
+    /// (STREAMING-AWS4-HMAC-SHA256-PAYLOAD) are refused with what to change.
+    /// </summary>
+    private static bool TryBody(HttpContext context, string? payloadHash, out Stream body, out string? expectedSha256, out string refusal)
+    {
+        body = context.Request.Body;
+        expectedSha256 = payloadHash is null or SignatureV4.UnsignedPayload || payloadHash.StartsWith("STREAMING-", StringComparison.Ordinal) ? null : payloadHash;
+        refusal = "";
+        if (payloadHash == "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+        {
+            var decoded = long.TryParse(context.Request.Headers["x-amz-decoded-content-length"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : (long?)null;
+            body = new AwsChunkedStream(context.Request.Body, decoded);
+            return true;
+        }
+
+        if (payloadHash is not null && payloadHash.StartsWith("STREAMING-", StringComparison.Ordinal))
+        {
+            refusal = $"payload signing mode {payloadHash} (aws-chunked with chunk signatures) is not supported: use HTTPS, where clients send UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>CreateMultipartUpload, UploadPart, CompleteMultipartUpload and AbortMultipartUpload on an object.</summary>
+    private async ValueTask<string> MultipartAsync(HttpContext context, string bucket, string key, string? payloadHash)
+    {
+        var method = context.Request.Method;
+        var query = context.Request.Query;
+        var resource = $"/{bucket}/{key}";
+        var uploadId = query["uploadId"].ToString();
+        var uploads = _files.Multipart;
+        try
+        {
+            if (HttpMethods.IsPost(method) && query.ContainsKey("uploads"))
+            {
+                var id = uploads.Create(bucket, key);
+                logger.LogInformation("files: multipart upload {Id} of {Bucket}/{Key} started", id, bucket, key);
+                await WriteXmlAsync(context, 200, new XElement(Ns + "InitiateMultipartUploadResult",
+                    new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", id)));
+                return "multipart";
+            }
+
+            if (HttpMethods.IsPut(method) && query.ContainsKey("partNumber"))
+            {
+                if (context.Request.Headers.ContainsKey("x-amz-copy-source"))
+                {
+                    await ErrorAsync(context, 501, "NotImplemented", "UploadPartCopy (x-amz-copy-source) is not supported", resource);
+                    return "multipart";
+                }
+
+                if (!int.TryParse(query["partNumber"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+                {
+                    await ErrorAsync(context, 400, "InvalidArgument", $"partNumber '{query["partNumber"]}' is not a whole number", resource);
+                    return "multipart";
+                }
+
+                if (!TryBody(context, payloadHash, out var body, out var expected, out var refusal))
+                {
+                    await ErrorAsync(context, 501, "NotImplemented", refusal, resource);
+                    return "multipart";
+                }
+
+                var (md5, size) = await uploads.PutPartAsync(bucket, key, uploadId, number, body, expected, context.RequestAborted);
+                context.Items[Registry.RegistryService.BytesReceivedKey] = size;
+                context.Response.Headers.ETag = $"\"{md5}\"";
+                context.Response.StatusCode = 200;
+                context.Response.ContentLength = 0;
+                return "multipart";
+            }
+
+            if (HttpMethods.IsPost(method))
+            {
+                var parts = await ReadCompleteRequestAsync(context);
+                if (parts is null)
+                {
+                    await ErrorAsync(context, 400, "MalformedXML", "the body is not a CompleteMultipartUpload document with Part/PartNumber and Part/ETag", resource);
+                    return "multipart";
+                }
+
+                var (stored, multipartETag) = await uploads.CompleteAsync(bucket, key, uploadId, parts, context.RequestAborted);
+                logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes) from {Parts} part(s) of upload {Id}", bucket, key, stored.Size, parts.Count, uploadId);
+                await WriteXmlAsync(context, 200, new XElement(Ns + "CompleteMultipartUploadResult",
+                    new XElement(Ns + "Location", $"{context.Request.Scheme}://{context.Request.Host}{resource}"),
+                    new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "ETag", $"\"{multipartETag}\"")));
+                return "multipart";
+            }
+
+            if (HttpMethods.IsDelete(method))
+            {
+                uploads.Abort(bucket, key, uploadId);
+                logger.LogInformation("files: multipart upload {Id} of {Bucket}/{Key} aborted", uploadId, bucket, key);
+                context.Response.StatusCode = 204;
+                return "multipart";
+            }
+
+            await ErrorAsync(context, 501, "NotImplemented", $"{method} with uploadId (ListParts) is not supported", resource);
+            return "multipart";
+        }
+        catch (MultipartException e)
+        {
+            logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
+            await ErrorAsync(context, e.Code == "NoSuchUpload" ? 404 : 400, e.Code, e.Message, resource);
+            return "multipart";
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
+            await ErrorAsync(context, 400, "XAmzContentSHA256Mismatch", e.Message, resource);
+            return "multipart";
+        }
+    }
+
+    /// <summary>The parts a CompleteMultipartUpload body lists (at most 1 MiB of XML), or null when it is not one.</summary>
+    private static async Task<List<PartReference>?> ReadCompleteRequestAsync(HttpContext context)
+    {
+        const int limit = 1024 * 1024;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > limit)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            buffer.Position = 0;
+            var settings = new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null };
+            using var reader = System.Xml.XmlReader.Create(buffer, settings);
+            var root = XDocument.Load(reader).Root;
+            if (root is null || root.Name.LocalName != "CompleteMultipartUpload")
+            {
+                return null;
+            }
+
+            var parts = new List<PartReference>();
+            foreach (var part in root.Elements().Where(e => e.Name.LocalName == "Part"))
+            {
+                var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
+                var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
+                if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || etag is null)
+                {
+                    return null;
+                }
+
+                parts.Add(new PartReference(n, etag));
+            }
+
+            return parts;
+        }
+        catch (System.Xml.XmlException)
+        {
+            return null;
+        }
     }
 
     private async ValueTask<string> BucketAsync(HttpContext context, string bucket)

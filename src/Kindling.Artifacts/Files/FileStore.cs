@@ -39,6 +39,9 @@ public sealed class FileStore
     /// <summary><c>DIR/store/files</c>.</summary>
     public string Directory { get; }
 
+    /// <summary>S3 multipart uploads in progress (<c>DIR/store/multipart</c>).</summary>
+    public MultipartUploads Multipart { get; private set; } = null!;
+
     /// <summary>An object was stored (with its MD5) or deleted (null) through this store, after the change is durable.</summary>
     public event Action<string, string, string?>? ObjectChanged;
 
@@ -46,6 +49,7 @@ public sealed class FileStore
     {
         var store = new FileStore(blobs, System.IO.Path.Combine(blobs.Root, "files"));
         System.IO.Directory.CreateDirectory(System.IO.Path.Combine(store.Directory, PublicBucket));
+        store.Multipart = new MultipartUploads(store, System.IO.Path.Combine(blobs.Root, "multipart"));
         return store;
     }
 

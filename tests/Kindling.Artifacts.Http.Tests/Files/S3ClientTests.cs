@@ -8,7 +8,7 @@ using Kindling.Testing;
 namespace Kindling.Artifacts.Http.Tests.Files;
 
 /// <summary>The file store driven by the real aws-cli, s3cmd, rclone and curl.</summary>
-public class S3ClientTests
+public partial class S3ClientTests
 {
     /// <summary>1,250 objects in kubean: more than one 1,000-key page, in nested folders for delimiters.</summary>
     private static void Populate(NodeFixture node)

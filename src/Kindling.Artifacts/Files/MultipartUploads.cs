@@ -1,0 +1,278 @@
+using System.Security.Cryptography;
+using Kindling.Artifacts.Storage;
+
+#pragma warning disable CA5351 // MD5 is the S3 ETag format clients check, not a security measure
+
+namespace Kindling.Artifacts.Files;
+
+/// <summary>A part of a multipart upload as the client names it in CompleteMultipartUpload.</summary>
+public readonly record struct PartReference(int Number, string ETag);
+
+/// <summary>A multipart upload request the store refuses; <see cref="Code"/> is the S3 error code.</summary>
+public sealed class MultipartException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+}
+
+/// <summary>
+/// S3 multipart uploads (what <c>aws s3 cp</c> and rclone use above 8 MiB / 5 MiB): each upload a folder
+/// <c>store/multipart/ID/</c> holding <c>target</c> (bucket and key) and its parts (<c>NNNNN.MD5</c>, each written
+/// to a temporary file, fsynced and renamed). Completing streams the named parts, in order, through
+/// <see cref="FileStore.PutAsync"/> (temp + fsync + rename), so the object appears whole or not at all; then the
+/// folder is removed. Uploads neither completed nor aborted are removed after <see cref="Expiry"/>.
+/// </summary>
+public sealed class MultipartUploads
+{
+    /// <summary>S3's smallest part size, except for the last part.</summary>
+    public const long MinimumPartSize = 5L * 1024 * 1024;
+
+    /// <summary>S3's largest part number.</summary>
+    public const int MaximumPartNumber = 10_000;
+
+    public static readonly TimeSpan Expiry = TimeSpan.FromDays(7);
+
+    private readonly FileStore _files;
+
+    public MultipartUploads(FileStore files, string directory)
+    {
+        _files = files;
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var stale in new DirectoryInfo(directory).EnumerateDirectories().Where(d => DateTime.UtcNow - d.LastWriteTimeUtc > Expiry))
+        {
+            stale.Delete(recursive: true);
+        }
+    }
+
+    /// <summary><c>DIR/store/multipart</c>.</summary>
+    public string Directory { get; }
+
+    /// <summary>Uploads in progress (for /metrics).</summary>
+    public int OpenCount => new DirectoryInfo(Directory).EnumerateDirectories().Count();
+
+    /// <summary>CreateMultipartUpload: a new upload ID for the object.</summary>
+    public string Create(string bucket, string key)
+    {
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var folder = Path.Combine(Directory, id);
+        System.IO.Directory.CreateDirectory(folder);
+        AtomicWrite(Path.Combine(folder, "target"), bucket + "\n" + key);
+        return id;
+    }
+
+    /// <summary>UploadPart: stores part <paramref name="number"/> (replacing an earlier one) and returns its MD5 (the part's ETag).</summary>
+    public async Task<(string Md5, long Size)> PutPartAsync(string bucket, string key, string uploadId, int number, Stream content, string? expectedSha256, CancellationToken cancellationToken)
+    {
+        var folder = Find(bucket, key, uploadId);
+        if (number is < 1 or > MaximumPartNumber)
+        {
+            throw new MultipartException("InvalidArgument", $"partNumber {number}: must be from 1 to {MaximumPartNumber}");
+        }
+
+        var temp = Path.Combine(folder, $".part-{number}-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+            {
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+                try
+                {
+                    int read;
+                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                        md5.AppendData(buffer, 0, read);
+                        sha.AppendData(buffer, 0, read);
+                        size += read;
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                }
+
+                file.Flush(flushToDisk: true);
+            }
+
+            var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+            if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"the part's sha256 is {actual}, not the {expectedSha256} the request was signed with; part not stored");
+            }
+
+            var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
+            foreach (var earlier in Parts(folder).Where(p => p.Number == number))
+            {
+                File.Delete(earlier.Path);
+            }
+
+            File.Move(temp, Path.Combine(folder, $"{number:D5}.{hash}"));
+            return (hash, size);
+        }
+        finally
+        {
+            DurableFile.TryDelete(temp);
+        }
+    }
+
+    /// <summary>
+    /// CompleteMultipartUpload: checks that the named parts exist with those ETags, in ascending order, each but the
+    /// last at least 5 MiB; then stores their concatenation as the object and removes the upload.
+    /// </summary>
+    /// <returns>The object, and the multipart ETag S3 gives for it (<c>MD5-of-the-part-MD5s-N</c>), which clients such as rclone check.</returns>
+    public async Task<(FileObject Object, string MultipartETag)> CompleteAsync(string bucket, string key, string uploadId, IReadOnlyList<PartReference> parts, CancellationToken cancellationToken)
+    {
+        var folder = Find(bucket, key, uploadId);
+        if (parts.Count == 0)
+        {
+            throw new MultipartException("MalformedXML", "CompleteMultipartUpload names no part");
+        }
+
+        var stored = Parts(folder).ToDictionary(p => p.Number);
+        var chosen = new List<string>(parts.Count);
+        for (var i = 0; i < parts.Count; i++)
+        {
+            var part = parts[i];
+            if (i > 0 && part.Number <= parts[i - 1].Number)
+            {
+                throw new MultipartException("InvalidPartOrder", $"part {part.Number} follows part {parts[i - 1].Number}: list the parts in ascending order");
+            }
+
+            if (!stored.TryGetValue(part.Number, out var found) || !string.Equals(found.Md5, part.ETag.Trim('"'), StringComparison.OrdinalIgnoreCase))
+            {
+                throw new MultipartException("InvalidPart", found.Path is null
+                    ? $"part {part.Number} was not uploaded"
+                    : $"part {part.Number} has ETag \"{found.Md5}\", not {part.ETag}");
+            }
+
+            chosen.Add(found.Path);
+        }
+
+        for (var i = 0; i < chosen.Count - 1; i++)
+        {
+            var size = new FileInfo(chosen[i]).Length;
+            if (size < MinimumPartSize)
+            {
+                throw new MultipartException("EntityTooSmall", $"part {parts[i].Number} is {size} bytes; every part but the last must be at least 5 MiB");
+            }
+        }
+
+        FileObject result;
+        await using (var concatenated = new ConcatenatedFiles(chosen))
+        {
+            result = await _files.PutAsync(bucket, key, concatenated, null, cancellationToken);
+        }
+
+        System.IO.Directory.Delete(folder, recursive: true);
+        var partDigests = parts.SelectMany(p => Convert.FromHexString(p.ETag.Trim('"'))).ToArray();
+        return (result, $"{Convert.ToHexStringLower(MD5.HashData(partDigests))}-{parts.Count}");
+    }
+
+    /// <summary>AbortMultipartUpload: removes the upload and its parts.</summary>
+    public void Abort(string bucket, string key, string uploadId) => System.IO.Directory.Delete(Find(bucket, key, uploadId), recursive: true);
+
+    private string Find(string bucket, string key, string uploadId)
+    {
+        var folder = uploadId.Length == 32 && uploadId.All(char.IsAsciiHexDigitLower) ? Path.Combine(Directory, uploadId) : null;
+        var target = folder is null ? null : Path.Combine(folder, "target");
+        if (target is null || !File.Exists(target) || File.ReadAllText(target) != bucket + "\n" + key)
+        {
+            throw new MultipartException("NoSuchUpload", $"upload '{uploadId}' of {bucket}/{key} does not exist (completed, aborted or expired)");
+        }
+
+        return folder!;
+    }
+
+    private static IEnumerable<(int Number, string Md5, string Path)> Parts(string folder)
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(folder))
+        {
+            var name = Path.GetFileName(file);
+            var dot = name.IndexOf('.', StringComparison.Ordinal);
+            if (dot == 5 && int.TryParse(name.AsSpan(0, 5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
+            {
+                yield return (number, name[(dot + 1)..], file);
+            }
+        }
+    }
+
+    private static void AtomicWrite(string path, string text)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllText(temp, text);
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>The parts read one after the other as one stream.</summary>
+    private sealed class ConcatenatedFiles(IReadOnlyList<string> paths) : Stream
+    {
+        private int _next;
+        private FileStream? _current;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (true)
+            {
+                if (_current is null)
+                {
+                    if (_next == paths.Count)
+                    {
+                        return 0;
+                    }
+
+                    _current = new FileStream(paths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+                }
+
+                var read = await _current.ReadAsync(buffer, cancellationToken);
+                if (read > 0)
+                {
+                    return read;
+                }
+
+                await _current.DisposeAsync();
+                _current = null;
+            }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _current?.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            if (_current is not null)
+            {
+                await _current.DisposeAsync();
+            }
+
+            await base.DisposeAsync();
+        }
+    }
+}
