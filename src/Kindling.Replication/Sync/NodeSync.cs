@@ -47,24 +47,28 @@ public static class NodeSync
             targetDigests = await t;
         }
 
-        if (options.ToCredentials is not null && target.Registry is not null && !options.DryRun)
+        var images = options.Only.Contains(ContentKind.Images) && !ServiceEqual(sourceDigests, targetDigests, RegistryContent.Service);
+        var charts = options.Only.Contains(ContentKind.Charts) && !ServiceEqual(sourceDigests, targetDigests, ChartContent.Service);
+        var files = options.Only.Contains(ContentKind.Files) && !ServiceEqual(sourceDigests, targetDigests, FileContent.Service);
+        if ((images || charts || files) && options.ToCredentials is not null && target.Registry is not null && !options.DryRun)
         {
-            // One check before the parallel work; every service of a node shares its users.
+            // One check before the parallel work; every service of a node shares its users. Skipped when the content
+            // digests show nothing to copy (a bcrypt on the node is most of a no-change run otherwise).
             await new RegistryClient(http, target.Registry, options.ToCredentials).CheckCredentialsAsync(cancellationToken);
         }
 
         var kinds = new List<Task>();
-        if (options.Only.Contains(ContentKind.Images) && !ServiceEqual(sourceDigests, targetDigests, RegistryContent.Service))
+        if (images)
         {
             kinds.Add(SyncImagesAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
         }
 
-        if (options.Only.Contains(ContentKind.Charts) && !ServiceEqual(sourceDigests, targetDigests, ChartContent.Service))
+        if (charts)
         {
             kinds.Add(SyncChartsAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
         }
 
-        if (options.Only.Contains(ContentKind.Files) && !ServiceEqual(sourceDigests, targetDigests, FileContent.Service))
+        if (files)
         {
             kinds.Add(SyncFilesAsync(http, source, target, options, tally, sourceDigests, targetDigests, cancellationToken));
         }
