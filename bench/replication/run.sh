@@ -5,6 +5,7 @@
 # docker-registry), first run and no-change run. Everything over HTTPS on loopback (127.0.41.193 -> .194), each
 # registry with its node's certificate, a fresh empty target for every first run. Prints a markdown table.
 # Usage: bench/replication/run.sh [runs, default 5]   (needs skopeo, docker-registry, jq, curl, bc)
+#        SYNC_ARGS="--parallel 16" bench/replication/run.sh   (extra kindling sync arguments)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 runs="${1:-5}"
@@ -78,7 +79,7 @@ done
 k_first=() k_again=() k_first_in=() k_again_in=() s_first=() s_again=()
 for i in $(seq "$runs"); do
   start_node "backup-$i" $B --ca-from "$work/primary"
-  sync=("$root/kindling" sync --from "https://$A:$KP" --to "https://$B:$KP" --ca "$work/ca/ca.crt" --to-credentials "$work/backup-$i/admin-credentials" --output json)
+  sync=("$root/kindling" sync --from "https://$A:$KP" --to "https://$B:$KP" --ca "$work/ca/ca.crt" --to-credentials "$work/backup-$i/admin-credentials" --output json ${SYNC_ARGS:-})
   t0=$(now); "${sync[@]}" >"$work/sync-$i-first.json"; t1=$(now)
   "${sync[@]}" >"$work/sync-$i-again.json"; t2=$(now)
   jq -e '.inStep and .succeeded' "$work/sync-$i-first.json" >/dev/null || { echo "bench: first sync not in step" >&2; cat "$work/sync-$i-first.json" >&2; exit 1; }
