@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Artifacts.Http.Files;
 
@@ -10,7 +11,7 @@ namespace Kindling.Artifacts.Http.Files;
 /// skipped; the decoded length must equal <c>x-amz-decoded-content-length</c> when given. A malformed body throws
 /// <see cref="InvalidDataException"/> naming what was wrong, so nothing is stored.
 /// </summary>
-internal sealed class AwsChunkedStream(Stream inner, long? decodedLength) : Stream
+internal sealed class AwsChunkedStream(Stream inner, long? decodedLength) : ReadOnlyStream
 {
     private const int MaxLine = 4096;
     private readonly byte[] _buffer = new byte[64 * 1024];
@@ -19,12 +20,6 @@ internal sealed class AwsChunkedStream(Stream inner, long? decodedLength) : Stre
     private long _chunkLeft;
     private long _decoded;
     private bool _done;
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -122,14 +117,4 @@ internal sealed class AwsChunkedStream(Stream inner, long? decodedLength) : Stre
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

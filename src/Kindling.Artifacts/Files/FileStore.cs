@@ -187,40 +187,9 @@ public sealed class FileStore
         var temp = DurableFile.TempPath(_blobs.TempDirectory, "object");
         try
         {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
-            {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
-                try
-                {
-                    int read;
-                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                        md5.AppendData(buffer, 0, read);
-                        sha.AppendData(buffer, 0, read);
-                        size += read;
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-
-            var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
-            if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidDataException($"the body's sha256 is {actual}, not the {expectedSha256} the request was signed with; nothing stored");
-            }
-
+            var (size, hash) = await WriteCheckedAsync(content, temp, expectedSha256, "nothing stored", cancellationToken);
             DurableFile.MoveIntoPlace(temp, target);
             var info = new FileInfo(target);
-            var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
             _md5[target] = (info.Length, info.LastWriteTimeUtc, hash);
             ObjectChanged?.Invoke(bucket, key, hash);
             return new FileObject(bucket, key, target, size, info.LastWriteTimeUtc) { Md5 = hash };
@@ -229,6 +198,47 @@ public sealed class FileStore
         {
             DurableFile.TryDelete(temp);
         }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to the new file <paramref name="path"/>, fsynced, and returns its size and MD5
+    /// (hex); when <paramref name="expectedSha256"/> is given (a signed payload) and differs, throws
+    /// <see cref="InvalidDataException"/> ending with <paramref name="consequence"/>. The caller renames or deletes the file.
+    /// </summary>
+    internal static async Task<(long Size, string Md5)> WriteCheckedAsync(Stream content, string path, string? expectedSha256, string consequence, CancellationToken cancellationToken)
+    {
+        using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        long size = 0;
+        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
+        {
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+            try
+            {
+                int read;
+                while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    md5.AppendData(buffer, 0, read);
+                    sha.AppendData(buffer, 0, read);
+                    size += read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
+        if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"the body's sha256 is {actual}, not the {expectedSha256} the request was signed with; {consequence}");
+        }
+
+        return (size, Convert.ToHexStringLower(md5.GetHashAndReset()));
     }
 
     public bool Delete(string bucket, string key)

@@ -72,38 +72,7 @@ public sealed class MultipartUploads
         var temp = Path.Combine(folder, $".part-{number}-{Guid.NewGuid():N}.tmp");
         try
         {
-            using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            long size = 0;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0))
-            {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
-                try
-                {
-                    int read;
-                    while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
-                    {
-                        await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                        md5.AppendData(buffer, 0, read);
-                        sha.AppendData(buffer, 0, read);
-                        size += read;
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-
-                file.Flush(flushToDisk: true);
-            }
-
-            var actual = Convert.ToHexStringLower(sha.GetHashAndReset());
-            if (expectedSha256 is not null && !string.Equals(actual, expectedSha256, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidDataException($"the part's sha256 is {actual}, not the {expectedSha256} the request was signed with; part not stored");
-            }
-
-            var hash = Convert.ToHexStringLower(md5.GetHashAndReset());
+            var (size, hash) = await FileStore.WriteCheckedAsync(content, temp, expectedSha256, "part not stored", cancellationToken);
             foreach (var earlier in Parts(folder).Where(p => p.Number == number))
             {
                 File.Delete(earlier.Path);
@@ -207,16 +176,10 @@ public sealed class MultipartUploads
     }
 
     /// <summary>The parts read one after the other as one stream.</summary>
-    private sealed class ConcatenatedFiles(IReadOnlyList<string> paths) : Stream
+    private sealed class ConcatenatedFiles(IReadOnlyList<string> paths) : ReadOnlyStream
     {
         private int _next;
         private FileStream? _current;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -244,16 +207,6 @@ public sealed class MultipartUploads
         }
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package;
 
@@ -6,7 +7,7 @@ namespace Kindling.Installer.Package;
 /// A read-only pass-through that hashes (sha256) what flows through it, counts it and keeps its last 8 bytes, so one
 /// read of a file serves its checksum, its digest and the gzip trailer check of a tar.gz read through it.
 /// </summary>
-internal sealed class ReadThroughStream(Stream inner, bool hash = true, bool crc = false) : Stream
+internal sealed class ReadThroughStream(Stream inner, bool hash = true, bool crc = false) : ReadOnlyStream
 {
     private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     private readonly Crc32? _crc = crc ? new Crc32() : null;
@@ -20,14 +21,6 @@ internal sealed class ReadThroughStream(Stream inner, bool hash = true, bool crc
 
     /// <summary>The last up to 8 bytes read (a gzip member's CRC-32 and ISIZE once the stream is drained).</summary>
     public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailLength);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position { get => Consumed; set => throw new NotSupportedException(); }
 
@@ -60,16 +53,6 @@ internal sealed class ReadThroughStream(Stream inner, bool hash = true, bool crc
     }
 
     public OciDigest Digest() => OciDigest.Sha256(_hash?.GetCurrentHash() ?? throw new InvalidOperationException("not hashing"));
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
+using Kindling.Artifacts.Storage;
 using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Files;
@@ -210,11 +211,8 @@ public sealed class ObjectStoreClient
     }
 
     /// <summary>A response body that disposes its response with it.</summary>
-    private sealed class OwnedStream(Stream inner, IDisposable owner) : Stream
+    private sealed class OwnedStream(Stream inner, IDisposable owner) : ReadOnlyStream
     {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
         public override long Length => inner.Length;
 
         public override long Position
@@ -226,16 +224,6 @@ public sealed class ObjectStoreClient
         public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Replication.Transfer;
 
@@ -8,7 +9,7 @@ namespace Kindling.Replication.Transfer;
 /// on a mismatch, or a length other than announced, the read throws <see cref="CorruptContentException"/>, so an
 /// upload streaming from it never completes and the target keeps nothing.
 /// </summary>
-public sealed class VerifiedStream : Stream
+public sealed class VerifiedStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IDisposable? _owner;
@@ -35,10 +36,6 @@ public sealed class VerifiedStream : Stream
     }
 
     public override long Length { get; }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
 
     public override long Position
     {
@@ -89,16 +86,6 @@ public sealed class VerifiedStream : Stream
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
