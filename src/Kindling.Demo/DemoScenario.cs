@@ -13,8 +13,16 @@ public sealed class DemoResult
 {
     public List<DemoOutcome> Outcomes { get; } = [];
 
+    /// <summary>Primary killed → the DNS server's checks declare it down and switch (the server's own clock).</summary>
+    public TimeSpan? Detection { get; set; }
+
+    /// <summary>Primary killed → a client's query is answered with the backup.</summary>
     public TimeSpan? Switch { get; set; }
 
+    /// <summary>Primary restarted → the DNS server's checks declare it up (rise begins the hold-down).</summary>
+    public TimeSpan? PrimaryUp { get; set; }
+
+    /// <summary>Primary restarted → a client's query is answered with the primary again.</summary>
     public TimeSpan? Failback { get; set; }
 
     public bool Passed => Outcomes.All(o => o.Passed);
@@ -93,6 +101,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
 
         Step(6, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
+        var killedAt = DateTimeOffset.UtcNow;
         var killed = primary.Crash();
         var sinceKill = Stopwatch.StartNew();
         Say($"killed pids {string.Join(", ", killed)}");
@@ -101,6 +110,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
             ? new("failover: www → backup", true, $"{Seconds(s)} after the kill")
             : new("failover: www → backup", false, $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
         Say(result.Switch is null ? "the answer did not switch" : $"{DemoTopology.Domain} → {topology.Backup} after {Seconds(result.Switch.Value)}");
+        result.Detection = await StatusTimeAsync(r => r.GetProperty("active").GetString() == "backup" ? r.GetProperty("activeSince").GetDateTimeOffset() : null, cancellationToken) - killedAt;
         result.Outcomes.Add(await VerifyAsync(children, "verify-failover", [topology.RegistryUrl(topology.Backup)], "verify passes through the domain (served by the backup)", cancellationToken));
 
         Step(7, "pushing an image to the backup while it is the active node");
@@ -108,12 +118,14 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         Say($"pushed {pushed} to {topology.Backup}");
 
         Step(8, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
+        var restartedAt = DateTimeOffset.UtcNow;
         await Kindling(children, "primary-restart", ["node", "start", "--data", files.PrimaryData], cancellationToken);
         var sinceRestart = Stopwatch.StartNew();
         result.Failback = await dns.WaitForAsync(topology.Primary, sinceRestart, FailbackTimeout, cancellationToken);
         result.Outcomes.Add(result.Failback is { } f
             ? new("failback: www → primary", true, $"{Seconds(f)} after the restart")
             : new("failback: www → primary", false, $"no failback within {FailbackTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
+        result.PrimaryUp = await StatusTimeAsync(r => r.GetProperty("primary") is var p && p.GetProperty("state").GetString() == "up" ? p.GetProperty("since").GetDateTimeOffset() : null, cancellationToken) - restartedAt;
         var onPrimary = await HasManifestAsync(topology.Primary, pushed, cancellationToken);
         result.Outcomes.Add(new("image pushed during the failover is on the primary", onPrimary, onPrimary ? pushed : $"{pushed} missing on {topology.Primary}"));
         result.Outcomes.Add(await VerifyAsync(children, "verify-after", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes identical again", cancellationToken));
@@ -146,6 +158,21 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         }
 
         return false;
+    }
+
+    /// <summary>A time the failover status shows for the record (null when it does not, or the status cannot be read).</summary>
+    private async Task<DateTimeOffset?> StatusTimeAsync(Func<System.Text.Json.JsonElement, DateTimeOffset?> pick, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        try
+        {
+            using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(topology.StatusUrl, cancellationToken));
+            return pick(status.RootElement.GetProperty("records")[0]);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
     }
 
     private async Task<string> PushAsync(CancellationToken cancellationToken)

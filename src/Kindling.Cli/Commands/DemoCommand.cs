@@ -56,11 +56,15 @@ internal static class DemoCommand
 
             AnsiConsole.Write(table);
             var timings = new Table().Title("Timings").AddColumn("event").AddColumn("seconds");
-            timings.AddRow("switch: primary killed → DNS answers the backup", result.Switch is { } s ? $"{s.TotalSeconds:0.00}" : "-");
-            timings.AddRow("failback: primary restarted → DNS answers the primary", result.Failback is { } f ? $"{f.TotalSeconds:0.00}" : "-");
+            timings.AddRow("detection: primary killed → the DNS server declares it down and switches", Seconds(result.Detection));
+            timings.AddRow("switch: primary killed → a client's query answers the backup", Seconds(result.Switch));
+            timings.AddRow("recovery: primary restarted → the DNS server declares it up", Seconds(result.PrimaryUp));
+            timings.AddRow("failback: primary restarted → a client's query answers the primary", Seconds(result.Failback));
             AnsiConsole.Write(timings);
             return result.Passed ? ExitCodes.Ok : ExitCodes.Failure;
         });
         return command;
     }
+
+    private static string Seconds(TimeSpan? time) => time is { } t ? $"{t.TotalSeconds:0.00}" : "-";
 }
