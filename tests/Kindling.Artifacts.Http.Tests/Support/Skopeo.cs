@@ -9,6 +9,7 @@ internal static class Skopeo
     {
         var path = Path.Combine(Path.GetTempPath(), $"kindling-skopeo-policy-{Environment.ProcessId}.json");
         File.WriteAllText(path, "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
         return path;
     });
 

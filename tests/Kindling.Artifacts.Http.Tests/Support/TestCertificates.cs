@@ -39,6 +39,7 @@ internal sealed class TestCertificates
         Server = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
 
         CaDirectory = Directory.CreateTempSubdirectory("kindling-test-ca").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(CaDirectory, recursive: true);
         CaFile = Path.Combine(CaDirectory, "ca.crt");
         File.WriteAllText(CaFile, Ca.ExportCertificatePem());
     }
