@@ -37,6 +37,7 @@ public sealed class DemoResult
 public sealed class DemoScenario(string executable, DemoFiles files, DemoTopology topology, Action<string> say)
 {
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
+    private static readonly HttpClient StatusClient = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
     private static readonly TimeSpan FailbackTimeout = TimeSpan.FromSeconds(120);
 
     public async Task<DemoResult> RunAsync(CancellationToken cancellationToken)
@@ -110,7 +111,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
             ? new("failover: www → backup", true, $"{Seconds(s)} after the kill")
             : new("failover: www → backup", false, $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
         Say(result.Switch is null ? "the answer did not switch" : $"{DemoTopology.Domain} → {topology.Backup} after {Seconds(result.Switch.Value)}");
-        result.Detection = await StatusTimeAsync(r => r.GetProperty("active").GetString() == "backup" ? r.GetProperty("activeSince").GetDateTimeOffset() : null, cancellationToken) - killedAt;
+        result.Detection = await ReadStatusAsync<DateTimeOffset?>(r => r.GetProperty("active").GetString() == "backup" ? r.GetProperty("activeSince").GetDateTimeOffset() : null, cancellationToken) - killedAt;
         result.Outcomes.Add(await VerifyAsync(children, "verify-failover", [topology.RegistryUrl(topology.Backup)], "verify passes through the domain (served by the backup)", cancellationToken));
 
         Step(7, "pushing an image to the backup while it is the active node");
@@ -125,7 +126,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         result.Outcomes.Add(result.Failback is { } f
             ? new("failback: www → primary", true, $"{Seconds(f)} after the restart")
             : new("failback: www → primary", false, $"no failback within {FailbackTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
-        result.PrimaryUp = await StatusTimeAsync(r => r.GetProperty("primary") is var p && p.GetProperty("state").GetString() == "up" ? p.GetProperty("since").GetDateTimeOffset() : null, cancellationToken) - restartedAt;
+        result.PrimaryUp = await ReadStatusAsync<DateTimeOffset?>(r => r.GetProperty("primary") is var p && p.GetProperty("state").GetString() == "up" ? p.GetProperty("since").GetDateTimeOffset() : null, cancellationToken) - restartedAt;
         var onPrimary = await HasManifestAsync(topology.Primary, pushed, cancellationToken);
         result.Outcomes.Add(new("image pushed during the failover is on the primary", onPrimary, onPrimary ? pushed : $"{pushed} missing on {topology.Primary}"));
         result.Outcomes.Add(await VerifyAsync(children, "verify-after", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes identical again", cancellationToken));
@@ -134,24 +135,13 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     /// <summary>Polls the failover status until the primary and the backup are both up.</summary>
     private async Task<bool> BothUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
+        static bool Up(System.Text.Json.JsonElement side) => side.GetProperty("state").GetString() == "up";
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            try
+            if (await ReadStatusAsync(r => Up(r.GetProperty("primary")) && Up(r.GetProperty("backup")), cancellationToken))
             {
-                using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(topology.StatusUrl, cancellationToken));
-                var record = status.RootElement.GetProperty("records")[0];
-                if (record.GetProperty("primary").GetProperty("state").GetString() == "up" && record.GetProperty("backup").GetProperty("state").GetString() == "up")
-                {
-                    return true;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
+                return true;
             }
 
             await Task.Delay(200, cancellationToken);
@@ -160,18 +150,18 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         return false;
     }
 
-    /// <summary>A time the failover status shows for the record (null when it does not, or the status cannot be read).</summary>
-    private async Task<DateTimeOffset?> StatusTimeAsync(Func<System.Text.Json.JsonElement, DateTimeOffset?> pick, CancellationToken cancellationToken)
+    /// <summary>What <paramref name="pick"/> reads from the failover status of the record (default when the status cannot be read yet).</summary>
+    private async Task<T?> ReadStatusAsync<T>(Func<System.Text.Json.JsonElement, T> pick, CancellationToken cancellationToken)
     {
-        using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
         try
         {
-            using var status = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync(topology.StatusUrl, cancellationToken));
+            using var status = System.Text.Json.JsonDocument.Parse(await StatusClient.GetStringAsync(topology.StatusUrl, cancellationToken));
             return pick(status.RootElement.GetProperty("records")[0]);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is HttpRequestException or System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+            || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            return null;
+            return default;
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Kindling.Testing;
 
@@ -87,7 +88,7 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
         var (v2, newReference, oldReference, chart) = UpgradePackage(package, work.Path);
         node.UsePackage(v2);
 
-        using var client = Kindling.Testing.HttpClients.Trusting(node.CaCertificate);
+        using var client = Kindling.Installer.Service.NodeHealthCheck.CreateClient(X509CertificateLoader.LoadCertificateFromFile(node.CaCertificate), TimeSpan.FromSeconds(10));
         var repository = oldReference[..oldReference.LastIndexOf(':')];
         var url = $"https://{node.Registry}/v2/{repository}/tags/list";
         using var stop = new CancellationTokenSource();
