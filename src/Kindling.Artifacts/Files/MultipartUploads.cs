@@ -47,9 +47,6 @@ public sealed class MultipartUploads
     /// <summary><c>DIR/store/multipart</c>.</summary>
     public string Directory { get; }
 
-    /// <summary>Uploads in progress (for /metrics).</summary>
-    public int OpenCount => new DirectoryInfo(Directory).EnumerateDirectories().Count();
-
     /// <summary>CreateMultipartUpload: a new upload ID for the object.</summary>
     public string Create(string bucket, string key)
     {
