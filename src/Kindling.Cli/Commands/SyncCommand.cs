@@ -58,6 +58,7 @@ internal static class SyncCommand
                 };
             });
 
+            options.Trust.OnlyTrustTheseInThisProcess();
             var tally = new SyncTally();
             SyncResult result;
             using (var progress = SyncProgressLine.Start(tally))

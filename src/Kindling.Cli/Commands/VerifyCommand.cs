@@ -64,6 +64,7 @@ internal static class VerifyCommand
                 throw new UsageException(e.Message);
             }
 
+            options.Trust.OnlyTrustTheseInThisProcess();
             var report = await NodeVerifier.RunAsync(options, cancellationToken);
             if (parse.GetValue(output) == "json")
             {

@@ -95,10 +95,30 @@ public class VerifyTests
             Assert.Contains("not valid for the name other.tinder-node-server.com", tls.GetProperty("detail").GetString(), StringComparison.Ordinal);
             Assert.Contains(Domain, tls.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
+
+        // Given another CA, the nodes' certificates are not trusted: with --ca the process trusts exactly the files
+        // given (and skips reading the machine's store), so nothing else may make the chain valid.
+        var otherCa = nodes.Work.File("other-ca.crt");
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=Some Other CA", key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            await File.WriteAllTextAsync(otherCa, certificate.ExportCertificatePem(), TestContext.Current.CancellationToken);
+        }
+
+        var untrusted = await VerifyAsync(nodes, dns, Domain, withNodes: false, caFile: otherCa);
+        Assert.Equal(1, untrusted.ExitCode);
+        using (var json = JsonDocument.Parse(untrusted.StdOut))
+        {
+            var tls = json.RootElement.GetProperty("targets")[0].GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("check").GetString() == "tls");
+            Assert.Equal("fail", tls.GetProperty("status").GetString());
+            Assert.Contains("not issued by a trusted CA", tls.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
     }
 
-    private static Task<ProcessResult> VerifyAsync(NodePair nodes, TestDns dns, string domain, bool withNodes = true) =>
+    private static Task<ProcessResult> VerifyAsync(NodePair nodes, TestDns dns, string domain, bool withNodes = true, string? caFile = null) =>
         ProcessRunner.KindlingAsync(["verify", "--domain", domain, "--port", $"{nodes.Primary.RegistryPort}", "--dns", dns.Endpoint,
             .. withNodes ? new[] { "--node", nodes.Primary.ChartsUrl, "--node", nodes.Backup.RegistryUrl } : [],
-            "--ca", nodes.Primary.CaFile, "--output", "json"]);
+            "--ca", caFile ?? nodes.Primary.CaFile, "--output", "json"]);
 }
