@@ -12,8 +12,8 @@ public interface INodeReport
     /// <summary>The section's name in <c>/healthz</c>.</summary>
     string Name { get; }
 
-    /// <summary>A JSON-serializable object for <c>/healthz</c>.</summary>
-    object Health();
+    /// <summary>The section's JSON for <c>/healthz</c> (a fresh object on every call: the caller owns it).</summary>
+    System.Text.Json.Nodes.JsonObject Health();
 
     /// <summary>Appends metrics in the Prometheus text exposition format (with HELP and TYPE lines).</summary>
     void WriteMetrics(StringBuilder text);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Replication.Sync;
 
 namespace Kindling.Cli;
@@ -6,8 +7,6 @@ namespace Kindling.Cli;
 /// <summary>How <c>kindling sync</c> reports: a summary table, the changes (all of them in a dry run), or JSON.</summary>
 internal static class SyncSummary
 {
-    public static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     public static void Print(SyncResult result, SyncOptions options)
     {
         var verb = options.DryRun ? "would copy" : "copied";
@@ -42,32 +41,39 @@ internal static class SyncSummary
         }
     }
 
-    public static object Json(SyncResult result, SyncOptions options) => new
+    /// <summary>The JSON report (built as nodes, not by reflection: the CLI is compiled ahead of time).</summary>
+    public static string Json(SyncResult result, SyncOptions options) => new JsonObject
     {
-        source = result.Source.Origin.ToString(),
-        target = result.Target.Origin.ToString(),
-        dryRun = options.DryRun,
-        seconds = Math.Round(result.Elapsed.TotalSeconds, 3),
-        succeeded = result.Succeeded,
-        inStep = result.InStep,
-        sourceDigest = result.SourceDigest,
-        targetDigest = result.TargetDigestAfter,
-        kinds = result.Tally.All.Where(k => options.Only.Contains(k.Kind)).ToDictionary(k => Kind(k.Kind), k => new
+        ["source"] = result.Source.Origin.ToString(),
+        ["target"] = result.Target.Origin.ToString(),
+        ["dryRun"] = options.DryRun,
+        ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 3),
+        ["succeeded"] = result.Succeeded,
+        ["inStep"] = result.InStep,
+        ["sourceDigest"] = result.SourceDigest,
+        ["targetDigest"] = result.TargetDigestAfter,
+        ["kinds"] = new JsonObject(result.Tally.All.Where(k => options.Only.Contains(k.Kind)).Select(k => KeyValuePair.Create(Kind(k.Kind), (JsonNode?)new JsonObject
         {
-            copied = k.Items,
-            upToDate = k.ItemsUpToDate,
-            deleted = k.ItemsDeleted,
-            failed = k.ItemsFailed,
-            objectsCopied = k.ObjectsCopied,
-            bytesCopied = k.BytesCopied,
-            objectsMounted = k.ObjectsMounted,
-            objectsPresent = k.ObjectsPresent,
-            partsUnchanged = k.PartsUnchanged,
-        }),
-        changes = result.Tally.Changes.OrderBy(c => c.Kind).ThenBy(c => c.Name, StringComparer.Ordinal)
-            .Select(c => new { kind = Kind(c.Kind), action = c.Action.ToString().ToLowerInvariant(), name = c.Name, from = c.From, to = c.To }),
-        failures = result.Tally.Failures.Select(f => new { kind = Kind(f.Kind), name = f.Name, reason = f.Reason }),
-    };
+            ["copied"] = k.Items,
+            ["upToDate"] = k.ItemsUpToDate,
+            ["deleted"] = k.ItemsDeleted,
+            ["failed"] = k.ItemsFailed,
+            ["objectsCopied"] = k.ObjectsCopied,
+            ["bytesCopied"] = k.BytesCopied,
+            ["objectsMounted"] = k.ObjectsMounted,
+            ["objectsPresent"] = k.ObjectsPresent,
+            ["partsUnchanged"] = k.PartsUnchanged,
+        }))),
+        ["changes"] = new JsonArray([.. result.Tally.Changes.OrderBy(c => c.Kind).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c => new JsonObject
+            {
+                ["kind"] = Kind(c.Kind), ["action"] = c.Action.ToString().ToLowerInvariant(), ["name"] = c.Name, ["from"] = c.From, ["to"] = c.To,
+            })]),
+        ["failures"] = new JsonArray([.. result.Tally.Failures.Select(f => new JsonObject { ["kind"] = Kind(f.Kind), ["name"] = f.Name, ["reason"] = f.Reason })]),
+    }.ToJsonString(Indented);
+
+    /// <summary>Indented output for people and for jq alike.</summary>
+    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     private static string Kind(ContentKind kind) => kind.ToString().ToLowerInvariant();
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Kindling.Replication.Verify;
 
 namespace Kindling.Cli;
@@ -25,25 +26,35 @@ internal static class VerifyOutput
         Console.WriteLine(report.Ok ? "verify: every check passed" : "verify: FAILED (see the rows marked FAIL)");
     }
 
-    public static object Json(VerifyReport report) => new
+    /// <summary>The JSON report (built as nodes, not by reflection: the CLI is compiled ahead of time).</summary>
+    public static string Json(VerifyReport report) => new JsonObject
     {
-        ok = report.Ok,
-        targets = report.Targets.Select(t => new
+        ["ok"] = report.Ok,
+        ["targets"] = new JsonArray([.. report.Targets.Select(t => new JsonObject
         {
-            name = t.Name,
-            url = t.Url,
-            address = t.Address,
-            ok = t.Ok,
-            checks = t.Checks.Select(c => new { check = c.Check, status = Status(c.Status).ToLowerInvariant(), detail = c.Detail }),
-        }),
-        content = new
+            ["name"] = t.Name,
+            ["url"] = t.Url,
+            ["address"] = t.Address,
+            ["ok"] = t.Ok,
+            ["checks"] = new JsonArray([.. t.Checks.Select(c => new JsonObject
+            {
+                ["check"] = c.Check, ["status"] = Status(c.Status).ToLowerInvariant(), ["detail"] = c.Detail,
+            })]),
+        })]),
+        ["content"] = new JsonObject
         {
-            status = Status(report.Content.Status).ToLowerInvariant(),
-            detail = report.Content.Detail,
-            digests = report.Content.Digests,
-            differences = report.Content.Differences.Select(d => new { service = d.Service, part = d.Part, entry = d.Entry, values = d.Values }),
+            ["status"] = Status(report.Content.Status).ToLowerInvariant(),
+            ["detail"] = report.Content.Detail,
+            ["digests"] = Map(report.Content.Digests),
+            ["differences"] = new JsonArray([.. report.Content.Differences.Select(d => new JsonObject
+            {
+                ["service"] = d.Service, ["part"] = d.Part, ["entry"] = d.Entry, ["values"] = Map(d.Values),
+            })]),
         },
-    };
+    }.ToJsonString(SyncSummary.Indented);
+
+    private static JsonObject Map(IReadOnlyDictionary<string, string?> values) =>
+        new(values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value)));
 
     private static string Status(CheckStatus status) => status switch
     {

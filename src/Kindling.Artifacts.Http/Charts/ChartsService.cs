@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Charts;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
@@ -15,7 +15,6 @@ namespace Kindling.Artifacts.Http.Charts;
 /// </summary>
 internal sealed class ChartsService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger) : NodeService("charts", port, scheme)
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     private readonly ChartStore _charts = store.Charts;
 
     public override async ValueTask<string> HandleAsync(HttpContext context)
@@ -44,7 +43,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
 
             if (path == "/health")
             {
-                await WriteJsonAsync(context, 200, new { healthy = true });
+                await WriteJsonAsync(context, 200, new JsonObject { ["healthy"] = true });
                 return "health";
             }
 
@@ -89,7 +88,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             }
 
             logger.LogInformation("charts: deleted {Name} {Version}", parts[0], parts[1]);
-            await WriteJsonAsync(context, 200, new { deleted = true });
+            await WriteJsonAsync(context, 200, new JsonObject { ["deleted"] = true });
             return "api";
         }
 
@@ -101,7 +100,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
         switch (parts.Length)
         {
             case 0:
-                await WriteJsonAsync(context, 200, _charts.All().ToDictionary(p => p.Key, p => p.Value.Select(ChartStore.Entry).ToList()));
+                await WriteJsonAsync(context, 200, JsonTree.From(_charts.All().ToDictionary(p => p.Key, p => p.Value.Select(ChartStore.Entry).ToList()))!);
                 break;
             case 1:
                 var versions = _charts.List(parts[0]);
@@ -110,7 +109,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
                     return await ErrorAsync(context, 404, $"chart {parts[0]} not found");
                 }
 
-                await WriteJsonAsync(context, 200, versions.Select(ChartStore.Entry).ToList());
+                await WriteJsonAsync(context, 200, JsonTree.From(versions.Select(ChartStore.Entry).ToList())!);
                 break;
             default:
                 var chart = _charts.Find(parts[0], parts[1]);
@@ -119,7 +118,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
                     return await ErrorAsync(context, 404, $"chart {parts[0]} version {parts[1]} not found");
                 }
 
-                await WriteJsonAsync(context, 200, ChartStore.Entry(chart));
+                await WriteJsonAsync(context, 200, JsonTree.From(ChartStore.Entry(chart))!);
                 break;
         }
 
@@ -167,7 +166,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
         {
             var stored = _charts.Put(archive, request.Query.ContainsKey("force"));
             logger.LogInformation("charts: stored {Name} {Version} ({Digest})", stored.Metadata.Name, stored.Metadata.Version, stored.Digest);
-            await WriteJsonAsync(context, 201, new { saved = true });
+            await WriteJsonAsync(context, 201, new JsonObject { ["saved"] = true });
         }
         catch (ChartConflictException e)
         {
@@ -207,12 +206,12 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             logger.LogWarning("charts: {Method} {Path} refused, {Status}: {Message}", context.Request.Method, context.Request.Path, status, message);
         }
 
-        await WriteJsonAsync(context, status, new { error = message });
+        await WriteJsonAsync(context, status, new JsonObject { ["error"] = message });
         return "api";
     }
 
-    private static Task WriteJsonAsync<T>(HttpContext context, int status, T value) =>
-        WriteAsync(context, status, JsonSerializer.SerializeToUtf8Bytes(value, Json), "application/json");
+    private static Task WriteJsonAsync(HttpContext context, int status, JsonNode value) =>
+        WriteAsync(context, status, JsonTree.ToUtf8(value, indented: false, omitNulls: false), "application/json");
 
     private static async Task WriteAsync(HttpContext context, int status, byte[] body, string contentType)
     {

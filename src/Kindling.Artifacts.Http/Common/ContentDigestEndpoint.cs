@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Files;
@@ -31,7 +31,10 @@ internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials c
                 return;
             }
 
-            body = JsonSerializer.SerializeToUtf8Bytes(new { service = service.ToString(), part = part.ToString(), entries = content.Entries(service.ToString(), part.ToString()) }, NodeJson.Indented);
+            body = JsonTree.ToUtf8(new JsonObject
+            {
+                ["service"] = service.ToString(), ["part"] = part.ToString(), ["entries"] = JsonTree.Map(content.Entries(service.ToString(), part.ToString())),
+            });
         }
         else
         {
@@ -42,11 +45,14 @@ internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials c
             }
             else
             {
-                body = JsonSerializer.SerializeToUtf8Bytes(new
+                body = JsonTree.ToUtf8(new JsonObject
                 {
-                    digest = snapshot.Digest,
-                    services = snapshot.Services.ToDictionary(s => s.Key, s => new { digest = s.Value.Digest, items = s.Value.Items, parts = s.Value.Parts }),
-                }, NodeJson.Indented);
+                    ["digest"] = snapshot.Digest,
+                    ["services"] = new JsonObject(snapshot.Services.Select(s => KeyValuePair.Create(s.Key, (JsonNode?)new JsonObject
+                    {
+                        ["digest"] = s.Value.Digest, ["items"] = s.Value.Items, ["parts"] = JsonTree.Map(s.Value.Parts),
+                    }))),
+                });
                 _cached = new Cached(snapshot.Version, body);
             }
         }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Http.Hosting;
 using Microsoft.AspNetCore.Http;
 
@@ -76,21 +76,24 @@ internal sealed class NodeHealth : IDisposable
             var storage = StorageProblem();
             var probes = await Task.WhenAll(_services.Select(ProbeAsync));
             var healthy = storage is null && probes.All(p => p.Problem is null);
-            var report = new
+            var report = new JsonObject
             {
-                status = healthy ? "ok" : "failing",
-                storage = new
+                ["status"] = healthy ? "ok" : "failing",
+                ["storage"] = new JsonObject
                 {
-                    status = storage is null ? "ok" : "failing",
-                    problem = storage,
-                    path = _store.DataDirectory,
-                    bytes = _store.Blobs.TotalBytes,
-                    blobs = _store.Blobs.Count,
+                    ["status"] = storage is null ? "ok" : "failing",
+                    ["problem"] = storage,
+                    ["path"] = _store.DataDirectory,
+                    ["bytes"] = _store.Blobs.TotalBytes,
+                    ["blobs"] = _store.Blobs.Count,
                 },
-                services = probes.ToDictionary(p => p.Service.Name, p => new { status = p.Problem is null ? "ok" : "failing", problem = p.Problem, port = p.Service.Port, scheme = p.Service.Scheme }),
-                reports = _reports.Count == 0 ? null : _reports.ToDictionary(r => r.Name, r => r.Health()),
+                ["services"] = new JsonObject(probes.Select(p => KeyValuePair.Create(p.Service.Name, (JsonNode?)new JsonObject
+                {
+                    ["status"] = p.Problem is null ? "ok" : "failing", ["problem"] = p.Problem, ["port"] = p.Service.Port, ["scheme"] = p.Service.Scheme,
+                }))),
+                ["reports"] = _reports.Count == 0 ? null : new JsonObject(_reports.Select(r => KeyValuePair.Create(r.Name, (JsonNode?)r.Health()))),
             };
-            var body = JsonSerializer.SerializeToUtf8Bytes(report, NodeJson.Indented);
+            var body = JsonTree.ToUtf8(report);
             _last = (DateTime.UtcNow, healthy, body);
             return (healthy, body);
         }

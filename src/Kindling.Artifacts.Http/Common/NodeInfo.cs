@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Http.Hosting;
 using Microsoft.AspNetCore.Http;
 
@@ -28,16 +28,15 @@ internal sealed class NodeInfo(NodeHostOptions options, IReadOnlyList<NodeServic
         }
 
         var current = services.First(s => s.Port == context.Connection.LocalPort);
-        var body = new
+        var json = JsonTree.ToUtf8(new JsonObject
         {
-            name = options.NodeName,
-            version = Version,
-            addresses = options.AdvertisedAddresses,
-            services = services.ToDictionary(s => s.Name, s => s.UrlFor(host)),
-            health = current.UrlFor(host) + "/healthz",
-            metrics = current.UrlFor(host) + "/metrics",
-        };
-        var json = JsonSerializer.SerializeToUtf8Bytes(body, NodeJson.Indented);
+            ["name"] = options.NodeName,
+            ["version"] = Version,
+            ["addresses"] = JsonTree.Strings(options.AdvertisedAddresses),
+            ["services"] = JsonTree.Map(services.Select(s => KeyValuePair.Create(s.Name, s.UrlFor(host)))),
+            ["health"] = current.UrlFor(host) + "/healthz",
+            ["metrics"] = current.UrlFor(host) + "/metrics",
+        });
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = json.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
@@ -45,13 +44,4 @@ internal sealed class NodeInfo(NodeHostOptions options, IReadOnlyList<NodeServic
             await context.Response.Body.WriteAsync(json, context.RequestAborted);
         }
     }
-}
-
-internal static class NodeJson
-{
-    public static readonly JsonSerializerOptions Indented = new()
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
 }

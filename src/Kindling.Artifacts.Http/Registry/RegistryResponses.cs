@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Registry;
 using Microsoft.AspNetCore.Http;
@@ -39,7 +39,8 @@ internal static class RegistryResponses
             response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
         }
 
-        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorBody([new ErrorEntry(error.CodeText, error.Message, error.Detail)]), RegistryJson.Options);
+        var entry = new JsonObject { ["code"] = error.CodeText, ["message"] = error.Message, ["detail"] = error.Detail is null ? null : JsonTree.Map(error.Detail) };
+        var body = JsonTree.ToUtf8(new JsonObject { ["errors"] = new JsonArray(entry) }, indented: false);
         response.ContentType = "application/json";
         response.ContentLength = HttpMethods.IsHead(request.Method) ? null : body.Length;
         if (!HttpMethods.IsHead(request.Method))
@@ -54,17 +55,4 @@ internal static class RegistryResponses
 
     public static RegistryException BadCredentials() =>
         new(RegistryErrorCode.Unauthorized, 401, "the credentials sent do not match a user of this registry");
-
-    private sealed record ErrorBody(IReadOnlyList<ErrorEntry> Errors);
-
-    private sealed record ErrorEntry(string Code, string Message, object? Detail);
-}
-
-internal static class RegistryJson
-{
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
 }

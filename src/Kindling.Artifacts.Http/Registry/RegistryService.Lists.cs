@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Kindling.Artifacts.Registry;
 using Microsoft.AspNetCore.Http;
 
@@ -19,7 +19,7 @@ internal sealed partial class RegistryService
             context.Response.Headers.Link = $"</v2/{name}/tags/list?n={count}&last={Uri.EscapeDataString(tags[^1])}>; rel=\"next\"";
         }
 
-        await WriteJsonAsync(context, new { name, tags }, "application/json");
+        await WriteJsonAsync(context, new JsonObject { ["name"] = name, ["tags"] = JsonTree.Strings(tags) }, "application/json");
         return "tags";
     }
 
@@ -34,7 +34,7 @@ internal sealed partial class RegistryService
             context.Response.Headers.Link = $"</v2/_catalog?n={count}&last={Uri.EscapeDataString(repositories[^1])}>; rel=\"next\"";
         }
 
-        await WriteJsonAsync(context, new { repositories }, "application/json");
+        await WriteJsonAsync(context, new JsonObject { ["repositories"] = JsonTree.Strings(repositories) }, "application/json");
         return "catalog";
     }
 
@@ -50,11 +50,15 @@ internal sealed partial class RegistryService
             context.Response.Headers["OCI-Filters-Applied"] = "artifactType";
         }
 
-        var index = new
+        var index = new JsonObject
         {
-            schemaVersion = 2,
-            mediaType = ManifestDocument.OciIndex,
-            manifests = referrers.Select(d => new { mediaType = d.MediaType, digest = d.Digest.Value, size = d.Size, artifactType = d.ArtifactType, annotations = d.Annotations }),
+            ["schemaVersion"] = 2,
+            ["mediaType"] = ManifestDocument.OciIndex,
+            ["manifests"] = new JsonArray([.. referrers.Select(d => new JsonObject
+            {
+                ["mediaType"] = d.MediaType, ["digest"] = d.Digest.Value, ["size"] = d.Size, ["artifactType"] = d.ArtifactType,
+                ["annotations"] = d.Annotations is null ? null : JsonTree.Map(d.Annotations),
+            })]),
         };
         await WriteJsonAsync(context, index, ManifestDocument.OciIndex);
         return "referrers";
@@ -85,9 +89,9 @@ internal sealed partial class RegistryService
         return (n, query.TryGetValue("last", out var last) ? last.ToString() : null);
     }
 
-    private static async Task WriteJsonAsync<T>(HttpContext context, T value, string contentType)
+    private static async Task WriteJsonAsync(HttpContext context, JsonObject value, string contentType)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(value, RegistryJson.Options);
+        var body = JsonTree.ToUtf8(value, indented: false);
         context.Response.ContentType = contentType;
         context.Response.ContentLength = body.Length;
         if (!HttpMethods.IsHead(context.Request.Method))

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Kindling.Artifacts.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using YamlDotNet.Serialization;
 
 namespace Kindling.Artifacts.Charts;
 
@@ -47,7 +46,7 @@ public sealed class ChartStore
         {
             try
             {
-                var link = JsonSerializer.Deserialize<ChartLink>(File.ReadAllBytes(file))!;
+                var link = JsonSerializer.Deserialize(File.ReadAllBytes(file), ChartLinkJson.Default.ChartLink)!;
                 var digest = Digest.Parse(link.Digest);
                 var metadata = ChartArchive.Read(blobs.ReadAllBytes(digest));
                 store.Versions(metadata.Name)[metadata.Version] = new StoredChart(metadata, digest, link.Size, link.Created);
@@ -81,7 +80,7 @@ public sealed class ChartStore
             var digest = _blobs.Put(archive);
             var stored = new StoredChart(metadata, digest, archive.Length, _time.GetUtcNow());
             DurableFile.WriteAllBytes(_blobs.TempDirectory, LinkPath(metadata.Name, metadata.Version),
-                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created)));
+                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink));
             versions[metadata.Version] = stored;
             _index = null;
             ChartChanged?.Invoke(metadata.Name, metadata.Version, digest);
@@ -133,7 +132,7 @@ public sealed class ChartStore
 
         var entries = All().ToDictionary(p => p.Key, p => p.Value.Select(Entry).ToList());
         var document = new Dictionary<string, object> { ["apiVersion"] = "v1", ["entries"] = entries, ["generated"] = _time.GetUtcNow().ToString("O") };
-        var yaml = new SerializerBuilder().WithQuotingNecessaryStrings().ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull).Build().Serialize(document);
+        var yaml = IndexYaml.Write(document);
         var bytes = System.Text.Encoding.UTF8.GetBytes(yaml);
         _index = bytes;
         return bytes;
@@ -156,8 +155,13 @@ public sealed class ChartStore
 
     private string LinkPath(string name, string version) => Path.Combine(Directory, name, version + ".json");
 
-    private sealed record ChartLink(string Digest, long Size, DateTimeOffset Created);
 }
+
+/// <summary>A chart version's link file: the archive's digest and size, and when it was stored.</summary>
+internal sealed record ChartLink(string Digest, long Size, DateTimeOffset Created);
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(ChartLink))]
+internal sealed partial class ChartLinkJson : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>The version already exists (HTTP 409).</summary>
 public sealed class ChartConflictException(string message) : Exception(message);

@@ -24,11 +24,11 @@ public enum RegistryErrorCode
 }
 
 /// <summary>A request the registry refuses: the spec's code, an HTTP status, and a message saying what and where.</summary>
-public sealed class RegistryException(RegistryErrorCode code, int status, string message, object? detail = null) : Exception(message)
+public sealed class RegistryException(RegistryErrorCode code, int status, string message, IReadOnlyDictionary<string, string>? detail = null) : Exception(message)
 {
     public RegistryErrorCode Code { get; } = code;
     public int Status { get; } = status;
-    public object? Detail { get; } = detail;
+    public IReadOnlyDictionary<string, string>? Detail { get; } = detail;
 
     /// <summary>The code as the spec spells it (<c>BLOB_UNKNOWN</c>, ...).</summary>
     public string CodeText => Spell(Code);

@@ -232,7 +232,7 @@ public sealed partial class RegistryStore
             {
                 throw new RegistryException(RegistryErrorCode.ManifestBlobUnknown, 400,
                     $"manifest names blob {blob.Digest} ({blob.MediaType}), which is not in repository '{repository.Name}': push the blob first",
-                    new { digest = blob.Digest.Value });
+                    new Dictionary<string, string> { ["digest"] = blob.Digest.Value });
             }
         }
 
@@ -242,7 +242,7 @@ public sealed partial class RegistryStore
             {
                 throw new RegistryException(RegistryErrorCode.ManifestBlobUnknown, 400,
                     $"index names manifest {child.Digest}, which is not in repository '{repository.Name}': push the manifest first",
-                    new { digest = child.Digest.Value });
+                    new Dictionary<string, string> { ["digest"] = child.Digest.Value });
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Kindling.Replication;
 using Kindling.Replication.Nodes;
 using Kindling.Replication.Sync;
@@ -77,7 +76,7 @@ internal static class SyncCommand
 
             if (parse.GetValue(output) == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(SyncSummary.Json(result, options), SyncSummary.JsonOptions));
+                Console.WriteLine(SyncSummary.Json(result, options));
             }
             else
             {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Kindling.Installer.Hosts;
 using Kindling.Replication;
 using Kindling.Replication.Nodes;
@@ -68,7 +67,7 @@ internal static class VerifyCommand
             var report = await NodeVerifier.RunAsync(options, cancellationToken);
             if (parse.GetValue(output) == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(VerifyOutput.Json(report), SyncSummary.JsonOptions));
+                Console.WriteLine(VerifyOutput.Json(report));
             }
             else
             {

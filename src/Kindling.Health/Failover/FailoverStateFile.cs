@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using Kindling.Health.Observability;
 
 namespace Kindling.Health.Failover;
 
@@ -13,13 +13,6 @@ namespace Kindling.Health.Failover;
 /// </summary>
 public sealed class FailoverStateFile(string path)
 {
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     private readonly Lock _writeLock = new();
 
     public string Path { get; } = path;
@@ -34,7 +27,7 @@ public sealed class FailoverStateFile(string path)
 
         try
         {
-            var document = JsonSerializer.Deserialize<StateDocument>(File.ReadAllText(Path), Options);
+            var document = JsonSerializer.Deserialize(File.ReadAllText(Path), HealthJson.Default.FailoverStateDocument);
             if (document is null || document.Version != 1)
             {
                 throw new InvalidDataException($"{Path}: unsupported failover state (expected \"version\": 1); move the file away to start from the primary");
@@ -50,7 +43,7 @@ public sealed class FailoverStateFile(string path)
 
     public void Save(IEnumerable<FailoverRecordState> states)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(new StateDocument { Records = [.. states] }, Options);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new FailoverStateDocument { Records = [.. states] }, HealthJson.Default.FailoverStateDocument);
         lock (_writeLock)
         {
             var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
@@ -64,12 +57,5 @@ public sealed class FailoverStateFile(string path)
 
             File.Move(temporary, Path, overwrite: true);
         }
-    }
-
-    private sealed class StateDocument
-    {
-        public int Version { get; set; } = 1;
-
-        public List<FailoverRecordState> Records { get; set; } = [];
     }
 }

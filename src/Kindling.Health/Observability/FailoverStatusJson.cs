@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Kindling.Health.Failover;
 
 namespace Kindling.Health.Observability;
@@ -7,27 +5,11 @@ namespace Kindling.Health.Observability;
 /// <summary>The monitor's status as JSON (what <c>kindling dns status</c> prints), and transitions for the webhook.</summary>
 public static class FailoverStatusJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
-
     public static string Render(IReadOnlyList<RecordStatus> records) =>
-        JsonSerializer.Serialize(new { records }, Options);
+        System.Text.Json.JsonSerializer.Serialize(new StatusDocument(records), HealthJson.Default.StatusDocument);
 
     public static string Render(FailoverTransition transition) =>
-        JsonSerializer.Serialize(new
-        {
-            @event = "failover.transition",
-            name = transition.Name,
-            from = transition.From,
-            to = transition.To,
-            reason = transition.Reason,
-            at = transition.At,
-            mode = transition.Mode,
-            holdDownSeconds = transition.HoldDown.TotalSeconds,
-            addresses = transition.Addresses.Select(a => a.ToString()),
-        }, Options);
+        System.Text.Json.JsonSerializer.Serialize(new TransitionEvent("failover.transition", transition.Name, transition.From, transition.To,
+            transition.Reason, transition.At, transition.Mode, transition.HoldDown.TotalSeconds, [.. transition.Addresses.Select(a => a.ToString())]),
+            HealthJson.Default.TransitionEvent);
 }

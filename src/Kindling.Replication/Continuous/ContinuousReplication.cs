@@ -170,21 +170,21 @@ public sealed class ContinuousReplication(ReplicationSettings settings, ILogger 
         _stop.Dispose();
     }
 
-    public object Health()
+    public System.Text.Json.Nodes.JsonObject Health()
     {
         var now = _time.GetUtcNow();
         var state = _state.Read();
-        return new
+        return new System.Text.Json.Nodes.JsonObject
         {
-            status = state.Status,
-            source = settings.Source.ToString(),
-            inStep = state.InStep,
-            lagSeconds = Math.Round(state.Lag(now).TotalSeconds, 1),
-            lastSuccess = state.LastSuccess?.ToString("O", CultureInfo.InvariantCulture),
-            lastAttempt = state.LastAttempt?.ToString("O", CultureInfo.InvariantCulture),
-            lastError = state.LastError,
-            reverse = settings.SourceCredentials is null ? "off (no credentials for the source)" : "on",
-            interval = settings.Interval.TotalSeconds,
+            ["status"] = state.Status,
+            ["source"] = settings.Source.ToString(),
+            ["inStep"] = state.InStep,
+            ["lagSeconds"] = Math.Round(state.Lag(now).TotalSeconds, 1),
+            ["lastSuccess"] = state.LastSuccess?.ToString("O", CultureInfo.InvariantCulture),
+            ["lastAttempt"] = state.LastAttempt?.ToString("O", CultureInfo.InvariantCulture),
+            ["lastError"] = state.LastError,
+            ["reverse"] = settings.SourceCredentials is null ? "off (no credentials for the source)" : "on",
+            ["interval"] = settings.Interval.TotalSeconds,
         };
     }
 

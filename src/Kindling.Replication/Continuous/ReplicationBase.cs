@@ -38,7 +38,7 @@ internal sealed class ReplicationBase
 
         try
         {
-            foreach (var row in JsonSerializer.Deserialize<string[][]>(File.ReadAllBytes(path)) ?? [])
+            foreach (var row in JsonSerializer.Deserialize(File.ReadAllBytes(path), BaseJson.Default.StringArrayArray) ?? [])
             {
                 if (row.Length == 4 && Kind(row[0]) is { } kind)
                 {
@@ -106,11 +106,11 @@ internal sealed class ReplicationBase
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         var rows = _items.OrderBy(i => i.Key.Service, StringComparer.Ordinal).ThenBy(i => i.Key.Part, StringComparer.Ordinal).ThenBy(i => i.Key.Entry, StringComparer.Ordinal)
-            .Select(i => new[] { i.Key.Service, i.Key.Part, i.Key.Entry, i.Value });
+            .Select(i => new[] { i.Key.Service, i.Key.Part, i.Key.Entry, i.Value }).ToArray();
         var temp = _path + $".{Environment.ProcessId}.tmp";
         using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
-            JsonSerializer.Serialize(file, rows);
+            JsonSerializer.Serialize(file, rows, BaseJson.Default.StringArrayArray);
             file.Flush(flushToDisk: true);
         }
 
@@ -125,3 +125,7 @@ internal sealed class ReplicationBase
         _ => null,
     };
 }
+
+/// <summary>The base file's rows (service, part, entry, value), serialized without reflection (the CLI is compiled ahead of time).</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[][]))]
+internal sealed partial class BaseJson : System.Text.Json.Serialization.JsonSerializerContext;
