@@ -24,11 +24,22 @@ public static class JsonTree
         long number => JsonValue.Create(number),
         double number => JsonValue.Create(number),
         DateTimeOffset time => JsonValue.Create(time),
-        IDictionary map => new JsonObject(map.Cast<DictionaryEntry>()
-            .Select(e => KeyValuePair.Create(Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "", From(e.Value)))),
+        IDictionary map => FromMap(map),
         IEnumerable list => new JsonArray([.. list.Cast<object?>().Select(From)]),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
+
+    private static JsonObject FromMap(IDictionary map)
+    {
+        // IDictionary's own enumerator yields DictionaryEntry (a generic dictionary's IEnumerable yields KeyValuePair).
+        var result = new JsonObject();
+        foreach (DictionaryEntry entry in map)
+        {
+            result[Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? ""] = From(entry.Value);
+        }
+
+        return result;
+    }
 
     /// <summary>Strings as a JSON array.</summary>
     public static JsonArray Strings(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode?)JsonValue.Create(v))]);
