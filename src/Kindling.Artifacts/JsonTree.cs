@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
@@ -11,8 +12,6 @@ namespace Kindling.Artifacts;
 /// </summary>
 public static class JsonTree
 {
-    private static readonly JsonSerializerOptions IndentedOptions = new() { WriteIndented = true };
-
     /// <summary>A plain object tree (dictionaries, lists, strings, numbers, booleans, null) as JSON nodes.</summary>
     public static JsonNode? From(object? value) => value switch
     {
@@ -48,7 +47,10 @@ public static class JsonTree
     public static JsonObject Map(IEnumerable<KeyValuePair<string, string>> values) =>
         new(values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)JsonValue.Create(v.Value))));
 
-    /// <summary>UTF-8 JSON, indented or compact; with <paramref name="omitNulls"/>, null-valued properties are left out (at every depth).</summary>
+    /// <summary>
+    /// UTF-8 JSON, indented or compact, written straight to bytes; with <paramref name="omitNulls"/>, null-valued
+    /// properties are left out (at every depth).
+    /// </summary>
     public static byte[] ToUtf8(JsonNode node, bool indented = true, bool omitNulls = true)
     {
         if (omitNulls)
@@ -56,8 +58,17 @@ public static class JsonTree
             RemoveNulls(node);
         }
 
-        return System.Text.Encoding.UTF8.GetBytes(indented ? node.ToJsonString(IndentedOptions) : node.ToJsonString());
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
+        {
+            node.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>Indented JSON text with every property, nulls included (the CLI's <c>--output json</c>).</summary>
+    public static string ToText(JsonNode node) => System.Text.Encoding.UTF8.GetString(ToUtf8(node, indented: true, omitNulls: false));
 
     private static void RemoveNulls(JsonNode? node)
     {

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kindling.Artifacts;
 using Kindling.Replication.Sync;
 
 namespace Kindling.Cli;
@@ -42,7 +42,7 @@ internal static class SyncSummary
     }
 
     /// <summary>The JSON report (built as nodes, not by reflection: the CLI is compiled ahead of time).</summary>
-    public static string Json(SyncResult result, SyncOptions options) => new JsonObject
+    public static string Json(SyncResult result, SyncOptions options) => JsonTree.ToText(new JsonObject
     {
         ["source"] = result.Source.Origin.ToString(),
         ["target"] = result.Target.Origin.ToString(),
@@ -70,10 +70,7 @@ internal static class SyncSummary
                 ["kind"] = Kind(c.Kind), ["action"] = c.Action.ToString().ToLowerInvariant(), ["name"] = c.Name, ["from"] = c.From, ["to"] = c.To,
             })]),
         ["failures"] = new JsonArray([.. result.Tally.Failures.Select(f => new JsonObject { ["kind"] = Kind(f.Kind), ["name"] = f.Name, ["reason"] = f.Reason })]),
-    }.ToJsonString(Indented);
-
-    /// <summary>Indented output for people and for jq alike.</summary>
-    public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    });
 
     private static string Kind(ContentKind kind) => kind.ToString().ToLowerInvariant();
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Kindling.Artifacts;
 using Kindling.Replication.Verify;
 
 namespace Kindling.Cli;
@@ -27,7 +28,7 @@ internal static class VerifyOutput
     }
 
     /// <summary>The JSON report (built as nodes, not by reflection: the CLI is compiled ahead of time).</summary>
-    public static string Json(VerifyReport report) => new JsonObject
+    public static string Json(VerifyReport report) => JsonTree.ToText(new JsonObject
     {
         ["ok"] = report.Ok,
         ["targets"] = new JsonArray([.. report.Targets.Select(t => new JsonObject
@@ -51,7 +52,7 @@ internal static class VerifyOutput
                 ["service"] = d.Service, ["part"] = d.Part, ["entry"] = d.Entry, ["values"] = Map(d.Values),
             })]),
         },
-    }.ToJsonString(SyncSummary.Indented);
+    });
 
     private static JsonObject Map(IReadOnlyDictionary<string, string?> values) =>
         new(values.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value)));

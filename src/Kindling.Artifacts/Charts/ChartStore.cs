@@ -154,7 +154,6 @@ public sealed class ChartStore
         _charts.GetOrAdd(name, _ => new ConcurrentDictionary<string, StoredChart>(StringComparer.Ordinal));
 
     private string LinkPath(string name, string version) => Path.Combine(Directory, name, version + ".json");
-
 }
 
 /// <summary>A chart version's link file: the archive's digest and size, and when it was stored.</summary>
