@@ -119,7 +119,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
         }
 
         var allow = zone.Config?.AllowTransfer ?? config.AllowTransfer;
-        if (!allow.Allows(requester, config.Acls))
+        if (!allow.Allows(requester, config))
         {
             logger.LogWarning("{Type} of {Zone} refused for {Requester} (allow-transfer)", question.Type, zone.Origin, requester);
             await send(Sign(Reply(request, ResponseCode.Refused), key, mac));

@@ -26,7 +26,7 @@ internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
         }
 
         var allow = zone.Config.AllowUpdate ?? conf.AllowUpdate;
-        if (!allow.Allows(requester, conf.Acls))
+        if (!allow.Allows(requester, conf))
         {
             return ResponseCode.Refused;
         }

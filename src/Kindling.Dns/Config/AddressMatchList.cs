@@ -8,10 +8,18 @@ public readonly record struct Requester(IPAddress Address, DomainName? Key = nul
 /// <summary>
 /// A BIND address match list (ARM "Address Match Lists"): elements are addresses, prefixes, <c>key NAME</c>, ACL
 /// names (<c>any</c>, <c>none</c>, <c>localhost</c>, <c>localnets</c> or a declared <c>acl</c>) and nested lists, each
-/// optionally negated with <c>!</c>. The first element that matches decides; a negated match denies.
+/// optionally negated with <c>!</c>. Evaluated as BIND's <c>dns_acl_match</c> does: the elements are tried in order and
+/// the first that matches decides, allowing unless it is negated; <c>none</c> matches everyone negatively (so
+/// <c>!none</c> allows everyone). An indirect element (a nested list, a named ACL, <c>localhost</c>,
+/// <c>localnets</c>) matches only when its own list <em>allows</em> the requester: a list that denies, or does not match,
+/// counts as no match and evaluation goes on. So negation never turns a denial into an allow:
+/// <c>acl outsiders { !127.0.0.0/8; any; }; allow-update { !outsiders; key k; };</c> does not let 127.0.0.2 in
+/// unsigned. No element matching means not allowed.
 /// </summary>
 public sealed class AddressMatchList
 {
+    private const int MaxDepth = 16;
+
     private readonly List<Element> _elements;
 
     private AddressMatchList(List<Element> elements) => _elements = elements;
@@ -25,48 +33,53 @@ public sealed class AddressMatchList
     /// <summary>Key names this list mentions (to check that each is declared).</summary>
     public IEnumerable<DomainName> KeyNames => _elements.SelectMany(e => e.Kind == ElementKind.Key ? [e.Key!.Value] : e.Nested?.KeyNames ?? []);
 
-    /// <summary>Whether the list allows the requester (no match means not allowed).</summary>
-    public bool Allows(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls = null) => Match(requester, acls, 0) == true;
+    /// <summary>Names of declared ACLs this list refers to (to check that each is declared).</summary>
+    public IEnumerable<string> AclNames => _elements.SelectMany(e => e.Kind == ElementKind.Acl ? [e.AclName!] : e.Nested?.AclNames ?? []);
 
-    private bool? Match(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls, int depth)
+    /// <summary>Whether the list allows the requester, with the ACLs, keys and interfaces of <paramref name="conf"/>.</summary>
+    public bool Allows(Requester requester, NamedConf conf) => Allows(requester, conf.Acls, conf.Interfaces);
+
+    /// <summary>
+    /// Whether the list allows the requester (no match means not allowed). <paramref name="host"/> gives
+    /// <c>localhost</c> and <c>localnets</c>; without it they stand for the loopback interface only.
+    /// </summary>
+    public bool Allows(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls = null, HostInterfaces? host = null) =>
+        Evaluate(requester, acls, host) == AclResult.Allow;
+
+    /// <summary>The list's verdict for the requester: the first matching element's, or <see cref="AclResult.NoMatch"/>.</summary>
+    public AclResult Evaluate(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls = null, HostInterfaces? host = null) =>
+        Match(requester with { Address = Normalize(requester.Address) }, acls, host ?? HostInterfaces.LoopbackOnly, 0);
+
+    private AclResult Match(Requester requester, IReadOnlyDictionary<string, AddressMatchList>? acls, HostInterfaces host, int depth)
     {
-        if (depth > 16)
+        if (depth > MaxDepth)
         {
-            return null;
+            return AclResult.NoMatch; // named.conf loading refuses ACL loops; this only bounds a pathological nesting
         }
 
         foreach (var e in _elements)
         {
             var matched = e.Kind switch
             {
-                ElementKind.Any => true,
-                ElementKind.None => false,
-                ElementKind.Localhost => IPAddress.IsLoopback(requester.Address),
-                ElementKind.Localnets => IPAddress.IsLoopback(requester.Address),
-                ElementKind.Prefix => e.Network!.Value.Contains(Normalize(requester.Address)),
+                ElementKind.Any or ElementKind.None => true,
+                ElementKind.Prefix => e.Network!.Value.Contains(requester.Address),
                 ElementKind.Key => requester.Key is { } k && k == e.Key!.Value,
-                ElementKind.Acl => acls is not null && acls.TryGetValue(e.AclName!, out var acl) ? acl.Match(requester, acls, depth + 1) : null,
-                ElementKind.Nested => e.Nested!.Match(requester, acls, depth + 1),
-                _ => null,
+                ElementKind.Localhost => host.Addresses.Any(n => n.Contains(requester.Address)),
+                ElementKind.Localnets => host.Networks.Any(n => n.Contains(requester.Address)),
+                // An indirect list matches only when it allows: its denial is "no match" here (BIND's dns_aclelement_match).
+                ElementKind.Acl => acls is not null && acls.TryGetValue(e.AclName!, out var acl) && acl.Match(requester, acls, host, depth + 1) == AclResult.Allow,
+                ElementKind.Nested => e.Nested!.Match(requester, acls, host, depth + 1) == AclResult.Allow,
+                _ => false,
             };
-            if (e.Kind is ElementKind.Acl or ElementKind.Nested)
+            if (matched)
             {
-                // A nested list that matched positively counts as a match; a nested denial is a match that denies.
-                if (matched is { } m)
-                {
-                    return e.Negated ? !m : m;
-                }
-
-                continue;
-            }
-
-            if (matched == true)
-            {
-                return !e.Negated;
+                // "none" is BIND's "!any": it denies, and "!none" allows.
+                var negative = e.Kind == ElementKind.None ? !e.Negated : e.Negated;
+                return negative ? AclResult.Deny : AclResult.Allow;
             }
         }
 
-        return null;
+        return AclResult.NoMatch;
     }
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;

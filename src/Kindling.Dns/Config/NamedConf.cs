@@ -74,6 +74,11 @@ public sealed class NamedConf
 
     public Dictionary<string, AddressMatchList> Acls { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>This host's interfaces (BIND's <c>localhost</c> and <c>localnets</c>), read at the first use after loading.</summary>
+    public HostInterfaces Interfaces => _interfaces.Value;
+
+    private readonly Lazy<HostInterfaces> _interfaces = new(HostInterfaces.Scan);
+
     /// <summary>Statements read but not acted on, one line each: <c>file:line: statement</c>.</summary>
     public List<string> Ignored { get; } = [];
 
@@ -110,6 +115,11 @@ public sealed class NamedConf
             }
 
             conf.Acls[s.Words[1].Text] = AddressMatchList.Parse(s.Block);
+        }
+
+        foreach (var s in statements.Where(s => s.Keyword == "acl"))
+        {
+            conf.CheckAclNames(s, conf.Acls[s.Words[1].Text], [s.Words[1].Text]);
         }
 
         foreach (var s in statements)
@@ -387,8 +397,33 @@ public sealed class NamedConf
         var other => throw s.Error($"notify: expected yes, no, explicit or primary-only, not '{other}'"),
     };
 
-    private static AddressMatchList List(ConfStatement s) =>
-        s.Block is null || s.Words.Count != 1 ? throw s.Error($"{s.Keyword} needs an address match list: {s.Keyword} {{ ... }};") : AddressMatchList.Parse(s.Block);
+    private AddressMatchList List(ConfStatement s)
+    {
+        var list = s.Block is null || s.Words.Count != 1
+            ? throw s.Error($"{s.Keyword} needs an address match list: {s.Keyword} {{ ... }};")
+            : AddressMatchList.Parse(s.Block);
+        CheckAclNames(s, list);
+        return list;
+    }
+
+    // BIND refuses an undefined ACL name and an ACL that refers to itself, directly or through others.
+    private void CheckAclNames(ConfStatement s, AddressMatchList list, List<string>? path = null)
+    {
+        foreach (var name in list.AclNames)
+        {
+            if (!Acls.TryGetValue(name, out var acl))
+            {
+                throw s.Error($"{s.Keyword} refers to ACL '{name}', which no acl statement declares");
+            }
+
+            if (path is not null && path.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw s.Error($"ACL loop: {string.Join(" -> ", path)} -> {name}");
+            }
+
+            CheckAclNames(s, acl, [.. path ?? [], name]);
+        }
+    }
 
     internal static string ResolvePath(ConfStatement s, string folder, string value)
     {

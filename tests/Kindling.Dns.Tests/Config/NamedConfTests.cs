@@ -79,6 +79,48 @@ public class NamedConfTests
         Assert.False(conf.AllowTransfer.Allows(new Requester(IPAddress.Parse("192.0.2.1"))));
     }
 
+    [Theory]
+    [InlineData("127.0.0.2", null, false)] // BIND: the denial inside "outsiders" is no match, so "!outsiders" does not allow
+    [InlineData("192.0.2.1", null, false)] // "outsiders" allows it, so "!outsiders" denies
+    [InlineData("127.0.0.2", "upd.", true)]
+    public void AddressMatchList_NegatedAclThatDenies_IsNoMatch(string address, string? key, bool allowed)
+    {
+        var conf = NamedConf.FromText("""
+            key upd { algorithm hmac-sha256; secret "c2VjcmV0c2VjcmV0c2VjcmV0"; };
+            acl outsiders { !127.0.0.0/8; any; };
+            options { allow-update { !outsiders; key upd; }; };
+            """, "/x/named.conf");
+
+        Assert.Equal(allowed, conf.AllowUpdate.Allows(new Requester(IPAddress.Parse(address), key is null ? null : DomainName.Parse(key)), conf));
+    }
+
+    [Theory]
+    [InlineData("none; any;", AclResult.Deny)]
+    [InlineData("!none;", AclResult.Allow)]
+    [InlineData("{ none; }; any;", AclResult.Allow)]
+    [InlineData("{ !127.0.0.2; any; };", AclResult.NoMatch)]
+    [InlineData("!{ !127.0.0.2; any; };", AclResult.NoMatch)]
+    [InlineData("!{ 127.0.0.0/8; };", AclResult.Deny)]
+    [InlineData("localhost;", AclResult.NoMatch)]
+    [InlineData("localnets;", AclResult.Allow)]
+    public void AddressMatchList_Evaluate_AsBindDoes(string list, AclResult expected)
+    {
+        var conf = NamedConf.FromText($"options {{ allow-transfer {{ {list} }}; }};", "/x/named.conf");
+
+        Assert.Equal(expected, conf.AllowTransfer.Evaluate(new Requester(IPAddress.Parse("127.0.0.2")), conf.Acls));
+    }
+
+    [Theory]
+    [InlineData("options { allow-transfer { nosuch; }; };", "ACL 'nosuch', which no acl statement declares")]
+    [InlineData("acl a { b; }; acl b { a; };", "ACL loop: a -> b -> a")]
+    public void AddressMatchList_UndefinedOrLoopingAcl_IsAnError(string text, string message)
+    {
+        var e = Assert.Throws<NamedConfException>(() => NamedConf.FromText(text, "/x/named.conf"));
+
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.Contains("named.conf:1", e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_Include_IsExpandedRelativeToTheIncludingFile()
     {
