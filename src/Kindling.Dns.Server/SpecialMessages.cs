@@ -72,7 +72,12 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await send(Sign(Reply(request, rcode), key, tsig.Mac));
                 return;
             case Opcode.Notify:
-                await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
+                // As BIND when it is the zone's primary: NOERROR (there is nothing to fetch), NOTAUTH for a zone it
+                // does not serve.
+                var served = request.Questions.Count == 1 && store.Zones.Get(request.Questions[0].Name) is not null;
+                logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", request.Questions.FirstOrDefault().Name, remote,
+                    served ? "this server is the primary, ignored" : "not a zone served here");
+                await send(Sign(Reply(request, served ? ResponseCode.NoError : ResponseCode.NotAuth, authoritative: served), key, tsig.Mac));
                 return;
             case Opcode.Query when request.Questions.Count == 1 && request.Questions[0].Type is RecordType.AXFR or RecordType.IXFR:
                 await TransferAsync(request, requester, key, tsig.Mac, tcp, config, send);
@@ -106,12 +111,6 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
     {
         var question = request.Questions[0];
         var zone = store.Zones.Get(question.Name);
-        if (!tcp)
-        {
-            await send(Sign(Reply(request, ResponseCode.NotAuth), key, mac));
-            return;
-        }
-
         if (zone is null)
         {
             await send(Sign(Reply(request, ResponseCode.NotAuth), key, mac));
@@ -122,7 +121,19 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
         if (!allow.Allows(requester, config))
         {
             logger.LogWarning("{Type} of {Zone} refused for {Requester} (allow-transfer)", question.Type, zone.Origin, requester);
-            await send(Sign(Reply(request, ResponseCode.Refused), key, mac));
+            var refused = Reply(request, ResponseCode.Refused);
+            if (refused.Edns is { } edns)
+            {
+                refused.Edns = edns with { Options = [ProhibitedError] }; // RFC 8914 §4.19, as BIND adds
+            }
+
+            await send(Sign(refused, key, mac));
+            return;
+        }
+
+        if (!tcp)
+        {
+            await send(Sign(OverUdp(request, zone), key, mac));
             return;
         }
 
@@ -130,7 +141,29 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
         await ZoneTransfer.SendAsync(zone, request, key, mac, time, send);
     }
 
-    private static DnsMessage Reply(DnsMessage request, ResponseCode rcode)
+    // Extended DNS Error 18, "Prohibited" (RFC 8914): option code 15, INFO-CODE 18, no text.
+    private static readonly EdnsOption ProhibitedError = new(15, [0, 18]);
+
+    // After the zone and allow-transfer checks, as BIND's xfrout orders them: AXFR is TCP only (RFC 5936 §4.2), FORMERR;
+    // an IXFR over UDP gets the current SOA alone, which tells the client to come back over TCP (RFC 1995 §2), and an
+    // IXFR without the client's SOA in the authority section is malformed (RFC 1995 §3).
+    private static DnsMessage OverUdp(DnsMessage request, Zone zone)
+    {
+        if (request.Questions[0].Type == RecordType.AXFR || !request.Authority.Any(r => r.Type == RecordType.SOA))
+        {
+            return Reply(request, ResponseCode.FormErr);
+        }
+
+        var reply = Reply(request, ResponseCode.NoError);
+        reply.Answers.AddRange(zone.SoaSet.ToRecords());
+        return reply;
+    }
+
+    /// <summary>
+    /// A response without records: the request's question, and an OPT when the request carried one (RFC 6891 §7, also
+    /// on errors), as BIND answers.
+    /// </summary>
+    private static DnsMessage Reply(DnsMessage request, ResponseCode rcode, bool authoritative = false)
     {
         var reply = new DnsMessage
         {
@@ -139,7 +172,8 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
             Opcode = request.Opcode,
             RecursionDesired = request.RecursionDesired,
             ResponseCode = rcode,
-            AuthoritativeAnswer = request.Opcode == Opcode.Notify,
+            AuthoritativeAnswer = authoritative,
+            Edns = request.Edns is { } edns ? new Edns(ResponseBuilder.ServerUdpPayload, DnssecOk: edns.DnssecOk) : null,
         };
         reply.Questions.AddRange(request.Questions);
         return reply;

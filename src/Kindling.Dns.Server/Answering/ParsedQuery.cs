@@ -18,6 +18,7 @@ internal ref struct ParsedQuery
     public byte EdnsVersion;
     public bool DnssecOk;
     public bool HasTsig;
+    public bool HasQuestion;
     public int LowerNameLength;
 
     public readonly bool RecursionDesired => (Flags & 0x0100) != 0;
@@ -61,22 +62,27 @@ internal static class QueryParser
         var an = BinaryPrimitives.ReadUInt16BigEndian(packet[6..]);
         var ns = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
         var ar = BinaryPrimitives.ReadUInt16BigEndian(packet[10..]);
-        if (qd != 1)
+        if (qd > 1)
         {
-            return QueryParse.FormErr;
+            return QueryParse.FormErr; // BIND does not read further either: FORMERR without question or OPT
         }
 
         try
         {
             var reader = new DnsReader(packet, 12);
-            query.QuestionNameOffset = 12;
-            var length = reader.ReadName(originalName);
-            query.QuestionNameLength = reader.Position - 12;
-            query.LowerNameLength = length;
-            originalName[..length].CopyTo(lowerName);
-            DomainName.LowerInPlace(lowerName[..length]);
-            query.Type = (RecordType)reader.ReadUInt16();
-            query.Class = (RecordClass)reader.ReadUInt16();
+            if (qd == 1)
+            {
+                query.QuestionNameOffset = 12;
+                var length = reader.ReadName(originalName);
+                query.QuestionNameLength = reader.Position - 12;
+                query.LowerNameLength = length;
+                originalName[..length].CopyTo(lowerName);
+                DomainName.LowerInPlace(lowerName[..length]);
+                query.Type = (RecordType)reader.ReadUInt16();
+                query.Class = (RecordClass)reader.ReadUInt16();
+                query.HasQuestion = true;
+            }
+
             Span<byte> scratch = stackalloc byte[DomainName.MaxWireLength];
             var records = an + ns + ar;
             for (var i = 0; i < records; i++)
@@ -114,9 +120,13 @@ internal static class QueryParser
         }
         catch (DnsFormatException)
         {
+            // As BIND: the FORMERR echoes a question that was read whole, but no OPT (EDNS is only honoured in a
+            // message that parsed).
+            query.HasEdns = false;
             return QueryParse.FormErr;
         }
 
-        return QueryParse.Ok;
+        // No question (RFC 1035 §4.1.2 asks for one): FORMERR, with OPT when the query had one (RFC 6891 §7).
+        return query.HasQuestion ? QueryParse.Ok : QueryParse.FormErr;
     }
 }

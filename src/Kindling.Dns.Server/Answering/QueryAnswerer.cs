@@ -73,22 +73,32 @@ public sealed class QueryAnswerer
             return AnswerOutcome.Drop;
         }
 
+        var name = original[..q.LowerNameLength];
+        var lowerName = lower[..q.LowerNameLength];
         if (parse == QueryParse.FormErr)
         {
-            length = ResponseBuilder.Error(q, [], false, response, ResponseCode.FormErr);
+            length = ResponseBuilder.Error(q, name, q.HasQuestion, response, ResponseCode.FormErr);
             return AnswerOutcome.Respond;
         }
 
-        var name = original[..q.LowerNameLength];
-        var lowerName = lower[..q.LowerNameLength];
         if (q.Opcode != Opcode.Query)
         {
-            if (Special is not null && q.Opcode is Opcode.Notify or Opcode.Update)
+            if (q.Opcode is Opcode.Notify or Opcode.Update)
             {
-                return AnswerOutcome.Special;
+                if (Special is not null)
+                {
+                    return AnswerOutcome.Special;
+                }
+
+                length = ResponseBuilder.Error(q, name, true, response, ResponseCode.NotImp);
+                return AnswerOutcome.Respond;
             }
 
-            length = ResponseBuilder.Error(q, name, true, response, ResponseCode.NotImp);
+            // As BIND (dns_message_reply): an unknown opcode's NOTIMP carries the header alone, RD and CD cleared,
+            // and the OPT when the query had one.
+            var bare = q;
+            bare.Flags &= 0x7800;
+            length = ResponseBuilder.Error(bare, [], false, response, ResponseCode.NotImp);
             return AnswerOutcome.Respond;
         }
 
@@ -98,7 +108,7 @@ public sealed class QueryAnswerer
             return AnswerOutcome.Respond;
         }
 
-        if (q.HasTsig || (tcp && q.Type is RecordType.AXFR or RecordType.IXFR))
+        if (q.HasTsig || q.Type is RecordType.AXFR or RecordType.IXFR)
         {
             if (Special is not null)
             {

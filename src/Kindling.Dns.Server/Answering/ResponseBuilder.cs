@@ -264,7 +264,8 @@ internal static partial class ResponseBuilder
         var additional = counts.Additional;
         if (q.HasEdns)
         {
-            WriteOpt(ref w, q.DnssecOk, rcode);
+            // The only SERVFAIL built here is a CNAME loop: BIND tells why with Extended DNS Error 0 (RFC 8914).
+            WriteOpt(ref w, q.DnssecOk, rcode, rcode == ResponseCode.ServFail ? CnameLoopError : []);
             additional++;
         }
 
@@ -276,13 +277,17 @@ internal static partial class ResponseBuilder
         return w.Position;
     }
 
-    public static void WriteOpt(ref DnsWriter w, bool dnssecOk, ResponseCode rcode)
+    /// <summary>EDNS option 15 (Extended DNS Error), INFO-CODE 0 "Other", with the EXTRA-TEXT BIND 9.18 sends for a CNAME loop.</summary>
+    private static readonly byte[] CnameLoopError = [0, 15, 0, 23, 0, 0, .. "max. restarts reached"u8];
+
+    public static void WriteOpt(ref DnsWriter w, bool dnssecOk, ResponseCode rcode, ReadOnlySpan<byte> options = default)
     {
         w.WriteByte(0);
         w.WriteUInt16((ushort)RecordType.OPT);
         w.WriteUInt16(ServerUdpPayload);
         w.WriteUInt32(((uint)((int)rcode >> 4) << 24) | (dnssecOk ? 0x8000u : 0));
-        w.WriteUInt16(0);
+        w.WriteUInt16((ushort)options.Length);
+        w.WriteBytes(options);
     }
 
     /// <summary>A response without records (FORMERR, NOTIMP, REFUSED, BADVERS): header, question if known, OPT if asked.</summary>

@@ -1,4 +1,5 @@
 using Kindling.Dns.Records;
+using Kindling.Dns.Server.Answering;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
 using Kindling.Dns.Wire;
@@ -73,6 +74,13 @@ internal static class ZoneTransfer
             }
 
             writer.PatchUInt16(6, count);
+            if (request.Edns is { } edns)
+            {
+                // The OPT the request carried is answered in every message (RFC 6891 §7), as BIND does.
+                ResponseBuilder.WriteOpt(ref writer, edns.DnssecOk, ResponseCode.NoError);
+                writer.PatchUInt16(10, 1);
+            }
+
             var length = writer.Position;
             if (key is not null)
             {

@@ -6,7 +6,7 @@ namespace Kindling.Dns.Server.Tests.Differential;
 
 /// <summary>
 /// Sends each query of <see cref="DifferentialCases"/> to a real BIND and to Kindling, both serving the same files, and
-/// requires the same rcode, AA and TC flags, and the same records in the answer and authority sections (names compared
+/// requires the same rcode, opcode, AA, TC and RD flags, question, OPT record (present, payload size, version, DO), and the same records in the answer and authority sections (names compared
 /// without case, RRsets as sets, since BIND rotates their order).
 /// </summary>
 public sealed class BindDifferentialTests(DifferentialFixture fixture) : IClassFixture<DifferentialFixture>
@@ -38,6 +38,8 @@ public sealed class BindDifferentialTests(DifferentialFixture fixture) : IClassF
     {
         var sb = new StringBuilder();
         sb.Append($"rcode={m.ResponseCode} aa={m.AuthoritativeAnswer} tc={m.Truncated} qr={m.IsResponse} ra={m.RecursionAvailable}\n");
+        sb.Append($"opcode={m.Opcode} rd={m.RecursionDesired} question={string.Join(",", m.Questions.Select(q => $"{q.Name.ToString().ToLowerInvariant()}/{q.Type}"))}\n");
+        sb.Append(m.Edns is { } edns ? $"opt: udp={edns.UdpPayloadSize} version={edns.Version} do={edns.DnssecOk} options={string.Join(",", edns.Options.Select(o => $"{o.Code}:{Convert.ToHexString(o.Data)}"))}\n" : "opt: none\n");
         if (m.Truncated)
         {
             // BIND fills a truncated answer with whichever records of its randomly ordered RRsets fit: compare how many.

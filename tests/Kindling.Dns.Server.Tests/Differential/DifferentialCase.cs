@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Kindling.Dns.Records;
 
 namespace Kindling.Dns.Server.Tests.Differential;
 
@@ -173,6 +174,26 @@ public static class DifferentialCases
         cases.Add(new DifferentialCase("", A) { Raw = query[..^2], Label = "truncated question -> FORMERR" });
         cases.Add(new DifferentialCase("www.example.test.", RecordType.AXFR) { Label = "AXFR over UDP -> NOTAUTH" });
         cases.Add(new DifferentialCase("nope.example.test.", RecordType.AXFR) { Label = "AXFR over UDP, other name -> NOTAUTH" });
+        cases.Add(new DifferentialCase("example.test.", RecordType.AXFR) { Label = "AXFR of a zone over UDP" });
+        cases.Add(new DifferentialCase("example.test.", RecordType.AXFR, Edns: null) { Label = "AXFR of a zone over UDP, no EDNS" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(2024010101, 1232), Label = "IXFR over UDP, current serial" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(2024010100, 1232), Label = "IXFR over UDP, older serial" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(2024010100, 0), Label = "IXFR over UDP, older serial, no EDNS" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(2024010100, 1232, "nope.example.test."), Label = "IXFR over UDP, not a zone" });
+        cases.Add(new DifferentialCase("", A) { Raw = Notify("example.test.", 1232), Label = "NOTIFY to the primary, EDNS" });
+        cases.Add(new DifferentialCase("", A) { Raw = Notify("example.test.", 0), Label = "NOTIFY to the primary, no EDNS" });
+        cases.Add(new DifferentialCase("", A) { Raw = Notify("example.com.", 1232), Label = "NOTIFY for a zone not served" });
+        cases.Add(new DifferentialCase("", A) { Raw = NoQuestion(1232), Label = "no question, EDNS -> FORMERR with OPT" });
+        cases.Add(new DifferentialCase("", A) { Raw = TwoQuestions(1232), Label = "two questions, EDNS -> FORMERR" });
+        cases.Add(new DifferentialCase("", A) { Raw = Update("example.test.", 1232), Label = "UPDATE not allowed, EDNS -> REFUSED with OPT" });
+        cases.Add(new DifferentialCase("", A) { Raw = Update("example.test.", 0), Label = "UPDATE not allowed, no EDNS -> REFUSED" });
+        cases.Add(new DifferentialCase("", A) { Raw = Update("example.com.", 1232), Label = "UPDATE of a zone not served -> NOTAUTH" });
+        cases.Add(new DifferentialCase("", A) { Raw = WithFlags(EdnsQuery(), 0x1000), Label = "opcode STATUS with EDNS -> NOTIMP" });
+        cases.Add(new DifferentialCase("", A) { Raw = IxfrWithoutSoa(), Label = "IXFR over UDP without the client's SOA" });
+        cases.Add(new DifferentialCase("zone2.test.", RecordType.AXFR) { Label = "AXFR over UDP, transfer not allowed" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(1, 1232, "zone2.test."), Label = "IXFR over UDP, transfer not allowed" });
+        cases.Add(new DifferentialCase("zone2.test.", RecordType.AXFR, Tcp: true) { Label = "AXFR over TCP, transfer not allowed" });
+        cases.Add(new DifferentialCase("", A) { Raw = Ixfr(2024010101, 1232), Tcp = true, Label = "IXFR over TCP, current serial" });
         cases.Add(new DifferentialCase("www.example.test.", RecordType.MAILB) { Label = "MAILB -> NOTIMP" });
         cases.Add(new DifferentialCase("www.example.test.", RecordType.MAILA) { Label = "MAILA -> NOTIMP" });
         return cases;
@@ -192,16 +213,50 @@ public static class DifferentialCases
         return message.ToArray();
     }
 
-    private static byte[] TwoQuestions()
+    private static byte[] EdnsQuery() => DnsMessage.CreateQuery(DomainName.Parse("www.example.test."), RecordType.A, 1).ToArray();
+
+    private static byte[] Ixfr(uint serial, ushort edns, string zone = "example.test.")
     {
-        var message = DnsMessage.CreateQuery(DomainName.Parse("www.example.test."), RecordType.A, 1, udpPayloadSize: 0);
+        var message = DnsMessage.CreateQuery(DomainName.Parse(zone), RecordType.IXFR, 1, recursionDesired: false, udpPayloadSize: edns);
+        message.Authority.Add(new ResourceRecord(DomainName.Parse(zone), 0,
+            new SoaRecord(DomainName.Parse("ns1.example.test."), DomainName.Parse("hostmaster.example.test."), serial, 3600, 600, 86400, 60)));
+        return message.ToArray();
+    }
+
+    private static byte[] IxfrWithoutSoa() =>
+        DnsMessage.CreateQuery(DomainName.Parse("example.test."), RecordType.IXFR, 1, recursionDesired: false).ToArray();
+
+    private static byte[] Notify(string zone, ushort edns)
+    {
+        var message = DnsMessage.CreateQuery(DomainName.Parse(zone), RecordType.SOA, 1, recursionDesired: false, udpPayloadSize: edns);
+        message.Opcode = Opcode.Notify;
+        message.AuthoritativeAnswer = true;
+        return message.ToArray();
+    }
+
+    private static byte[] Update(string zone, ushort edns)
+    {
+        var message = new DnsMessage { Id = 1, Opcode = Opcode.Update };
+        message.Questions.Add(new Question(DomainName.Parse(zone), RecordType.SOA));
+        message.Authority.Add(new ResourceRecord(DomainName.Parse("added." + zone), 300, new ARecord(System.Net.IPAddress.Parse("192.0.2.77"))));
+        if (edns > 0)
+        {
+            message.Edns = new Edns(edns);
+        }
+
+        return message.ToArray();
+    }
+
+    private static byte[] TwoQuestions(ushort edns = 0)
+    {
+        var message = DnsMessage.CreateQuery(DomainName.Parse("www.example.test."), RecordType.A, 1, udpPayloadSize: edns);
         message.Questions.Add(new Question(DomainName.Parse("mail.example.test."), RecordType.A));
         return message.ToArray();
     }
 
-    private static byte[] NoQuestion()
+    private static byte[] NoQuestion(ushort edns = 0)
     {
-        var message = new DnsMessage { Id = 1, RecursionDesired = true };
+        var message = new DnsMessage { Id = 1, RecursionDesired = true, Edns = edns > 0 ? new Edns(edns) : null };
         return message.ToArray();
     }
 }

@@ -40,8 +40,8 @@ public sealed class DifferentialFixture : IAsyncLifetime
         BindEndPoint = new IPEndPoint(IPAddress.Parse("127.0.0.1"), FreePort.TcpAndUdp("127.0.0.1"));
         KindlingEndPoint = new IPEndPoint(IPAddress.Parse("127.0.0.2"), FreePort.TcpAndUdp("127.0.0.2"));
         var conf = _dir.Write("named.conf", BindProcess.TestOptions(_dir.Path, BindEndPoint) + """
-            zone "example.test" { type primary; file "example.test.zone"; };
-            zone "Zone2.TEST" IN { type master; file "zone2.test.zone"; };
+            zone "example.test" { type primary; file "example.test.zone"; allow-transfer { 127.0.0.0/8; }; };
+            zone "Zone2.TEST" IN { type master; file "zone2.test.zone"; allow-transfer { none; }; };
             zone "2.0.192.in-addr.arpa" { type primary; file "reverse.zone"; };
             zone "tinder-node-server.com" IN { type master; file "tinder-node-server.com.zone"; allow-update { none; }; };
             zone "41.30.172.in-addr.arpa" IN { type master; file "tinder-node-server.com.local"; allow-update { none; }; };
