@@ -24,6 +24,9 @@ public sealed record DnsServerOptions(string NamedConfPath)
     /// <summary>UDP threads per address (default: one per core).</summary>
     public int UdpThreads { get; init; }
 
+    /// <summary>Open TCP connections allowed per client address (default <see cref="TcpLimits.MaxConnectionsPerClient"/>).</summary>
+    public int? TcpClientsPerAddress { get; init; }
+
     /// <summary>Failover overrides (A/AAAA per name) kept by a health monitor; changes bump serials and notify secondaries.</summary>
     public IRecordOverlay? Overlay { get; init; }
 }
@@ -63,6 +66,24 @@ public sealed class DnsServer : IDisposable
     public ZoneStore Store { get; }
 
     public ZoneTable Zones => Answerer.Zones;
+
+    /// <summary>Counters of the transport defences (TCP limits, the UDP special-message queue).</summary>
+    public DnsMetrics Metrics { get; } = new();
+
+    /// <summary>The TCP limits the listeners use: named.conf's <c>tcp-clients</c> and <c>tcp-idle-timeout</c>, the options' per-address cap.</summary>
+    public TcpLimits TcpLimits
+    {
+        get
+        {
+            var defaults = new TcpLimits();
+            return defaults with
+            {
+                MaxConnections = Config.TcpClients ?? defaults.MaxConnections,
+                IdleTimeout = Config.TcpIdleTimeout ?? defaults.IdleTimeout,
+                MaxConnectionsPerClient = _options.TcpClientsPerAddress ?? defaults.MaxConnectionsPerClient,
+            };
+        }
+    }
 
     /// <summary>The UDP endpoints actually bound (ports resolved when 0 was asked for).</summary>
     public IReadOnlyList<IPEndPoint> Endpoints => _udp.Select(u => u.LocalEndPoint).ToList();
@@ -108,8 +129,8 @@ public sealed class DnsServer : IDisposable
     {
         foreach (var endpoint in ListenEndpoints())
         {
-            var udp = new UdpListener(endpoint, Answerer, _logger, _options.UdpThreads);
-            var tcp = new DnsTcpListener(new IPEndPoint(endpoint.Address, udp.LocalEndPoint.Port), Answerer, _logger);
+            var udp = new UdpListener(endpoint, Answerer, _logger, _options.UdpThreads, Metrics);
+            var tcp = new DnsTcpListener(new IPEndPoint(endpoint.Address, udp.LocalEndPoint.Port), Answerer, _logger, TcpLimits, Metrics, _options.Time);
             _udp.Add(udp);
             _tcp.Add(tcp);
             udp.Start();

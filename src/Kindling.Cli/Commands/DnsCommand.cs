@@ -37,7 +37,11 @@ internal static class DnsCommand
         };
         var pidFile = PidFileOption();
         var udpThreads = new Option<int>("--udp-threads") { Description = "Threads receiving UDP per address (default: one per core)." };
-        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile, udpThreads };
+        var tcpPerAddress = new Option<int?>("--tcp-clients-per-address")
+        {
+            Description = "Open DNS-over-TCP connections allowed per client address (default 64; the total is named.conf's tcp-clients, default 1000).",
+        };
+        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.") { namedConf, listen, pidFile, udpThreads, tcpPerAddress };
         var failover = new DnsServeFailover();
         failover.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -58,6 +62,11 @@ internal static class DnsCommand
                 o.SingleLine = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
             }).SetMinimumLevel(LogLevel.Information));
+            if (parse.GetValue(tcpPerAddress) is < 1)
+            {
+                throw new UsageException($"--tcp-clients-per-address {parse.GetValue(tcpPerAddress)}: give a number of connections, at least 1");
+            }
+
             var (failoverFile, overlay) = failover.Prepare(parse);
             DnsServer server;
             try
@@ -67,6 +76,7 @@ internal static class DnsCommand
                     Listen = endpoints,
                     LoggerFactory = loggers,
                     UdpThreads = parse.GetValue(udpThreads),
+                    TcpClientsPerAddress = parse.GetValue(tcpPerAddress),
                     Overlay = overlay,
                 });
             }

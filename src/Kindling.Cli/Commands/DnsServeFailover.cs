@@ -50,6 +50,7 @@ internal sealed class DnsServeFailover
             StatePath = parse.GetValue(_state),
             StatusEndpoint = FailoverCommand.ParseEndpoint(parse.GetValue(_http), "--http"),
             LoggerFactory = loggers,
+            ExtraMetrics = server.Metrics.Render,
         };
         var failover = FailoverOverlay.Start(server, overlay, file, options);
         Console.WriteLine($"kindling dns: {file.Records.Count} failover record(s) from {file.Path}; checks started"

@@ -8,8 +8,10 @@ namespace Kindling.Dns.Server.Transport;
 
 /// <summary>
 /// Serves DNS over TCP (RFC 1035 §4.2.2, RFC 7766): two-octet length prefix, several queries per connection answered in
-/// order, an idle timeout, a cap on open connections. Zone transfers and other special messages may send several
-/// responses on one connection.
+/// order. Zone transfers and other special messages may send several responses on one connection. Bounded as
+/// <see cref="TcpLimits"/> describes: a cap on open connections and on connections per client address, an idle timeout
+/// (which also bounds how long one message may take to arrive), a send timeout, and, when full, the longest-idle
+/// connection closed so a new client is always served.
 /// </summary>
 public sealed class DnsTcpListener : IDisposable
 {
@@ -17,17 +19,23 @@ public sealed class DnsTcpListener : IDisposable
     private readonly QueryAnswerer _answerer;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
-    private readonly TimeSpan _idleTimeout;
-    private readonly int _maxConnections;
-    private int _connections;
+    private readonly TcpLimits _limits;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+    private readonly HashSet<Connection> _open = [];
+    private readonly Dictionary<IPAddress, int> _perClient = [];
+    private long _idleSequence;
     private Task? _accepting;
 
-    public DnsTcpListener(IPEndPoint endpoint, QueryAnswerer answerer, ILogger logger, TimeSpan? idleTimeout = null, int maxConnections = 1000)
+    public DnsTcpListener(IPEndPoint endpoint, QueryAnswerer answerer, ILogger logger, TcpLimits? limits = null, DnsMetrics? metrics = null,
+        TimeProvider? time = null)
     {
         _answerer = answerer;
         _logger = logger;
-        _idleTimeout = idleTimeout ?? TimeSpan.FromSeconds(30);
-        _maxConnections = maxConnections;
+        _limits = limits ?? new TcpLimits();
+        _limits.Validate();
+        _time = time ?? TimeProvider.System;
+        Metrics = metrics ?? new DnsMetrics();
         _socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
         {
@@ -41,9 +49,11 @@ public sealed class DnsTcpListener : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    public DnsMetrics Metrics { get; }
+
     public void Start()
     {
-        _socket.Listen(512);
+        _socket.Listen(1024);
         _accepting = AcceptLoopAsync();
     }
 
@@ -70,47 +80,137 @@ public sealed class DnsTcpListener : IDisposable
                 continue;
             }
 
-            if (Interlocked.Increment(ref _connections) > _maxConnections)
+            var connection = Admit(client);
+            if (connection is null)
             {
-                Interlocked.Decrement(ref _connections);
                 client.Dispose();
                 continue;
             }
 
-            _ = ServeAsync(client);
+            _ = ServeAsync(connection);
         }
     }
 
-    private async Task ServeAsync(Socket client)
+    // Under the lock: the per-client cap, then the global cap, closing the longest-idle connection when full.
+    private Connection? Admit(Socket client)
     {
+        IPAddress address;
+        try
+        {
+            address = ((IPEndPoint)client.RemoteEndPoint!).Address;
+        }
+        catch (SocketException)
+        {
+            return null; // already reset by the peer
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        Connection? evicted = null;
+        Connection admitted;
+        lock (_lock)
+        {
+            var count = _perClient.GetValueOrDefault(address);
+            if (count >= _limits.MaxConnectionsPerClient)
+            {
+                Metrics.RefusedPerClient();
+                return null;
+            }
+
+            if (_open.Count >= _limits.MaxConnections)
+            {
+                foreach (var c in _open)
+                {
+                    var idle = Volatile.Read(ref c.IdleSince);
+                    if (idle > 0 && (evicted is null || idle < evicted.IdleSince))
+                    {
+                        evicted = c;
+                    }
+                }
+
+                if (evicted is null)
+                {
+                    Metrics.RefusedFull();
+                    return null;
+                }
+
+                Remove(evicted);
+                evicted.Evicted = true;
+            }
+
+            admitted = new Connection(client, address, _time) { IdleSince = ++_idleSequence };
+            _open.Add(admitted);
+            _perClient[address] = count + 1;
+        }
+
+        if (evicted is not null)
+        {
+            Metrics.EvictedIdle();
+            evicted.Close();
+        }
+
+        Metrics.Accepted();
+        Metrics.Opened();
+        return admitted;
+    }
+
+    private void Remove(Connection connection)
+    {
+        if (!_open.Remove(connection))
+        {
+            return;
+        }
+
+        var left = _perClient[connection.Address] - 1;
+        if (left == 0)
+        {
+            _perClient.Remove(connection.Address);
+        }
+        else
+        {
+            _perClient[connection.Address] = left;
+        }
+    }
+
+    private async Task ServeAsync(Connection connection)
+    {
+        var client = connection.Socket;
         var remote = (IPEndPoint)client.RemoteEndPoint!;
         var request = new byte[ushort.MaxValue];
         var response = new byte[ushort.MaxValue + 2];
         var prefix = new byte[2];
         var writeLock = new SemaphoreSlim(1, 1);
+        var token = connection.Deadline.Token;
+        using var stopping = _stop.Token.UnsafeRegister(static c => ((Connection)c!).Close(), connection);
         try
         {
             client.NoDelay = true;
             while (!_stop.IsCancellationRequested)
             {
-                using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-                idle.CancelAfter(_idleTimeout);
-                if (!await ReadExactlyAsync(client, prefix, idle.Token))
+                // Idle: waiting for the next query, which must arrive whole within the idle timeout.
+                connection.Deadline.CancelAfter(_limits.IdleTimeout);
+                Volatile.Write(ref connection.IdleSince, Interlocked.Increment(ref _idleSequence));
+                if (!await ReadExactlyAsync(client, prefix, token))
                 {
                     return;
                 }
 
+                Volatile.Write(ref connection.IdleSince, 0);
                 var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
-                if (length == 0 || !await ReadExactlyAsync(client, request.AsMemory(0, length), idle.Token))
+                if (length == 0 || !await ReadExactlyAsync(client, request.AsMemory(0, length), token))
                 {
                     return;
                 }
 
+                connection.Deadline.CancelAfter(_limits.SendTimeout);
                 var outcome = Answer(request.AsSpan(0, length), response.AsSpan(2), out var responseLength);
                 if (outcome == AnswerOutcome.Special && _answerer.Special is { } handler)
                 {
                     await handler.HandleAsync(request.AsMemory(0, length).ToArray(), remote, tcp: true,
-                        reply => SendAsync(client, reply, writeLock), _stop.Token);
+                        reply => SendAsync(connection, reply, writeLock), token);
                     continue;
                 }
 
@@ -120,12 +220,16 @@ public sealed class DnsTcpListener : IDisposable
                 }
 
                 BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)responseLength);
-                await client.SendAsync(response.AsMemory(0, responseLength + 2), SocketFlags.None, _stop.Token);
+                await client.SendAsync(response.AsMemory(0, responseLength + 2), SocketFlags.None, token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            // The client went away, idled out, or the server is stopping.
+            // The client went away, timed out or was evicted, or the server is stopping.
+            if (connection.Deadline.IsCancellationRequested && !connection.Evicted && !_stop.IsCancellationRequested)
+            {
+                Metrics.TimedOut();
+            }
         }
         catch (Exception e)
         {
@@ -133,21 +237,30 @@ public sealed class DnsTcpListener : IDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _connections);
+            lock (_lock)
+            {
+                Remove(connection);
+            }
+
+            Metrics.Closed();
             client.Dispose();
+            connection.Deadline.Dispose();
             writeLock.Dispose();
         }
     }
 
-    private static async ValueTask SendAsync(Socket client, ReadOnlyMemory<byte> reply, SemaphoreSlim writeLock)
+    // One message of a special handler's answer (zone transfers send many): each gets the send timeout afresh.
+    private async ValueTask SendAsync(Connection connection, ReadOnlyMemory<byte> reply, SemaphoreSlim writeLock)
     {
         var framed = new byte[reply.Length + 2];
         BinaryPrimitives.WriteUInt16BigEndian(framed, (ushort)reply.Length);
         reply.CopyTo(framed.AsMemory(2));
-        await writeLock.WaitAsync();
+        var token = connection.Deadline.Token;
+        await writeLock.WaitAsync(token);
         try
         {
-            await client.SendAsync(framed, SocketFlags.None);
+            connection.Deadline.CancelAfter(_limits.SendTimeout);
+            await connection.Socket.SendAsync(framed, SocketFlags.None, token);
         }
         finally
         {
@@ -199,5 +312,32 @@ public sealed class DnsTcpListener : IDisposable
         }
 
         _stop.Dispose();
+    }
+
+    /// <summary>One open connection: its socket, client address, deadline (idle or send timeout, eviction) and idle order.</summary>
+    private sealed class Connection(Socket socket, IPAddress address, TimeProvider time)
+    {
+        /// <summary>When it last started waiting for a query (a sequence number, larger is later); 0 while busy.</summary>
+        public long IdleSince;
+
+        public Socket Socket { get; } = socket;
+
+        public IPAddress Address { get; } = address;
+
+        public CancellationTokenSource Deadline { get; } = new(Timeout.InfiniteTimeSpan, time);
+
+        public bool Evicted { get; set; }
+
+        public void Close()
+        {
+            try
+            {
+                Deadline.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // Already closed.
+            }
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Kindling.Dns.Server.Answering;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,9 @@ namespace Kindling.Dns.Server.Transport;
 /// <summary>
 /// Serves DNS over UDP (RFC 1035 §4.2.1) on one address with dedicated threads that block in the kernel: batched
 /// <c>recvmmsg</c>/<c>sendmmsg</c> on Linux, <c>Socket.ReceiveFrom</c> elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to
-/// force it). Buffers are allocated once per thread; a query on the hot path allocates nothing.
+/// force it). Buffers are allocated once per thread; a query on the hot path allocates nothing. Messages the hot path
+/// hands over (UPDATE, NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the
+/// listener owns and awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
 /// </summary>
 public sealed class UdpListener : IDisposable
 {
@@ -17,17 +20,27 @@ public sealed class UdpListener : IDisposable
     private const int BufferSize = 8192;
     private const int AddressSize = 28; // sockaddr_in6, large enough for sockaddr_in too
 
+    /// <summary>Special messages waiting for a worker; more are dropped.</summary>
+    public const int SpecialQueueCapacity = 256;
+
+    /// <summary>Workers handling special messages concurrently (UPDATEs are serialised by the zone store anyway).</summary>
+    public const int SpecialWorkers = 4;
+
     private readonly Socket _socket;
     private readonly QueryAnswerer _answerer;
     private readonly ILogger _logger;
     private readonly List<Thread> _threads = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly int _threadCount;
+    private readonly Channel<(byte[] Packet, IPEndPoint Remote)> _special =
+        Channel.CreateBounded<(byte[], IPEndPoint)>(new BoundedChannelOptions(SpecialQueueCapacity) { FullMode = BoundedChannelFullMode.Wait });
+    private readonly List<Task> _workers = [];
 
-    public UdpListener(IPEndPoint endpoint, QueryAnswerer answerer, ILogger logger, int threads = 0)
+    public UdpListener(IPEndPoint endpoint, QueryAnswerer answerer, ILogger logger, int threads = 0, DnsMetrics? metrics = null)
     {
         _answerer = answerer;
         _logger = logger;
+        Metrics = metrics ?? new DnsMetrics();
         _threadCount = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
         _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
@@ -43,6 +56,8 @@ public sealed class UdpListener : IDisposable
 
     public IPEndPoint LocalEndPoint { get; }
 
+    public DnsMetrics Metrics { get; }
+
     public unsafe void Start()
     {
         var batched = LinuxDatagrams.Supported;
@@ -55,6 +70,11 @@ public sealed class UdpListener : IDisposable
         else
         {
             _socket.ReceiveTimeout = 250;
+        }
+
+        for (var i = 0; i < SpecialWorkers; i++)
+        {
+            _workers.Add(Task.Run(HandleSpecialAsync));
         }
 
         for (var i = 0; i < _threadCount; i++)
@@ -213,30 +233,43 @@ public sealed class UdpListener : IDisposable
 
     private void HandOff(ReadOnlySpan<byte> packet, IPEndPoint remote)
     {
-        var handler = _answerer.Special;
-        if (handler is null)
+        if (_answerer.Special is null)
         {
             return;
         }
 
-        var copy = packet.ToArray();
-        _ = Task.Run(async () =>
+        if (!_special.Writer.TryWrite((packet.ToArray(), remote)))
         {
-            try
+            Metrics.SpecialDropped();
+        }
+    }
+
+    private async Task HandleSpecialAsync()
+    {
+        try
+        {
+            await foreach (var (packet, remote) in _special.Reader.ReadAllAsync(_stop.Token))
             {
-                await handler.HandleAsync(copy, remote, tcp: false, async reply =>
+                try
                 {
-                    if (reply.Length <= BufferSize)
+                    await _answerer.Special!.HandleAsync(packet, remote, tcp: false, async reply =>
                     {
-                        await _socket.SendToAsync(reply, SocketFlags.None, remote);
-                    }
-                }, _stop.Token);
+                        if (reply.Length <= BufferSize)
+                        {
+                            await _socket.SendToAsync(reply, SocketFlags.None, remote, _stop.Token);
+                        }
+                    }, _stop.Token);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _logger.LogError(e, "handling a UDP message from {Remote} failed", remote);
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                _logger.LogError(e, "handling a UDP message from {Remote} failed", remote);
-            }
-        });
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     private static IPEndPoint ToEndPoint(ReadOnlySpan<byte> sockaddr)
@@ -250,10 +283,20 @@ public sealed class UdpListener : IDisposable
 
     public void Dispose()
     {
+        _special.Writer.TryComplete();
         _stop.Cancel();
         foreach (var thread in _threads)
         {
             thread.Join(TimeSpan.FromSeconds(2));
+        }
+
+        try
+        {
+            Task.WaitAll([.. _workers], TimeSpan.FromSeconds(2));
+        }
+        catch (AggregateException)
+        {
+            // A worker's failure was logged where it happened.
         }
 
         _socket.Dispose();

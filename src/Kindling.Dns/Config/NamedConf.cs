@@ -68,6 +68,12 @@ public sealed class NamedConf
 
     public NotifyMode Notify { get; set; } = NotifyMode.Yes;
 
+    /// <summary><c>tcp-clients</c>: open DNS-over-TCP connections per listening address (null: Kindling's default).</summary>
+    public int? TcpClients { get; set; }
+
+    /// <summary><c>tcp-idle-timeout</c> (BIND counts tenths of a second): how long a TCP connection may wait for a query.</summary>
+    public TimeSpan? TcpIdleTimeout { get; set; }
+
     public List<ZoneConfig> Zones { get; } = [];
 
     public Dictionary<DomainName, TsigKey> Keys { get; } = [];
@@ -196,6 +202,12 @@ public sealed class NamedConf
                     break;
                 case "notify":
                     Notify = ReadNotify(s);
+                    break;
+                case "tcp-clients":
+                    TcpClients = ReadInteger(s, 1, 1_000_000, "connections");
+                    break;
+                case "tcp-idle-timeout":
+                    TcpIdleTimeout = TimeSpan.FromMilliseconds(100 * ReadInteger(s, 1, 1200, "tenths of a second, as BIND counts it"));
                     break;
                 default:
                     Ignored.Add($"{s.File}:{s.Line}: options {s.Keyword}");
@@ -387,6 +399,11 @@ public sealed class NamedConf
 
         return servers;
     }
+
+    private static int ReadInteger(ConfStatement s, int min, int max, string unit) =>
+        int.TryParse(Single(s), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw s.Error($"{s.Keyword}: expected a whole number from {min} to {max} ({unit}), not '{Single(s)}'");
 
     private static NotifyMode ReadNotify(ConfStatement s) => Single(s).ToLowerInvariant() switch
     {

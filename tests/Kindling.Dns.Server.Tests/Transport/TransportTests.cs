@@ -30,7 +30,7 @@ public sealed class TransportTests : IDisposable
         _answerer = new QueryAnswerer(new ZoneTable([builder.Build("t.zone")]));
         var endpoint = new IPEndPoint(IPAddress.Parse("127.0.0.9"), FreePort.TcpAndUdp("127.0.0.9"));
         _udp = new UdpListener(endpoint, _answerer, NullLogger.Instance, threads: 1);
-        _tcp = new DnsTcpListener(endpoint, _answerer, NullLogger.Instance, idleTimeout: TimeSpan.FromMilliseconds(500));
+        _tcp = new DnsTcpListener(endpoint, _answerer, NullLogger.Instance, new TcpLimits { IdleTimeout = TimeSpan.FromMilliseconds(500) });
         _udp.Start();
         _tcp.Start();
     }

@@ -122,6 +122,24 @@ public class NamedConfTests
     }
 
     [Fact]
+    public void Options_TcpClientsAndIdleTimeout_AreRead_InBindUnits()
+    {
+        var conf = NamedConf.FromText("options { tcp-clients 200; tcp-idle-timeout 50; };", "/x/named.conf");
+
+        Assert.Equal(200, conf.TcpClients);
+        Assert.Equal(TimeSpan.FromSeconds(5), conf.TcpIdleTimeout);
+    }
+
+    [Fact]
+    public void Options_TcpIdleTimeoutOutOfRange_IsAnError()
+    {
+        var e = Assert.Throws<NamedConfException>(() => NamedConf.FromText("options {\n tcp-idle-timeout 0;\n};", "/x/named.conf"));
+
+        Assert.Contains("named.conf:2", e.Message, StringComparison.Ordinal);
+        Assert.Contains("tcp-idle-timeout: expected a whole number from 1 to 1200", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Load_Include_IsExpandedRelativeToTheIncludingFile()
     {
         using var dir = new TempDirectory();
