@@ -30,6 +30,18 @@ public class CliErrorTests
     }
 
     [Fact]
+    public async Task Serve_TcpClientsPerAddressZero_IsAUsageError()
+    {
+        using var dir = new TempDirectory();
+        var conf = dir.Write("named.conf", "options { notify no; };\n");
+
+        var result = await ProcessRunner.KindlingAsync("dns", "serve", "--named-conf", conf, "--listen", "127.0.0.1:0", "--tcp-clients-per-address", "0");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--tcp-clients-per-address 0: give a number of connections, at least 1", result.StdErr);
+    }
+
+    [Fact]
     public async Task Reload_NoServer_SaysWhatToCheck()
     {
         using var dir = new TempDirectory();
