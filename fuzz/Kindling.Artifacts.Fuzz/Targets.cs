@@ -9,6 +9,8 @@ using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Kindling.Fuzz;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace Kindling.Artifacts.Fuzz;
 
@@ -302,7 +304,71 @@ internal static class Targets
         "---\n", "...\n", "%YAML 1.2\n---\n", "%TAG ! tag:x,2000:\n", "name: ", "version: ", "appVersion: ", "1.0.0", "~", ".nan", "0x10", "1e400", "\t", "#", "\\u0000", "\ufeff",
     ];
 
-    private static void ChartYaml(byte[] input) => ChartArchiveAndIndex(Tgz(input));
+    private static void ChartYaml(byte[] input)
+    {
+        // A cyclic alias makes ChartArchive's tree walk recurse until the stack overflows, which kills this process
+        // (issue 13, sec-charts): report it as a finding and go on instead.
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(Encoding.UTF8.GetString(input)));
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException or ArgumentException)
+        {
+        }
+
+        Invariant(!stream.Documents.Any(d => HasCycle(d.RootNode)), "Chart.yaml whose alias sits inside its own anchor: the tree walk would recurse until the stack overflows");
+        ChartArchiveAndIndex(Tgz(input));
+    }
+
+    private static bool HasCycle(YamlNode root)
+    {
+        var done = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var open = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(YamlNode Node, bool Leaving)>();
+        stack.Push((root, false));
+        while (stack.Count > 0)
+        {
+            var (node, leaving) = stack.Pop();
+            if (leaving)
+            {
+                open.Remove(node);
+                done.Add(node);
+                continue;
+            }
+
+            if (open.Contains(node))
+            {
+                return true;
+            }
+
+            if (!done.Add(node))
+            {
+                continue;
+            }
+
+            done.Remove(node);
+            open.Add(node);
+            stack.Push((node, true));
+            IEnumerable<YamlNode> children = node switch
+            {
+                YamlMappingNode map => map.Children.SelectMany(p => new[] { p.Key, p.Value }),
+                YamlSequenceNode list => list.Children,
+                _ => [],
+            };
+            foreach (var child in children)
+            {
+                if (open.Contains(child))
+                {
+                    return true;
+                }
+
+                stack.Push((child, false));
+            }
+        }
+
+        return false;
+    }
 
     private static void ChartBytes(byte[] input) => ChartArchiveAndIndex(input);
 
