@@ -342,12 +342,11 @@ internal static class Targets
                 return true;
             }
 
-            if (!done.Add(node))
+            if (done.Contains(node))
             {
                 continue;
             }
 
-            done.Remove(node);
             open.Add(node);
             stack.Push((node, true));
             IEnumerable<YamlNode> children = node switch
