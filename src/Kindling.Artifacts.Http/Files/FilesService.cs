@@ -294,36 +294,8 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             buffer.Write(chunk, 0, read);
         }
 
-        try
-        {
-            buffer.Position = 0;
-            var settings = new System.Xml.XmlReaderSettings { DtdProcessing = System.Xml.DtdProcessing.Prohibit, XmlResolver = null };
-            using var reader = System.Xml.XmlReader.Create(buffer, settings);
-            var root = XDocument.Load(reader).Root;
-            if (root is null || root.Name.LocalName != "CompleteMultipartUpload")
-            {
-                return null;
-            }
-
-            var parts = new List<PartReference>();
-            foreach (var part in root.Elements().Where(e => e.Name.LocalName == "Part"))
-            {
-                var number = part.Elements().FirstOrDefault(e => e.Name.LocalName == "PartNumber")?.Value;
-                var etag = part.Elements().FirstOrDefault(e => e.Name.LocalName == "ETag")?.Value;
-                if (!int.TryParse(number, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || etag is null)
-                {
-                    return null;
-                }
-
-                parts.Add(new PartReference(n, etag));
-            }
-
-            return parts;
-        }
-        catch (System.Xml.XmlException)
-        {
-            return null;
-        }
+        buffer.Position = 0;
+        return CompleteMultipartRequest.Parse(buffer);
     }
 
     private async ValueTask<string> BucketAsync(HttpContext context, string bucket)

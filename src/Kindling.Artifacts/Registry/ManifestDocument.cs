@@ -31,6 +31,19 @@ public sealed record ManifestDocument(string MediaType, IReadOnlyList<Descriptor
     /// <summary>Parses and checks <paramref name="content"/>, sent with <paramref name="contentType"/>.</summary>
     public static ManifestDocument Parse(ReadOnlySpan<byte> content, string? contentType)
     {
+        try
+        {
+            return ParseJson(content, contentType);
+        }
+        catch (InvalidOperationException e)
+        {
+            // System.Text.Json checks a string's UTF-8 and escapes (lone surrogates) only when it is read.
+            throw RegistryException.ManifestInvalid($"manifest holds a string that is not valid UTF-8 or UTF-16: {e.Message}");
+        }
+    }
+
+    private static ManifestDocument ParseJson(ReadOnlySpan<byte> content, string? contentType)
+    {
         JsonDocument json;
         try
         {
@@ -49,7 +62,7 @@ public sealed record ManifestDocument(string MediaType, IReadOnlyList<Descriptor
                 throw RegistryException.ManifestInvalid("manifest is not a JSON object");
             }
 
-            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 2)
+            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var schemaVersion) || schemaVersion != 2)
             {
                 throw RegistryException.ManifestInvalid("manifest schemaVersion must be 2 (Docker schema 1 manifests are not supported)");
             }

@@ -1,4 +1,5 @@
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace Kindling.Config.Yaml;
@@ -17,6 +18,12 @@ internal static class YamlDocumentLoader
         var stream = new YamlStream();
         try
         {
+            if (CheckLimits(text) is { } refusal)
+            {
+                context.Error(refusal.Line, "", refusal.Message);
+                return null;
+            }
+
             stream.Load(new StringReader(text));
         }
         catch (YamlException e)
@@ -25,7 +32,7 @@ internal static class YamlDocumentLoader
             var line = (int)e.Start.Line;
             var column = (int)e.Start.Column;
             var hint = "";
-            var tabLine = Array.FindIndex(lines, Math.Max(0, line - 1), l => l.StartsWith('\t') || l.TrimStart(' ').StartsWith('\t'));
+            var tabLine = Array.FindIndex(lines, Math.Clamp(line - 1, 0, lines.Length), l => l.StartsWith('\t') || l.TrimStart(' ').StartsWith('\t'));
             if (tabLine >= 0 && (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) || tabLine == line - 1))
             {
                 // YamlDotNet reports where the enclosing mapping started; point at the tab itself.
@@ -36,6 +43,12 @@ internal static class YamlDocumentLoader
 
             var message = e.InnerException?.Message ?? e.Message;
             context.Error(line, "", $"YAML syntax error at column {column}: {Clean(message).TrimEnd('.')}{hint}");
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner and parser throw this (not a YamlException) on some malformed input (found by fuzzing).
+            context.Error(1, "", $"YAML syntax error: {Clean(e.Message).TrimEnd('.')}");
             return null;
         }
         catch (ArgumentException e)
@@ -64,6 +77,78 @@ internal static class YamlDocumentLoader
         }
 
         return mapping;
+    }
+
+    /// <summary>Deeper nesting is refused before the tree is built (YamlDotNet builds it recursively; Kindling's files nest about 6 levels).</summary>
+    internal const int MaxDepth = 64;
+
+    /// <summary>Nodes counted with every alias expanded: a few hundred bytes of nested aliases can stand for billions.</summary>
+    internal const long MaxExpandedNodes = 1_000_000;
+
+    /// <summary>
+    /// Walks the parser's events (no recursion, no tree) and refuses, with the line: nesting deeper than
+    /// <see cref="MaxDepth"/>, an alias inside the node its anchor names (a cycle: every walk of the tree would
+    /// recurse until the process dies), and more than <see cref="MaxExpandedNodes"/> nodes once aliases are expanded.
+    /// </summary>
+    private static (int Line, string Message)? CheckLimits(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var sizes = new Dictionary<string, long>(StringComparer.Ordinal);
+        var open = new List<(string? Anchor, long Start)>();
+        long expanded = 0;
+        while (parser.MoveNext())
+        {
+            var current = parser.Current!;
+            var line = (int)current.Start.Line;
+            switch (current)
+            {
+                case DocumentStart:
+                    sizes.Clear();
+                    break;
+                case MappingStart or SequenceStart:
+                    if (open.Count >= MaxDepth)
+                    {
+                        return (line, $"the YAML nests deeper than {MaxDepth} levels; flatten it");
+                    }
+
+                    var anchor = ((NodeEvent)current).Anchor;
+                    open.Add((anchor.IsEmpty ? null : anchor.Value, expanded));
+                    expanded++;
+                    break;
+                case MappingEnd or SequenceEnd when open.Count > 0:
+                    var (name, start) = open[^1];
+                    open.RemoveAt(open.Count - 1);
+                    if (name is not null)
+                    {
+                        sizes[name] = expanded - start;
+                    }
+
+                    break;
+                case Scalar scalar:
+                    if (!scalar.Anchor.IsEmpty)
+                    {
+                        sizes[scalar.Anchor.Value] = 1;
+                    }
+
+                    expanded++;
+                    break;
+                case AnchorAlias alias:
+                    if (open.Any(o => o.Anchor == alias.Value.Value))
+                    {
+                        return (line, $"alias *{alias.Value.Value} is inside the node &{alias.Value.Value} names (a cycle); repeat the values instead");
+                    }
+
+                    expanded += sizes.GetValueOrDefault(alias.Value.Value, 1);
+                    break;
+            }
+
+            if (expanded > MaxExpandedNodes)
+            {
+                return (line, $"the YAML stands for more than {MaxExpandedNodes:N0} values once its aliases are expanded; repeat fewer aliases");
+            }
+        }
+
+        return null;
     }
 
     private static string StripComments(string text) =>
