@@ -5,8 +5,8 @@ using Kindling.Health.Failover;
 namespace Kindling.Health.Observability;
 
 /// <summary>
-/// A small HTTP listener (no ASP.NET Core: the DNS side stays lean) serving <c>GET /metrics</c> (Prometheus text)
-/// and <c>GET /status</c> (JSON) for a running monitor. Bind it to loopback or a management address.
+/// A small HTTP listener (no ASP.NET Core: the DNS side stays lean) serving <c>GET /metrics</c> (Prometheus text),
+/// <c>GET /status</c> (JSON) and the status page at <c>/</c> (which polls <c>/status</c>) for a running monitor. Bind it to loopback or a management address.
 /// </summary>
 public sealed class StatusEndpoint : IAsyncDisposable
 {
@@ -65,16 +65,23 @@ public sealed class StatusEndpoint : IAsyncDisposable
     {
         var (status, type, body) = (context.Request.HttpMethod, context.Request.Url?.AbsolutePath) switch
         {
-            ("GET", "/metrics") => (200, FailoverMetrics.ContentType, FailoverMetrics.Render(_monitor) + (_extraMetrics?.Invoke() ?? "")),
-            ("GET", "/status") => (200, "application/json", FailoverStatusJson.Render(_monitor.Status())),
-            (not "GET", _) => (405, "text/plain", "only GET\n"),
-            _ => (404, "text/plain", "not found: try /metrics or /status\n"),
+            ("GET", "/metrics") => (200, FailoverMetrics.ContentType, Encoding.UTF8.GetBytes(FailoverMetrics.Render(_monitor) + (_extraMetrics?.Invoke() ?? ""))),
+            ("GET", "/status") => (200, "application/json", Encoding.UTF8.GetBytes(FailoverStatusJson.Render(_monitor.Status()))),
+            ("GET", "/" or "/index.html") => (200, "text/html; charset=utf-8", StatusPage.Html),
+            (not "GET", _) => (405, "text/plain", Encoding.UTF8.GetBytes("only GET\n")),
+            _ => (404, "text/plain", Encoding.UTF8.GetBytes("not found: try / (status page), /metrics or /status\n")),
         };
-        var bytes = Encoding.UTF8.GetBytes(body);
         context.Response.StatusCode = status;
         context.Response.ContentType = type;
-        context.Response.ContentLength64 = bytes.Length;
-        context.Response.OutputStream.Write(bytes);
+        context.Response.Headers["Cache-Control"] = "no-store";
+        if (type.StartsWith("text/html", StringComparison.Ordinal))
+        {
+            context.Response.Headers["Content-Security-Policy"] = StatusPage.ContentSecurityPolicy;
+            context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        }
+
+        context.Response.ContentLength64 = body.Length;
+        context.Response.OutputStream.Write(body);
         context.Response.Close();
     }
 }
