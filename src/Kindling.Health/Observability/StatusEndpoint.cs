@@ -61,12 +61,27 @@ public sealed class StatusEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary><c>/status?checks=N</c> keeps the last N recent checks of each side (<c>kindling dns status</c> asks for a few).</summary>
+    private static IReadOnlyList<RecordStatus> Trim(IReadOnlyList<RecordStatus> records, string? checks)
+    {
+        if (!int.TryParse(checks, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var keep))
+        {
+            return records;
+        }
+
+        return [.. records.Select(r => r with
+        {
+            Primary = r.Primary with { RecentChecks = [.. r.Primary.RecentChecks.TakeLast(keep)] },
+            Backup = r.Backup with { RecentChecks = [.. r.Backup.RecentChecks.TakeLast(keep)] },
+        })];
+    }
+
     private void Answer(HttpListenerContext context)
     {
         var (status, type, body) = (context.Request.HttpMethod, context.Request.Url?.AbsolutePath) switch
         {
             ("GET", "/metrics") => (200, FailoverMetrics.ContentType, Encoding.UTF8.GetBytes(FailoverMetrics.Render(_monitor) + (_extraMetrics?.Invoke() ?? ""))),
-            ("GET", "/status") => (200, "application/json", Encoding.UTF8.GetBytes(FailoverStatusJson.Render(_monitor.Status()))),
+            ("GET", "/status") => (200, "application/json", Encoding.UTF8.GetBytes(FailoverStatusJson.Render(Trim(_monitor.Status(), context.Request.QueryString["checks"])))),
             ("GET", "/" or "/index.html") => (200, "text/html; charset=utf-8", StatusPage.Html),
             (not "GET", _) => (405, "text/plain", Encoding.UTF8.GetBytes("only GET\n")),
             _ => (404, "text/plain", Encoding.UTF8.GetBytes("not found: try / (status page), /metrics or /status\n")),

@@ -98,12 +98,17 @@ public sealed partial class ObservabilityTests : IAsyncDisposable
         using var metrics = await client.GetAsync(new Uri(endpoint.Url, "metrics"), TestContext.Current.CancellationToken);
         var metricsText = await metrics.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var status = await client.GetStringAsync(new Uri(endpoint.Url, "status"), TestContext.Current.CancellationToken);
+        var few = await client.GetStringAsync(new Uri(endpoint.Url, "status?checks=2"), TestContext.Current.CancellationToken);
         using var missing = await client.GetAsync(new Uri(endpoint.Url, "nope"), TestContext.Current.CancellationToken);
 
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
         Assert.Contains("kindling_failover_active_side{name=\"www.tinder-node-server.com.\"} 1", metricsText, StringComparison.Ordinal);
         Assert.EndsWith("kindling_dns_queries_total 7\n", metricsText, StringComparison.Ordinal);
         Assert.Contains("\"active\": \"backup\"", status, StringComparison.Ordinal);
+        using var all = JsonDocument.Parse(status);
+        using var trimmed = JsonDocument.Parse(few);
+        Assert.True(all.RootElement.GetProperty("records")[0].GetProperty("primary").GetProperty("recentChecks").GetArrayLength() > 2);
+        Assert.Equal(2, trimmed.RootElement.GetProperty("records")[0].GetProperty("primary").GetProperty("recentChecks").GetArrayLength());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
