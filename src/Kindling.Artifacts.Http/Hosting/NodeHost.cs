@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.StatusPage;
 using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
@@ -111,7 +112,8 @@ public sealed class NodeHost : IAsyncDisposable
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
         var byPort = services.ToDictionary(s => s.Port);
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, options.Reports, logger));
+        var status = new NodeStatus(options, store);
+        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, status, options, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
@@ -119,7 +121,7 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, IReadOnlyList<INodeReport> reports, ILogger logger)
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, NodeStatus status, NodeHostOptions options, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
         var service = byPort[context.Connection.LocalPort];
@@ -133,12 +135,20 @@ public sealed class NodeHost : IAsyncDisposable
                     route = "healthz";
                     break;
                 case "/metrics":
-                    await WriteMetricsAsync(context, metrics, store, reports);
+                    await WriteMetricsAsync(context, metrics, store, options);
                     route = "metrics";
                     break;
                 case "/kindling/v1/info":
                     await info.WriteAsync(context);
                     route = "info";
+                    break;
+                case "/kindling/v1/status":
+                    await status.WriteAsync(context);
+                    route = "status";
+                    break;
+                case "/kindling" or "/kindling/":
+                    await ConsolePage.WriteAsync(context);
+                    route = "console";
                     break;
                 case "/kindling/v1/content-digest":
                     await contentDigest.WriteAsync(context);
@@ -165,7 +175,7 @@ public sealed class NodeHost : IAsyncDisposable
             HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
     }
 
-    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, IReadOnlyList<INodeReport> reports)
+    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, NodeHostOptions options)
     {
         var text = new StringBuilder();
         metrics.Write(text);
@@ -177,7 +187,8 @@ public sealed class NodeHost : IAsyncDisposable
         text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
         text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
         text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
-        foreach (var report in reports)
+        NodeStatus.WriteMetrics(text, options);
+        foreach (var report in options.Reports)
         {
             report.WriteMetrics(text);
         }

@@ -15,7 +15,8 @@ internal static class DnsStatusCommand
             using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
             try
             {
-                var url = new UriBuilder("http", endpoint.Address.ToString(), endpoint.Port, "status").Uri;
+                // The last 5 checks of each side: the status page asks for all of them (its timeline).
+                var url = new UriBuilder("http", endpoint.Address.ToString(), endpoint.Port, "status") { Query = "checks=5" }.Uri;
                 Console.WriteLine(await client.GetStringAsync(url, cancellationToken));
                 return ExitCodes.Ok;
             }

@@ -84,6 +84,7 @@ internal sealed partial class RecordMonitor
             }
 
             side.LastCompletedAt = now;
+            side.Remember(new RecentCheck(now, outcome.Healthy, Math.Round(outcome.Latency.TotalSeconds, 4), outcome.Healthy ? null : outcome.Detail));
 
             // An older overlapping probe that finishes after a newer one is not counted (the newer result stands),
             // but it still reschedules below: once, returning here without rescheduling stopped a side's checks
@@ -92,6 +93,7 @@ internal sealed partial class RecordMonitor
             {
                 side.Applied = sequence;
                 evaluation = _machine.Observe(side.Side, outcome, now, out change);
+                Remember(evaluation.Transition);
                 if (side.Completed == 1 && change is null)
                 {
                     first = Describe(side.Side, outcome);

@@ -27,6 +27,11 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
     private bool _parityRunning;
     private DateTimeOffset _lastParityAt = DateTimeOffset.MinValue;
     private string? _parityDetail;
+    private bool? _parityMatch;
+    private readonly Queue<RecentTransition> _transitions = new();
+
+    /// <summary>Transitions kept for the status page.</summary>
+    public const int RecentTransitionLimit = 10;
 
     public RecordMonitor(FailoverStateMachine machine, Func<Side, IHealthProbe> probes, TimeProvider time, IContentParityGate? parity, IRecordEvents events)
     {
@@ -99,6 +104,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         {
             var now = _time.GetUtcNow();
             evaluation = _machine.SetMode(mode, now);
+            Remember(evaluation.Transition);
             _events.Publish(BuildAnswer());
             ArmFailback(now);
         }
@@ -119,7 +125,8 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             var now = _time.GetUtcNow();
             return new RecordStatus(Record.Name, _machine.Active, _machine.Mode, _machine.ActiveSince, (now - _machine.ActiveSince).TotalSeconds,
                 _machine.Transitions, _machine.HoldDown.Current.TotalSeconds, _machine.Explain(now), _parityDetail,
-                SideStatusOf(Side.Primary, now), SideStatusOf(Side.Backup, now));
+                SideStatusOf(Side.Primary, now), SideStatusOf(Side.Backup, now),
+                _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions]);
         }
     }
 
@@ -168,6 +175,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             }
 
             evaluation = _machine.Evaluate(_time.GetUtcNow());
+            Remember(evaluation.Transition);
             if (evaluation.Transition is not null)
             {
                 _events.Publish(BuildAnswer());
@@ -223,6 +231,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         {
             _parityRunning = false;
             _parityDetail = result.Detail;
+            _parityMatch = result.Match;
             if (_stopped)
             {
                 return;
@@ -231,6 +240,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             if (result.Match)
             {
                 evaluation = _machine.Evaluate(_time.GetUtcNow(), parityConfirmed: true);
+                Remember(evaluation.Transition);
                 if (evaluation.Transition is not null)
                 {
                     _events.Publish(BuildAnswer());
@@ -274,6 +284,21 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>Keeps a transition for the status page; call inside the lock.</summary>
+    private void Remember(FailoverTransition? transition)
+    {
+        if (transition is null)
+        {
+            return;
+        }
+
+        _transitions.Enqueue(new RecentTransition(transition.At, transition.From, transition.To, transition.Reason, transition.Mode));
+        while (_transitions.Count > RecentTransitionLimit)
+        {
+            _transitions.Dequeue();
+        }
+    }
+
     private FailoverAnswer BuildAnswer() =>
         new(Record.Name, _machine.Active, _machine.Mode, Record.AddressesOf(_machine.Active), Record.Ttl);
 
@@ -283,6 +308,6 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         var schedule = _sides[(int)side];
         return new SideStatus(side, [.. Record.AddressesOf(side).Select(a => a.ToString())], health.State, health.StateSince, (now - health.StateSince).TotalSeconds,
             health.ConsecutiveSuccesses, health.ConsecutiveFailures, health.LastDetail, health.LastLatency.TotalSeconds, schedule.Completed,
-            schedule.LastCompletedAt, schedule.SinceLastCompleted(now).TotalSeconds, schedule.Stalled);
+            schedule.LastCompletedAt, schedule.SinceLastCompleted(now).TotalSeconds, schedule.Stalled, [.. schedule.Recent]);
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Kindling.Health.Failover;
 
 /// <summary>
@@ -18,9 +20,20 @@ public sealed record SideStatus(
     long Probes,
     DateTimeOffset? LastCheckAt,
     double SecondsSinceLastCheck,
-    bool Stalled);
+    bool Stalled,
+    IReadOnlyList<RecentCheck> RecentChecks);
 
-/// <summary>A record's state at one moment: the answer, why, and both sides' health.</summary>
+/// <summary>One finished check of a side, kept for the last few minutes (the status page's timeline).</summary>
+public sealed record RecentCheck(DateTimeOffset At, bool Ok, double LatencySeconds, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Detail);
+
+/// <summary>One switch of the answered side, kept for the status page (the newest last).</summary>
+public sealed record RecentTransition(DateTimeOffset At, Side From, Side To, string Reason, FailoverMode Mode);
+
+/// <summary>
+/// A record's state at one moment: the answer, why, and both sides' health. <see cref="HoldDownLeftSeconds"/> is
+/// the time left before a pending failback (null when none is pending); <see cref="ParityMatch"/> is the parity
+/// gate's last result (null without a gate or before its first check).
+/// </summary>
 public sealed record RecordStatus(
     string Name,
     Side Active,
@@ -32,4 +45,8 @@ public sealed record RecordStatus(
     string Explanation,
     string? Parity,
     SideStatus Primary,
-    SideStatus Backup);
+    SideStatus Backup,
+    double? HoldDownLeftSeconds,
+    bool ParityGate,
+    bool? ParityMatch,
+    IReadOnlyList<RecentTransition> RecentTransitions);

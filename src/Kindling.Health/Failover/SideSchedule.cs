@@ -43,6 +43,23 @@ internal sealed class SideSchedule(Side side, IHealthProbe probe)
     /// <summary>True from the watchdog's warning until the next probe finishes.</summary>
     public bool Stalled { get; set; }
 
+    /// <summary>The checks of the last <see cref="RecentWindow"/> (at most <see cref="RecentLimit"/>), oldest first.</summary>
+    public Queue<RecentCheck> Recent { get; } = new();
+
+    public static readonly TimeSpan RecentWindow = TimeSpan.FromMinutes(5);
+
+    public const int RecentLimit = 180;
+
+    /// <summary>Keeps a finished check for the timeline, dropping what is older than the window.</summary>
+    public void Remember(RecentCheck check)
+    {
+        Recent.Enqueue(check);
+        while (Recent.Count > RecentLimit || (Recent.Count > 0 && check.At - Recent.Peek().At > RecentWindow))
+        {
+            Recent.Dequeue();
+        }
+    }
+
     /// <summary>Time since the last probe finished (or since the monitor started, before the first).</summary>
     public TimeSpan SinceLastCompleted(DateTimeOffset now) => now - (LastCompletedAt ?? RunningSince);
 }

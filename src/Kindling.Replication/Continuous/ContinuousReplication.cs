@@ -205,12 +205,17 @@ public sealed class ContinuousReplication(ReplicationSettings settings, ILogger 
         text.Append("# HELP kindling_replication_rounds_total Replication rounds, by result.\n# TYPE kindling_replication_rounds_total counter\n");
         text.Append(CultureInfo.InvariantCulture, $"kindling_replication_rounds_total{{result=\"ok\"}} {state.RoundsOk}\n");
         text.Append(CultureInfo.InvariantCulture, $"kindling_replication_rounds_total{{result=\"failed\"}} {state.RoundsFailed}\n");
-        text.Append("# HELP kindling_replication_items_copied_total Tags, chart versions and files copied, by direction.\n# TYPE kindling_replication_items_copied_total counter\n");
-        text.Append("# HELP kindling_replication_bytes_copied_total Bytes copied, by direction.\n# TYPE kindling_replication_bytes_copied_total counter\n");
-        foreach (var (direction, items, bytes) in state.Copies)
+        // A family's samples follow its TYPE line as one group (the exposition format requires it).
+        text.Append("# HELP kindling_replication_copied_items_total Tags, chart versions and files copied, by direction.\n# TYPE kindling_replication_copied_items_total counter\n");
+        foreach (var (direction, items, _) in state.Copies)
         {
-            text.Append(CultureInfo.InvariantCulture, $"kindling_replication_items_copied_total{{direction=\"{direction}\"}} {items}\n");
-            text.Append(CultureInfo.InvariantCulture, $"kindling_replication_bytes_copied_total{{direction=\"{direction}\"}} {bytes}\n");
+            text.Append(CultureInfo.InvariantCulture, $"kindling_replication_copied_items_total{{direction=\"{direction}\"}} {items}\n");
+        }
+
+        text.Append("# HELP kindling_replication_copied_bytes_total Bytes copied, by direction.\n# TYPE kindling_replication_copied_bytes_total counter\n");
+        foreach (var (direction, _, bytes) in state.Copies)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"kindling_replication_copied_bytes_total{{direction=\"{direction}\"}} {bytes}\n");
         }
     }
 }

@@ -84,4 +84,41 @@ public class NodeEndpointsTests
         Assert.Matches(@"kindling_store_bytes [1-9]\d{3,}", text);
         Assert.Contains("kindling_store_blobs 3", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Metrics_NameTheDataFolderDiskTheCertificateExpiryAndTheVersion()
+    {
+        await using var node = await NodeFixture.StartAsync();
+
+        var text = await node.Client.GetStringAsync($"https://127.0.0.1:{node.FilesPort}/metrics", TestContext.Current.CancellationToken);
+        var free = long.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^kindling_data_free_bytes (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var size = long.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^kindling_data_size_bytes (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var expiry = long.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^kindling_certificate_expiry_timestamp_seconds\{certificate=""server""\} (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.InRange(free, 1, size);
+        Assert.Equal(new DateTimeOffset(TestCertificates.Instance.Server.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), expiry);
+        Assert.Matches(@"kindling_build_info\{version=""[^""]+""\} 1", text);
+    }
+
+    [Fact]
+    public async Task StatusPage_AtKindling_AndItsJson_NameTheDigestDiskAndCertificate()
+    {
+        await using var node = await NodeFixture.StartAsync();
+
+        using var page = await node.Client.GetAsync($"https://127.0.0.1:{node.RegistryPort}/kindling/", TestContext.Current.CancellationToken);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var status = await node.Client.GetStringAsync($"https://127.0.0.1:{node.ChartsPort}/kindling/v1/status", TestContext.Current.CancellationToken);
+        var digest = await node.Client.GetStringAsync($"https://127.0.0.1:{node.ChartsPort}/kindling/v1/content-digest", TestContext.Current.CancellationToken);
+        using var json = JsonDocument.Parse(status);
+        using var digestJson = JsonDocument.Parse(digest);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("default-src 'none'", string.Join(" ", page.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        Assert.Contains("/kindling/v1/status", html, StringComparison.Ordinal);
+        Assert.Equal("test-node", json.RootElement.GetProperty("name").GetString());
+        Assert.Equal(digestJson.RootElement.GetProperty("digest").GetString(), json.RootElement.GetProperty("contentDigest").GetString());
+        Assert.True(json.RootElement.GetProperty("data").GetProperty("freeBytes").GetInt64() > 0);
+        Assert.Equal(new DateTimeOffset(TestCertificates.Instance.Server.NotAfter.ToUniversalTime()), json.RootElement.GetProperty("certificate").GetProperty("notAfter").GetDateTimeOffset());
+    }
 }

@@ -98,13 +98,78 @@ public sealed partial class ObservabilityTests : IAsyncDisposable
         using var metrics = await client.GetAsync(new Uri(endpoint.Url, "metrics"), TestContext.Current.CancellationToken);
         var metricsText = await metrics.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         var status = await client.GetStringAsync(new Uri(endpoint.Url, "status"), TestContext.Current.CancellationToken);
+        var few = await client.GetStringAsync(new Uri(endpoint.Url, "status?checks=2"), TestContext.Current.CancellationToken);
         using var missing = await client.GetAsync(new Uri(endpoint.Url, "nope"), TestContext.Current.CancellationToken);
 
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType?.ToString());
         Assert.Contains("kindling_failover_active_side{name=\"www.tinder-node-server.com.\"} 1", metricsText, StringComparison.Ordinal);
         Assert.EndsWith("kindling_dns_queries_total 7\n", metricsText, StringComparison.Ordinal);
         Assert.Contains("\"active\": \"backup\"", status, StringComparison.Ordinal);
+        using var all = JsonDocument.Parse(status);
+        using var trimmed = JsonDocument.Parse(few);
+        Assert.True(all.RootElement.GetProperty("records")[0].GetProperty("primary").GetProperty("recentChecks").GetArrayLength() > 2);
+        Assert.Equal(2, trimmed.RootElement.GetProperty("records")[0].GetProperty("primary").GetProperty("recentChecks").GetArrayLength());
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public void Status_KeepsTheRecentChecksOfEachSide_AndTheTransitionWithItsReason()
+    {
+        FailOver();
+
+        using var json = JsonDocument.Parse(FailoverStatusJson.Render(_monitor.Status()));
+        var record = json.RootElement.GetProperty("records")[0];
+        var checks = record.GetProperty("primary").GetProperty("recentChecks").EnumerateArray().ToList();
+        var transitions = record.GetProperty("recentTransitions").EnumerateArray().ToList();
+
+        Assert.True(checks.Count >= 4, $"{checks.Count} checks kept");
+        Assert.True(checks[0].GetProperty("ok").GetBoolean());
+        Assert.False(checks[^1].GetProperty("ok").GetBoolean());
+        Assert.Equal("connection refused", checks[^1].GetProperty("detail").GetString());
+        Assert.False(checks[0].TryGetProperty("detail", out _)); // a good check carries no detail, to keep /status small
+        var transition = Assert.Single(transitions);
+        Assert.Equal("primary", transition.GetProperty("from").GetString());
+        Assert.Equal("backup", transition.GetProperty("to").GetString());
+        Assert.StartsWith("primary down after 3 consecutive failed checks", transition.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, record.GetProperty("holdDownLeftSeconds").ValueKind); // the primary is down: no failback pending
+        Assert.False(record.GetProperty("parityGate").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Endpoint_ServesTheStatusPageAtTheRoot_SelfContainedUnderAStrictPolicy()
+    {
+        var port = FreePort.Tcp("127.0.0.1");
+        await using var endpoint = new StatusEndpoint(new IPEndPoint(IPAddress.Loopback, port), _monitor);
+        using var client = new HttpClient();
+
+        using var page = await client.GetAsync(endpoint.Url, TestContext.Current.CancellationToken);
+        var html = await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("default-src 'none'", string.Join(" ", page.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
+        Assert.Contains("<script>", html, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"(src|href)\s*=\s*[""'](?!data:)", html); // nothing loaded from anywhere: no script, style, font or image file
+        Assert.DoesNotContain("://", html.Replace("data:,", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Metrics_FollowPrometheusNaming_PrefixUnitSuffixAndTotalCounters()
+    {
+        FailOver();
+
+        var text = FailoverMetrics.Render(_monitor);
+        var families = Regex.Matches(text, "^# TYPE ([a-z_]+) ([a-z]+)$", RegexOptions.Multiline).Select(m => (Name: m.Groups[1].Value, Type: m.Groups[2].Value)).ToList();
+
+        Assert.Contains(families, f => f.Name == "kindling_failover_parity_match");
+        Assert.Contains(families, f => f.Name == "kindling_failover_hold_down_left_seconds");
+        Assert.All(families, f =>
+        {
+            Assert.StartsWith("kindling_", f.Name, StringComparison.Ordinal);
+            Assert.True(f.Type != "counter" || f.Name.EndsWith("_total", StringComparison.Ordinal), $"{f.Name}: a counter ends in _total");
+            Assert.DoesNotMatch("_(seconds|bytes)_(?!total$)", f.Name); // the unit is the last word (before _total)
+        });
+        Assert.Equal(families.Count, families.Select(f => f.Name).Distinct().Count());
     }
 
     [Fact]

@@ -82,7 +82,7 @@ public class ContinuousReplicationTests
         Assert.True(pulled.ExitCode == 0, pulled.ToString());
 
         var metrics = await Curl.GetAsync(nodes.Backup, "/metrics");
-        Assert.Matches(@"kindling_replication_items_copied_total\{direction=""reverse""\} [1-9]", metrics);
+        Assert.Matches(@"kindling_replication_copied_items_total\{direction=""reverse""\} [1-9]", metrics);
 
         // A tag deleted on the primary afterwards is the primary's change: the backup does not copy it back.
         await TestContent.DeleteTagAsync(nodes.Primary, "library/hotfix", "v1");
