@@ -187,10 +187,12 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             return await ErrorAsync(context, 403, "writes over plain HTTP are refused (credentials would travel in clear): use HTTPS, or start the node with plain-HTTP writes allowed");
         }
 
-        switch (BasicAuthentication.Identify(context.Request, store.Credentials))
+        switch (BasicAuthentication.Identify(context.Request))
         {
             case Caller.Authenticated:
                 return null;
+            case Caller.Throttled:
+                return await ErrorAsync(context, 429, "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
             default:
                 context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
                 return await ErrorAsync(context, 401, "uploading or deleting charts needs the node's admin credentials (HTTP Basic)");

@@ -44,6 +44,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "auth";
             }
 
+            if (caller.Throttled)
+            {
+                await ErrorAsync(context, 503, "SlowDown", "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
+                return "auth";
+            }
+
             if (bucket.Length == 0)
             {
                 await ListBucketsAsync(context, caller.Authenticated);
@@ -465,12 +471,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         await WriteXmlAsync(context, 200, result);
     }
 
-    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash) Identify(HttpContext context, string rawPath)
+    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash, bool Throttled) Identify(HttpContext context, string rawPath)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (false, false, null, null);
+            return (false, false, null, null, false);
         }
 
         if (authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
@@ -484,11 +490,11 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 logger.LogWarning("files: {Method} {Path}: signature refused: {Error}", context.Request.Method, rawPath, error);
             }
 
-            return (error is null, true, error, payloadHash);
+            return (error is null, true, error, payloadHash, false);
         }
 
-        var caller = BasicAuthentication.Identify(context.Request, store.Credentials);
-        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null);
+        var caller = BasicAuthentication.Identify(context.Request);
+        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled);
     }
 
     private static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Kindling.Artifacts.Access;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Artifacts.Http.Hosting;
@@ -47,6 +48,9 @@ public sealed record NodeHostOptions
 
     /// <summary>Parts that report in /healthz and /metrics beside the services (continuous replication).</summary>
     public IReadOnlyList<INodeReport> Reports { get; init; } = [];
+
+    /// <summary>Bounds on password checks (wrong-password floods); defaults in <see cref="LoginLimits"/>.</summary>
+    public LoginLimits Logins { get; init; } = new();
 
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
