@@ -40,7 +40,15 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             var caller = Identify(context, rawPath);
             if (caller.Error is { } signatureError)
             {
-                await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+                if (caller.Malformed)
+                {
+                    await ErrorAsync(context, 400, "AuthorizationHeaderMalformed", signatureError);
+                }
+                else
+                {
+                    await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+                }
+
                 return "auth";
             }
 
@@ -471,12 +479,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         await WriteXmlAsync(context, 200, result);
     }
 
-    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash, bool Throttled) Identify(HttpContext context, string rawPath)
+    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash, bool Throttled, bool Malformed) Identify(HttpContext context, string rawPath)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (false, false, null, null, false);
+            return (false, false, null, null, false, false);
         }
 
         if (authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
@@ -484,17 +492,17 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             var headers = context.Request.Headers;
             var request = new SignedRequest(context.Request.Method, rawPath, context.Request.QueryString.Value ?? "",
                 name => name == "host" ? headers.Host.ToString() : headers.TryGetValue(name, out var v) ? v.ToString() : null);
-            var error = SignatureV4.Verify(request, store.Credentials.SecretFor, time, out _, out var payloadHash);
+            var error = SignatureV4.Verify(request, store.Credentials.SecretFor, time, out _, out var payloadHash, out var malformed);
             if (error is not null)
             {
                 logger.LogWarning("files: {Method} {Path}: signature refused: {Error}", context.Request.Method, rawPath, error);
             }
 
-            return (error is null, true, error, payloadHash, false);
+            return (error is null, true, error, payloadHash, false, error is not null && malformed);
         }
 
         var caller = BasicAuthentication.Identify(context.Request);
-        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled);
+        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled, false);
     }
 
     private static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
