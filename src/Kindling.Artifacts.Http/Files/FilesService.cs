@@ -280,7 +280,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         catch (MultipartException e)
         {
             logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
-            await ErrorAsync(context, e.Code == "NoSuchUpload" ? 404 : 400, e.Code, e.Message, resource);
+            await ErrorAsync(context, e.Code switch { "NoSuchUpload" => 404, "SlowDown" => 503, _ => 400 }, e.Code, e.Message, resource);
             return "multipart";
         }
         catch (InvalidDataException e)

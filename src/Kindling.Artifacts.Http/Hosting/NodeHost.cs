@@ -85,6 +85,8 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var store = NodeStore.Open(options.DataDirectory, loggers);
+        store.Uploads.Limits = options.Uploads;
+        store.Files.Multipart.Limits = options.Multipart;
         var logger = loggers.CreateLogger("Kindling.Node");
         foreach (var iso in options.IsoImages)
         {

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Files;
+using Kindling.Artifacts.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Artifacts.Http.Hosting;
@@ -51,6 +53,12 @@ public sealed record NodeHostOptions
 
     /// <summary>Bounds on password checks (wrong-password floods); defaults in <see cref="LoginLimits"/>.</summary>
     public LoginLimits Logins { get; init; } = new();
+
+    /// <summary>Caps on registry blob upload sessions; defaults in <see cref="UploadLimits"/>.</summary>
+    public UploadLimits Uploads { get; init; } = new();
+
+    /// <summary>Caps on S3 multipart uploads; defaults in <see cref="MultipartLimits"/>.</summary>
+    public MultipartLimits Multipart { get; init; } = new();
 
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);

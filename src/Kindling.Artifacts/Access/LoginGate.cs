@@ -154,8 +154,11 @@ public sealed class LoginGate
         return System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(mac);
     }
 
-    /// <summary>IPv4 (also when mapped into IPv6) by address; IPv6 by /64, the block one host usually owns.</summary>
-    private static string ClientKey(IPAddress? client)
+    /// <summary>
+    /// A client's key for per-client limits: IPv4 (also when mapped into IPv6) by address; IPv6 by /64, the block
+    /// one host usually owns.
+    /// </summary>
+    public static string ClientKey(IPAddress? client)
     {
         if (client is null)
         {
