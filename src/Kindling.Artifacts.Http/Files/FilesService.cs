@@ -19,7 +19,7 @@ namespace Kindling.Artifacts.Http.Files;
 /// plain or aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER); multipart uploads (<see cref="MultipartUploads"/>).
 /// Bucket <c>kubean</c> is readable anonymously, as in DCE.
 /// </summary>
-internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time)
+internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time, long maxPutBytes)
     : NodeService("files", port, scheme)
 {
     private readonly FileStore _files = store.Files;
@@ -147,6 +147,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "object";
             }
 
+            LimitBody(context);
             try
             {
                 var stored = await _files.PutAsync(bucket, key, body, expected, context.RequestAborted);
@@ -155,6 +156,10 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 context.Response.StatusCode = 200;
                 context.Response.ContentLength = 0;
                 logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes)", bucket, key, stored.Size);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == 413)
+            {
+                await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), $"/{bucket}/{key}");
             }
             catch (InvalidDataException e)
             {
@@ -175,6 +180,24 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on objects");
         return "object";
     }
+
+    /// <summary>Room for aws-chunked framing (chunk sizes, trailers) around the object's bytes.</summary>
+    private const long FramingAllowance = 64 * 1024 * 1024;
+
+    /// <summary>Counts the body while it streams: Kestrel stops reading past the limit and throws (413), nothing is stored.</summary>
+    private void LimitBody(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxPutBytes + (IsAwsChunked(context) ? FramingAllowance : 0);
+        }
+    }
+
+    private static bool IsAwsChunked(HttpContext context) =>
+        context.Request.Headers["x-amz-content-sha256"].ToString().StartsWith("STREAMING-", StringComparison.Ordinal);
+
+    private string TooLarge() =>
+        $"the body is larger than {maxPutBytes} bytes, the limit of one PutObject or UploadPart: send bigger objects as a multipart upload; nothing was stored";
 
     /// <summary>
     /// The request body as stored: decoded when it is aws-chunked without chunk signatures (what current AWS SDKs
@@ -241,6 +264,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                     return "multipart";
                 }
 
+                LimitBody(context);
                 var (md5, size) = await uploads.PutPartAsync(bucket, key, uploadId, number, body, expected, context.RequestAborted);
                 context.Items[Registry.RegistryService.BytesReceivedKey] = size;
                 context.Response.Headers.ETag = $"\"{md5}\"";
@@ -281,6 +305,11 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         {
             logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
             await ErrorAsync(context, e.Code switch { "NoSuchUpload" => 404, "SlowDown" => 503, _ => 400 }, e.Code, e.Message, resource);
+            return "multipart";
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), resource);
             return "multipart";
         }
         catch (InvalidDataException e)

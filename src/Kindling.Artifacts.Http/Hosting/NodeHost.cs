@@ -107,7 +107,7 @@ public sealed class NodeHost : IAsyncDisposable
         {
             new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
             new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
-            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System, options.MaxObjectPutBytes),
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);

@@ -60,6 +60,12 @@ public sealed record NodeHostOptions
     /// <summary>Caps on S3 multipart uploads; defaults in <see cref="MultipartLimits"/>.</summary>
     public MultipartLimits Multipart { get; init; } = new();
 
+    /// <summary>
+    /// The largest body of one S3 PutObject or UploadPart, counted while it streams (S3's own limit, 5 GiB; bigger
+    /// objects go in several parts). Bodies are streamed to disk, never held in memory.
+    /// </summary>
+    public long MaxObjectPutBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -5,7 +5,7 @@ using Kindling.Testing;
 
 namespace Kindling.Artifacts.Http.Tests.Files;
 
-/// <summary>Issue 13, item 5: malformed Signature V4, Range and aws-chunked input gets a 4xx S3 error, never a 500.</summary>
+/// <summary>Issue 13, item 5: malformed Signature V4 and Range input gets a 4xx S3 error, never a 500; bodies are bounded.</summary>
 public class S3MalformedInputTests
 {
     private static string Now => DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -56,5 +56,28 @@ public class S3MalformedInputTests
             "-w", "%{http_code}", $"https://127.0.0.1:{node.FilesPort}/kubean/ten.bin"]);
 
         Assert.Contains(result.StdOut.Trim(), new[] { "200", "206", "416" });
+    }
+
+    [Theory]
+    [InlineData("/kubean/big.bin")]
+    [InlineData("/kubean/big.bin?partNumber=1&uploadId=UPLOAD")]
+    public async Task PutBodyOverTheLimit_ChunkedToo_400EntityTooLarge_NothingStored(string target)
+    {
+        var curl = Requires.Tool("curl", "curl");
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { MaxObjectPutBytes = 1024 * 1024 });
+        using var work = new TempDirectory("kindling-s3-limit");
+        var big = work.File("big.bin");
+        await File.WriteAllBytesAsync(big, new byte[3 * 1024 * 1024], TestContext.Current.CancellationToken);
+        var uploadId = node.Host.Store.Files.Multipart.Create("kubean", "big.bin");
+
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials, "-T", big,
+            "-H", "Transfer-Encoding: chunked", "-w", "\n%{http_code}", $"https://127.0.0.1:{node.FilesPort}{target.Replace("UPLOAD", uploadId, StringComparison.Ordinal)}"]);
+        var lines = result.StdOut.TrimEnd().Split('\n');
+
+        Assert.Equal("400", lines[^1]);
+        Assert.Equal("EntityTooLarge", XDocument.Parse(string.Join('\n', lines[..^1])).Root!.Element("Code")!.Value);
+        Assert.Null(node.Host.Store.Files.Find("kubean", "big.bin"));
+        Assert.Equal(["target"], Directory.EnumerateFiles(Path.Combine(node.Host.Store.Files.Multipart.Directory, uploadId)).Select(Path.GetFileName));
+        Assert.Empty(Directory.EnumerateFiles(node.Host.Store.Blobs.TempDirectory));
     }
 }
