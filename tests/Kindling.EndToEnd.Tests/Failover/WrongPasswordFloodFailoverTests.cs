@@ -30,15 +30,19 @@ public sealed class WrongPasswordFloodFailoverTests : IDisposable
             "--registry-port", $"{port}", "--charts-port", $"{charts}", "--files-port", $"{files}"]);
         await primary.WaitForOutputAsync("CA certificate for clients", TimeSpan.FromMinutes(5));
         using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
+        await WarmAsync(port);
         WriteConfiguration(File.ReadAllText(Path.Combine(data, "pki", "ca.crt")) + backup.CertificatePem, port);
         using var server = new BackgroundProcess(Repository.KindlingScript,
             ["dns", "serve", "--named-conf", _dir.File("named.conf"), "--listen", $"127.0.0.1:{_dnsPort}", "--pid-file", _dir.File("kindling.pid"),
              "--failover", _dir.File("failover.yaml"), "--http", $"127.0.0.1:{_httpPort}"]);
         await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+        // Past the checker's own cold start (its first checks may time out on a loaded machine), before the flood.
+        await Task.Delay(TimeSpan.FromSeconds(4), TestContext.Current.CancellationToken);
         var before = await DigAsync(dig);
+        var outputBefore = server.Output;
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(12));
-        var flood = Enumerable.Range(0, 16).Select(_ => FloodAsync($"https://127.0.0.2:{port}/v2/library/app/manifests/latest", stop.Token)).ToArray();
+        var flood = Enumerable.Range(0, 16).Select(i => FloodAsync($"https://127.0.0.2:{port}/v2/library/app/manifests/latest", TimeSpan.FromMilliseconds(50 * i), stop.Token)).ToArray();
         var answers = new List<string>();
         while (!stop.IsCancellationRequested)
         {
@@ -50,7 +54,7 @@ public sealed class WrongPasswordFloodFailoverTests : IDisposable
         var summary = $"{statuses.Count} wrong-password requests ({string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()}x {g.Key}"))}); "
             + $"answers: {string.Join(", ", answers.GroupBy(a => a).Select(g => $"{g.Count()}x {g.Key}"))}\n{server.Output}";
 
-        Assert.Equal("127.0.0.2", before);
+        Assert.True(before == "127.0.0.2", outputBefore);
         Assert.True(statuses.Count > 300, summary);
         Assert.All(statuses, s => Assert.Contains(s, new[] { 401, 429 }));
         Assert.True(answers.Count >= 20, summary);
@@ -93,12 +97,32 @@ public sealed class WrongPasswordFloodFailoverTests : IDisposable
         return result.StdOut.Trim();
     }
 
+    /// <summary>
+    /// The node just started (JIT): /healthz (which probes every port itself), the registry and a password check
+    /// are run once before anything is timed, as a node in service has long done.
+    /// </summary>
+    private static async Task WarmAsync(int port)
+    {
+        using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
+        using var client = new HttpClient(handler);
+        for (var i = 0; i < 3; i++)
+        {
+            using var health = await client.GetAsync($"https://127.0.0.2:{port}/healthz", TestContext.Current.CancellationToken);
+            using var anonymous = await client.GetAsync($"https://127.0.0.2:{port}/v2/library/app/manifests/latest", TestContext.Current.CancellationToken);
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"https://127.0.0.2:{port}/v2/");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("admin:warm-up")));
+        using var wrong = await client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
     /// <summary>One connection sending wrong passwords, 5 a second (the rate of the attack in issue 13); returns the statuses.</summary>
-    private static async Task<List<int>> FloodAsync(string url, CancellationToken stop)
+    private static async Task<List<int>> FloodAsync(string url, TimeSpan delay, CancellationToken stop)
     {
         using var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } };
         using var client = new HttpClient(handler);
         var statuses = new List<int>();
+        await Task.Delay(delay, stop);
         while (!stop.IsCancellationRequested)
         {
             var request = new HttpRequestMessage(HttpMethod.Get, url);
