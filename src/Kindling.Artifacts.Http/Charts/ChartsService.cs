@@ -4,6 +4,7 @@ using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
 using Kindling.Artifacts.Http.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Artifacts.Http.Charts;
@@ -133,33 +134,41 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
         }
 
         var request = context.Request;
-        byte[] archive;
-        // curl --data-binary (ChartMuseum's documented upload) labels the raw archive x-www-form-urlencoded: only a
-        // multipart form is read as a form.
-        if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+        var tooLarge = $"the chart archive is larger than the {ChartArchive.MaxBytes / (1024 * 1024)} MiB limit; nothing was stored";
+        if (request.ContentLength > ChartArchive.MaxBytes + FormOverhead)
         {
-            // ChartMuseum's form upload: field "chart" (a "prov" file is accepted and ignored).
-            var form = await request.ReadFormAsync(context.RequestAborted);
-            var file = form.Files.GetFile("chart") ?? (form.Files.Count > 0 ? form.Files[0] : null);
-            if (file is null)
-            {
-                return await ErrorAsync(context, 400, "the form has no 'chart' file");
-            }
-
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, context.RequestAborted);
-            archive = buffer.ToArray();
+            return await ErrorAsync(context, 413, tooLarge);
         }
-        else
-        {
-            if (request.ContentLength > ChartArchive.MaxBytes)
-            {
-                return await ErrorAsync(context, 413, $"the chart archive is larger than {ChartArchive.MaxBytes / (1024 * 1024)} MiB");
-            }
 
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, context.RequestAborted);
-            archive = buffer.ToArray();
+        // Counted while streaming, chunked bodies too: Kestrel stops reading past this and throws (no buffering first).
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = ChartArchive.MaxBytes + FormOverhead;
+        }
+
+        byte[]? archive;
+        try
+        {
+            archive = await ReadArchiveAsync(context);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            return await ErrorAsync(context, 413, tooLarge);
+        }
+        catch (Exception e) when (e is BadHttpRequestException or InvalidDataException || (e is IOException && !context.RequestAborted.IsCancellationRequested))
+        {
+            // InvalidDataException: the form reader's own limits (line, header and section sizes); IOException: a form cut short.
+            return await ErrorAsync(context, 400, $"the upload is malformed: {e.Message}; nothing was stored");
+        }
+
+        if (archive is null)
+        {
+            return await ErrorAsync(context, 400, "the form has no 'chart' file");
+        }
+
+        if (archive.Length == 0 && context.Items.ContainsKey(TooLargeKey))
+        {
+            return await ErrorAsync(context, 413, tooLarge);
         }
 
         try
@@ -180,6 +189,56 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
         return "api";
     }
 
+    /// <summary>Room for a multipart form's boundaries and part headers around the archive.</summary>
+    private const long FormOverhead = 1024 * 1024;
+
+    private const string TooLargeKey = "kindling.chartTooLarge";
+
+    /// <summary>The uploaded archive (at most the limit plus one read), or null when a form has no file.</summary>
+    private static async Task<byte[]?> ReadArchiveAsync(HttpContext context)
+    {
+        var request = context.Request;
+        // curl --data-binary (ChartMuseum's documented upload) labels the raw archive x-www-form-urlencoded: only a
+        // multipart form is read as a form.
+        if (request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // ChartMuseum's form upload: field "chart" (a "prov" file is accepted and ignored).
+            var form = await request.ReadFormAsync(context.RequestAborted);
+            var file = form.Files.GetFile("chart") ?? (form.Files.Count > 0 ? form.Files[0] : null);
+            if (file is null)
+            {
+                return null;
+            }
+
+            if (file.Length > ChartArchive.MaxBytes)
+            {
+                context.Items[TooLargeKey] = true;
+                return [];
+            }
+
+            using var copy = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(copy, context.RequestAborted);
+            return copy.ToArray();
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > ChartArchive.MaxBytes)
+            {
+                // Stop at the limit: the rest is never read.
+                context.Items[TooLargeKey] = true;
+                return [];
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     private async ValueTask<string?> RefuseWriteAsync(HttpContext context)
     {
         if (!context.Request.IsHttps && !allowPlainWrites)
@@ -187,10 +246,12 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             return await ErrorAsync(context, 403, "writes over plain HTTP are refused (credentials would travel in clear): use HTTPS, or start the node with plain-HTTP writes allowed");
         }
 
-        switch (BasicAuthentication.Identify(context.Request, store.Credentials))
+        switch (BasicAuthentication.Identify(context.Request))
         {
             case Caller.Authenticated:
                 return null;
+            case Caller.Throttled:
+                return await ErrorAsync(context, 429, "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
             default:
                 context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;
                 return await ErrorAsync(context, 401, "uploading or deleting charts needs the node's admin credentials (HTTP Basic)");

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Files;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +11,7 @@ namespace Kindling.Artifacts.Http.Common;
 /// With <c>?service=S&amp;part=P</c> it lists that part's entries (tag to manifest digest, ...), so a tool can
 /// name what differs between two nodes. Used by the failover parity gate, <c>kindling sync</c> and <c>verify</c>.
 /// </summary>
-internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials credentials)
+internal sealed class ContentDigestEndpoint(ContentDigest content)
 {
     // A reference swap, so concurrent readers never see a torn version/body pair.
     private Cached? _cached;
@@ -24,7 +23,7 @@ internal sealed class ContentDigestEndpoint(ContentDigest content, Credentials c
         if (query.TryGetValue("service", out var service) && query.TryGetValue("part", out var part))
         {
             // Keys of a bucket that is not public are listed to the admin only, as the file store lists them.
-            if (service == FileContent.Service && part != FileStore.PublicBucket && BasicAuthentication.Identify(context.Request, credentials) != Caller.Authenticated)
+            if (service == FileContent.Service && part != FileStore.PublicBucket && BasicAuthentication.Identify(context.Request) != Caller.Authenticated)
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = BasicAuthentication.Challenge;

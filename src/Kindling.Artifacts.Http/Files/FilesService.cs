@@ -19,7 +19,7 @@ namespace Kindling.Artifacts.Http.Files;
 /// plain or aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER); multipart uploads (<see cref="MultipartUploads"/>).
 /// Bucket <c>kubean</c> is readable anonymously, as in DCE.
 /// </summary>
-internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time)
+internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time, long maxPutBytes)
     : NodeService("files", port, scheme)
 {
     private readonly FileStore _files = store.Files;
@@ -40,7 +40,21 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             var caller = Identify(context, rawPath);
             if (caller.Error is { } signatureError)
             {
-                await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+                if (caller.Malformed)
+                {
+                    await ErrorAsync(context, 400, "AuthorizationHeaderMalformed", signatureError);
+                }
+                else
+                {
+                    await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+                }
+
+                return "auth";
+            }
+
+            if (caller.Throttled)
+            {
+                await ErrorAsync(context, 503, "SlowDown", "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
                 return "auth";
             }
 
@@ -133,6 +147,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "object";
             }
 
+            LimitBody(context);
             try
             {
                 var stored = await _files.PutAsync(bucket, key, body, expected, context.RequestAborted);
@@ -141,6 +156,10 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 context.Response.StatusCode = 200;
                 context.Response.ContentLength = 0;
                 logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes)", bucket, key, stored.Size);
+            }
+            catch (BadHttpRequestException e) when (e.StatusCode == 413)
+            {
+                await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), $"/{bucket}/{key}");
             }
             catch (InvalidDataException e)
             {
@@ -161,6 +180,24 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on objects");
         return "object";
     }
+
+    /// <summary>Room for aws-chunked framing (chunk sizes, trailers) around the object's bytes.</summary>
+    private const long FramingAllowance = 64 * 1024 * 1024;
+
+    /// <summary>Counts the body while it streams: Kestrel stops reading past the limit and throws (413), nothing is stored.</summary>
+    private void LimitBody(HttpContext context)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxPutBytes + (IsAwsChunked(context) ? FramingAllowance : 0);
+        }
+    }
+
+    private static bool IsAwsChunked(HttpContext context) =>
+        context.Request.Headers["x-amz-content-sha256"].ToString().StartsWith("STREAMING-", StringComparison.Ordinal);
+
+    private string TooLarge() =>
+        $"the body is larger than {maxPutBytes} bytes, the limit of one PutObject or UploadPart: send bigger objects as a multipart upload; nothing was stored";
 
     /// <summary>
     /// The request body as stored: decoded when it is aws-chunked without chunk signatures (what current AWS SDKs
@@ -227,6 +264,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                     return "multipart";
                 }
 
+                LimitBody(context);
                 var (md5, size) = await uploads.PutPartAsync(bucket, key, uploadId, number, body, expected, context.RequestAborted);
                 context.Items[Registry.RegistryService.BytesReceivedKey] = size;
                 context.Response.Headers.ETag = $"\"{md5}\"";
@@ -266,7 +304,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         catch (MultipartException e)
         {
             logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
-            await ErrorAsync(context, e.Code == "NoSuchUpload" ? 404 : 400, e.Code, e.Message, resource);
+            await ErrorAsync(context, e.Code switch { "NoSuchUpload" => 404, "SlowDown" => 503, _ => 400 }, e.Code, e.Message, resource);
+            return "multipart";
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), resource);
             return "multipart";
         }
         catch (InvalidDataException e)
@@ -437,12 +480,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         await WriteXmlAsync(context, 200, result);
     }
 
-    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash) Identify(HttpContext context, string rawPath)
+    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash, bool Throttled, bool Malformed) Identify(HttpContext context, string rawPath)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (false, false, null, null);
+            return (false, false, null, null, false, false);
         }
 
         if (authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
@@ -450,17 +493,17 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             var headers = context.Request.Headers;
             var request = new SignedRequest(context.Request.Method, rawPath, context.Request.QueryString.Value ?? "",
                 name => name == "host" ? headers.Host.ToString() : headers.TryGetValue(name, out var v) ? v.ToString() : null);
-            var error = SignatureV4.Verify(request, store.Credentials.SecretFor, time, out _, out var payloadHash);
+            var error = SignatureV4.Verify(request, store.Credentials.SecretFor, time, out _, out var payloadHash, out var malformed);
             if (error is not null)
             {
                 logger.LogWarning("files: {Method} {Path}: signature refused: {Error}", context.Request.Method, rawPath, error);
             }
 
-            return (error is null, true, error, payloadHash);
+            return (error is null, true, error, payloadHash, false, error is not null && malformed);
         }
 
-        var caller = BasicAuthentication.Identify(context.Request, store.Credentials);
-        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null);
+        var caller = BasicAuthentication.Identify(context.Request);
+        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled, false);
     }
 
     private static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.StatusPage;
@@ -85,6 +86,8 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         var loggers = app.Services.GetRequiredService<ILoggerFactory>();
         var store = NodeStore.Open(options.DataDirectory, loggers);
+        store.Uploads.Limits = options.Uploads;
+        store.Files.Multipart.Limits = options.Multipart;
         var logger = loggers.CreateLogger("Kindling.Node");
         foreach (var iso in options.IsoImages)
         {
@@ -105,22 +108,23 @@ public sealed class NodeHost : IAsyncDisposable
         {
             new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
             new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
-            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System, options.MaxObjectPutBytes),
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options);
         var info = new NodeInfo(options, services);
-        var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
+        var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
         var status = new NodeStatus(options, store);
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, status, options, logger));
+        var logins = new LoginGate(store.Credentials, options.Logins, TimeProvider.System);
+        app.Run(context => DispatchAsync(context, byPort, store, logins, metrics, health, info, contentDigest, status, options, logger));
         await app.StartAsync(cancellationToken);
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
         return new NodeHost(app, store, services, health, metrics);
     }
 
-    private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
+    private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, LoginGate logins, RequestMetrics metrics,
         NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, NodeStatus status, NodeHostOptions options, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
@@ -128,14 +132,22 @@ public sealed class NodeHost : IAsyncDisposable
         string route;
         try
         {
-            switch (context.Request.Path.Value)
+            var path = context.Request.Path.Value;
+            if (context.Request.Headers.Authorization.Count > 0 && path is not ("/healthz" or "/metrics" or "/kindling/v1/info"))
+            {
+                // Once per request, before any handler: bounded cost for wrong passwords (LoginGate). Requests
+                // without credentials, and the health endpoints, never wait on a password check.
+                await BasicAuthentication.AuthenticateAsync(context, logins);
+            }
+
+            switch (path)
             {
                 case "/healthz":
                     await health.WriteAsync(context);
                     route = "healthz";
                     break;
                 case "/metrics":
-                    await WriteMetricsAsync(context, metrics, store, options);
+                    await WriteMetricsAsync(context, metrics, store, logins, options);
                     route = "metrics";
                     break;
                 case "/kindling/v1/info":
@@ -175,7 +187,7 @@ public sealed class NodeHost : IAsyncDisposable
             HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
     }
 
-    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, NodeHostOptions options)
+    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, LoginGate logins, NodeHostOptions options)
     {
         var text = new StringBuilder();
         metrics.Write(text);
@@ -187,6 +199,10 @@ public sealed class NodeHost : IAsyncDisposable
         text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
         text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
         text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
+        text.Append("# HELP kindling_login_checks_total Password (bcrypt) checks run; answers from memory and throttled attempts are not counted.\n# TYPE kindling_login_checks_total counter\n");
+        text.Append($"kindling_login_checks_total {logins.Checks}\n");
+        text.Append("# HELP kindling_login_throttled_total Attempts answered 429/503 without a password check (client backing off, or all check slots busy).\n# TYPE kindling_login_throttled_total counter\n");
+        text.Append($"kindling_login_throttled_total {logins.Throttled}\n");
         NodeStatus.WriteMetrics(text, options);
         foreach (var report in options.Reports)
         {

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Files;
+using Kindling.Artifacts.Registry;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Artifacts.Http.Hosting;
@@ -47,6 +50,21 @@ public sealed record NodeHostOptions
 
     /// <summary>Parts that report in /healthz and /metrics beside the services (continuous replication).</summary>
     public IReadOnlyList<INodeReport> Reports { get; init; } = [];
+
+    /// <summary>Bounds on password checks (wrong-password floods); defaults in <see cref="LoginLimits"/>.</summary>
+    public LoginLimits Logins { get; init; } = new();
+
+    /// <summary>Caps on registry blob upload sessions; defaults in <see cref="UploadLimits"/>.</summary>
+    public UploadLimits Uploads { get; init; } = new();
+
+    /// <summary>Caps on S3 multipart uploads; defaults in <see cref="MultipartLimits"/>.</summary>
+    public MultipartLimits Multipart { get; init; } = new();
+
+    /// <summary>
+    /// The largest body of one S3 PutObject or UploadPart, counted while it streams (S3's own limit, 5 GiB; bigger
+    /// objects go in several parts). Bodies are streamed to disk, never held in memory.
+    /// </summary>
+    public long MaxObjectPutBytes { get; init; } = 5L * 1024 * 1024 * 1024;
 
     /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);

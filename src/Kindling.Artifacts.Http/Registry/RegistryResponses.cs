@@ -53,6 +53,18 @@ internal static class RegistryResponses
         new(RegistryErrorCode.Unauthorized, 401,
             $"{what} needs credentials: log in as the node's admin user (the password is in the data folder's admin-credentials file)");
 
+    /// <summary>The answer to <see cref="Caller.Throttled"/>: the Retry-After header is already set.</summary>
+    public static RegistryException Throttled() =>
+        new(RegistryErrorCode.TooManyRequests, 429,
+            "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
+
+    public static RegistryException CallerRefused(Caller caller, string what) => caller switch
+    {
+        Caller.Rejected => BadCredentials(),
+        Caller.Throttled => Throttled(),
+        _ => Unauthorized(what),
+    };
+
     public static RegistryException BadCredentials() =>
         new(RegistryErrorCode.Unauthorized, 401, "the credentials sent do not match a user of this registry");
 }

@@ -124,7 +124,7 @@ internal sealed partial class RegistryService
             return;
         }
 
-        var session = store.Uploads.Start(name);
+        var session = store.Uploads.Start(name, Access.LoginGate.ClientKey(context.Connection.RemoteIpAddress));
         UploadStatus(context, session, StatusCodes.Status202Accepted);
     }
 

@@ -13,7 +13,7 @@ internal sealed partial class RegistryService
         {
             RequireReader(context);
             var name = ResolveName(context, route.Name);
-            var manifest = _registry.FindManifest(name, route.Reference) ?? _registry.GetManifest(name, route.Reference);
+            var manifest = _registry.FindManifest(name, route.Reference) ?? NotFound(name, route.Reference);
             if (!Accepts(context.Request.Headers.Accept, manifest.MediaType) && !route.Reference.StartsWith("sha256:", StringComparison.Ordinal))
             {
                 throw new RegistryException(RegistryErrorCode.ManifestUnknown, 404,
@@ -75,6 +75,23 @@ internal sealed partial class RegistryService
         }
 
         throw MethodNotAllowed(context, "manifests");
+    }
+
+    /// <summary>
+    /// Why a GET or HEAD finds no manifest. A reference that cannot be a tag names no manifest: 404 MANIFEST_UNKNOWN,
+    /// as the distribution-spec wants for any manifest not found (its conformance suite asks for
+    /// <c>.INVALID_MANIFEST_NAME</c>); a PUT with such a tag is still refused with 400 TAG_INVALID.
+    /// </summary>
+    private StoredManifest NotFound(string name, string reference)
+    {
+        if (!reference.Contains(':', StringComparison.Ordinal) && !RepositoryNames.IsValidTag(reference))
+        {
+            RepositoryNames.CheckName(name);
+            throw new RegistryException(RegistryErrorCode.ManifestUnknown, 404,
+                $"manifest '{RepositoryNames.Shorten(reference)}' is not in repository '{name}' (nor can it be: tags are [a-zA-Z0-9_][a-zA-Z0-9._-], at most 128 characters)");
+        }
+
+        return _registry.GetManifest(name, reference);
     }
 
     /// <summary>

@@ -69,12 +69,12 @@ internal sealed partial class RegistryService(NodeStore store, int port, ILogger
     };
 
     /// <summary><c>GET /v2/</c>: 200 for a logged-in client, else the Basic challenge clients need before pushing.</summary>
-    private async ValueTask<string> BaseAsync(HttpContext context)
+    private static async ValueTask<string> BaseAsync(HttpContext context)
     {
-        var caller = BasicAuthentication.Identify(context.Request, store.Credentials);
+        var caller = BasicAuthentication.Identify(context.Request);
         if (caller != Caller.Authenticated)
         {
-            throw caller == Caller.Rejected ? RegistryResponses.BadCredentials() : RegistryResponses.Unauthorized("the registry API root");
+            throw RegistryResponses.CallerRefused(caller, "the registry API root");
         }
 
         context.Response.ContentType = "application/json";
@@ -87,25 +87,25 @@ internal sealed partial class RegistryService(NodeStore store, int port, ILogger
         return "base";
     }
 
-    /// <summary>Reads may be anonymous; credentials that are sent must be right.</summary>
-    private void RequireReader(HttpContext context)
+    /// <summary>
+    /// Reads may be anonymous; credentials that are sent must be right (401, as from the Distribution registry),
+    /// and when they could not be checked now the answer is 429 at once (no bcrypt was spent on them).
+    /// </summary>
+    private static void RequireReader(HttpContext context)
     {
-        if (context.Request.Headers.Authorization.Count > 0 && BasicAuthentication.Identify(context.Request, store.Credentials) == Caller.Rejected)
+        var caller = BasicAuthentication.Identify(context.Request);
+        if (caller is Caller.Rejected or Caller.Throttled)
         {
-            throw RegistryResponses.BadCredentials();
+            throw RegistryResponses.CallerRefused(caller, "reading");
         }
     }
 
-    private void RequireWriter(HttpContext context, string name)
+    private static void RequireWriter(HttpContext context, string name)
     {
-        switch (BasicAuthentication.Identify(context.Request, store.Credentials))
+        var caller = BasicAuthentication.Identify(context.Request);
+        if (caller != Caller.Authenticated)
         {
-            case Caller.Authenticated:
-                return;
-            case Caller.Rejected:
-                throw RegistryResponses.BadCredentials();
-            default:
-                throw RegistryResponses.Unauthorized($"{context.Request.Method} on repository '{RepositoryNames.Shorten(name)}'");
+            throw RegistryResponses.CallerRefused(caller, $"{context.Request.Method} on repository '{RepositoryNames.Shorten(name)}'");
         }
     }
 

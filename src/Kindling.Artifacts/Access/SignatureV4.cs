@@ -18,28 +18,45 @@ public static class SignatureV4
     public const string UnsignedPayload = "UNSIGNED-PAYLOAD";
 
     /// <summary>Null when the signature is valid (then <paramref name="user"/> and <paramref name="payloadHash"/> are set); else why not.</summary>
-    public static string? Verify(SignedRequest request, Func<string, string?> secretFor, TimeProvider time, out string? user, out string? payloadHash)
+    public static string? Verify(SignedRequest request, Func<string, string?> secretFor, TimeProvider time, out string? user, out string? payloadHash) =>
+        Verify(request, secretFor, time, out user, out payloadHash, out _);
+
+    /// <summary>
+    /// As <see cref="Verify(SignedRequest, Func{string, string?}, TimeProvider, out string?, out string?)"/>;
+    /// <paramref name="malformed"/> tells a header that is not <c>AWS4-HMAC-SHA256 Credential=...,
+    /// SignedHeaders=..., Signature=...</c> (each part exactly once: S3 answers 400 AuthorizationHeaderMalformed)
+    /// from a well-formed one that does not match (403 SignatureDoesNotMatch).
+    /// </summary>
+    public static string? Verify(SignedRequest request, Func<string, string?> secretFor, TimeProvider time, out string? user, out string? payloadHash, out bool malformed)
     {
         user = null;
         payloadHash = null;
+        malformed = true;
         var authorization = request.Header("authorization") ?? "";
         if (!authorization.StartsWith(Algorithm + " ", StringComparison.Ordinal))
         {
             return "not an AWS4-HMAC-SHA256 authorization";
         }
 
-        var parts = authorization[(Algorithm.Length + 1)..].Split(',', StringSplitOptions.TrimEntries)
-            .Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
-        if (!parts.TryGetValue("Credential", out var credential) || !parts.TryGetValue("SignedHeaders", out var signedHeaders) || !parts.TryGetValue("Signature", out var signature))
+        if (ParseParts(authorization[(Algorithm.Length + 1)..]) is not { } parts)
         {
-            return "the authorization lacks Credential, SignedHeaders or Signature";
+            return "the authorization is not 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...' with each part once";
         }
 
+        var (credential, signedHeaders, signature) = parts;
         var scope = credential.Split('/');
-        if (scope.Length != 5 || scope[4] != "aws4_request")
+        if (scope.Length != 5 || scope[4] != "aws4_request" || scope.Any(p => p.Length == 0))
         {
-            return $"credential scope '{credential}' is not ACCESSKEY/DATE/REGION/SERVICE/aws4_request";
+            return $"credential scope '{Shorten(credential)}' is not ACCESSKEY/DATE/REGION/SERVICE/aws4_request";
         }
+
+        var headers = signedHeaders.Split(';');
+        if (headers.Any(h => h.Length == 0 || h.Any(c => char.IsAsciiLetterUpper(c) || char.IsWhiteSpace(c) || char.IsControl(c))))
+        {
+            return $"SignedHeaders '{Shorten(signedHeaders)}' is not a ';'-separated list of lowercase header names";
+        }
+
+        malformed = false;
 
         var secret = secretFor(scope[0]);
         if (secret is null)
@@ -59,7 +76,6 @@ public static class SignatureV4
         }
 
         payloadHash = request.Header("x-amz-content-sha256") ?? UnsignedPayload;
-        var headers = signedHeaders.Split(';');
         var canonical = new StringBuilder()
             .Append(request.Method).Append('\n')
             .Append(string.IsNullOrEmpty(request.RawPath) ? "/" : request.RawPath).Append('\n')
@@ -85,6 +101,40 @@ public static class SignatureV4
         user = scope[0];
         return null;
     }
+
+    /// <summary>The three parts of the header, each exactly once and nothing else; null when it is not so.</summary>
+    private static (string Credential, string SignedHeaders, string Signature)? ParseParts(string text)
+    {
+        string? credential = null, signedHeaders = null, signature = null;
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var equals = part.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || equals == part.Length - 1)
+            {
+                return null;
+            }
+
+            var value = part[(equals + 1)..];
+            switch (part[..equals])
+            {
+                case "Credential" when credential is null:
+                    credential = value;
+                    break;
+                case "SignedHeaders" when signedHeaders is null:
+                    signedHeaders = value;
+                    break;
+                case "Signature" when signature is null:
+                    signature = value;
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return credential is null || signedHeaders is null || signature is null ? null : (credential, signedHeaders, signature);
+    }
+
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "...";
 
     /// <summary>Query parameters decoded, re-encoded the SigV4 way, sorted by name then value.</summary>
     private static string CanonicalQuery(string rawQuery)

@@ -19,10 +19,10 @@ public static partial class ChartArchive
 {
     public const long MaxBytes = 64L * 1024 * 1024;
 
-    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_-]*(?:\\.[a-zA-Z0-9_-]+)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_-]*(?:\\.[a-zA-Z0-9_-]+)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
 
-    [GeneratedRegex("^v?[0-9]+(?:\\.[0-9]+){0,2}(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^v?[0-9]+(?:\\.[0-9]+){0,2}(?:-[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?(?:\\+[0-9A-Za-z-]+(?:\\.[0-9A-Za-z-]+)*)?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex VersionPattern();
 
     public static bool IsValidName(string name) => name.Length is > 0 and <= 200 && NamePattern().IsMatch(name);

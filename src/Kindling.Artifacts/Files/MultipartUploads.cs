@@ -19,7 +19,8 @@ public sealed class MultipartException(string code, string message) : Exception(
 /// <c>store/multipart/ID/</c> holding <c>target</c> (bucket and key) and its parts (<c>NNNNN.MD5</c>, each written
 /// to a temporary file, fsynced and renamed). Completing streams the named parts, in order, through
 /// <see cref="FileStore.PutAsync"/> (temp + fsync + rename), so the object appears whole or not at all; then the
-/// folder is removed. Uploads neither completed nor aborted are removed after <see cref="Expiry"/>.
+/// folder is removed. Uploads neither completed nor aborted are removed after their expiry, and their number is
+/// capped (<see cref="MultipartLimits"/>).
 /// </summary>
 public sealed class MultipartUploads
 {
@@ -29,26 +30,70 @@ public sealed class MultipartUploads
     /// <summary>S3's largest part number.</summary>
     public const int MaximumPartNumber = 10_000;
 
-    public static readonly TimeSpan Expiry = TimeSpan.FromDays(7);
+    public static readonly TimeSpan Expiry = new MultipartLimits().Expiry;
 
     private readonly FileStore _files;
+    private readonly Lock _creating = new();
 
     public MultipartUploads(FileStore files, string directory)
     {
         _files = files;
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
-        foreach (var stale in new DirectoryInfo(directory).EnumerateDirectories().Where(d => DateTime.UtcNow - d.LastWriteTimeUtc > Expiry))
-        {
-            stale.Delete(recursive: true);
-        }
+        Prune();
     }
 
     /// <summary><c>DIR/store/multipart</c>.</summary>
     public string Directory { get; }
 
-    /// <summary>CreateMultipartUpload: a new upload ID for the object.</summary>
+    /// <summary>Caps on uploads; <c>kindling node serve</c> sets them from its options.</summary>
+    public MultipartLimits Limits { get; set; } = new();
+
+    /// <summary>CreateMultipartUpload: a new upload ID for the object; SlowDown when <see cref="MultipartLimits.MaxOpen"/> are in progress.</summary>
     public string Create(string bucket, string key)
+    {
+        lock (_creating)
+        {
+            var open = Prune();
+            if (open >= Limits.MaxOpen)
+            {
+                throw new MultipartException("SlowDown",
+                    $"the node has {open} multipart uploads in progress, its limit: complete or abort (DELETE ?uploadId=) some first; uploads without parts are dropped after {Limits.EmptyExpiry.TotalMinutes:0} min");
+            }
+
+            return CreateFolder(bucket, key);
+        }
+    }
+
+    /// <summary>Removes expired uploads (no part for <see cref="MultipartLimits.EmptyExpiry"/>, or untouched for <see cref="MultipartLimits.Expiry"/>); returns how many remain.</summary>
+    private int Prune()
+    {
+        var now = DateTime.UtcNow;
+        var open = 0;
+        foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
+        {
+            var age = now - folder.LastWriteTimeUtc;
+            var empty = !Parts(folder.FullName).Any();
+            if (age > Limits.Expiry || (empty && age > Limits.EmptyExpiry))
+            {
+                try
+                {
+                    folder.Delete(recursive: true);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                }
+
+                continue;
+            }
+
+            open++;
+        }
+
+        return open;
+    }
+
+    private string CreateFolder(string bucket, string key)
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var folder = Path.Combine(Directory, id);

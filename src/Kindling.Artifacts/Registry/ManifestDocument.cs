@@ -5,7 +5,19 @@ namespace Kindling.Artifacts.Registry;
 
 /// <summary>A content descriptor (OCI Image Specification v1.1, "Descriptors").</summary>
 public sealed record Descriptor(string MediaType, Digest Digest, long Size, string? ArtifactType = null,
-    IReadOnlyDictionary<string, string>? Annotations = null, bool HasUrls = false);
+    IReadOnlyDictionary<string, string>? Annotations = null, bool HasUrls = false)
+{
+    /// <summary>The Docker foreign layer type (Windows base layers), fetched from its <c>urls</c>.</summary>
+    public const string DockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
+
+    /// <summary>
+    /// A layer the registry need not hold, as the Distribution registry decides: a non-distributable layer
+    /// (<c>application/vnd.oci.image.layer.nondistributable.*</c>, or the Docker foreign layer) that names
+    /// <c>urls</c>. Any other missing blob is MANIFEST_BLOB_UNKNOWN, urls or not.
+    /// </summary>
+    public bool IsExternal => HasUrls
+        && (MediaType.StartsWith("application/vnd.oci.image.layer.nondistributable.", StringComparison.Ordinal) || MediaType == DockerForeignLayer);
+}
 
 /// <summary>
 /// A manifest checked on push: an OCI image manifest or index (OCI Image Specification v1.1), or a Docker image
@@ -83,7 +95,8 @@ public sealed record ManifestDocument(string MediaType, IReadOnlyList<Descriptor
                 throw RegistryException.ManifestInvalid("image manifest has no 'config' descriptor");
             }
 
-            var config = ReadDescriptor(configElement, "config");
+            // The config is always held by the registry, whatever it names (Distribution checks it the same way).
+            var config = ReadDescriptor(configElement, "config") with { HasUrls = false };
             var layers = ReadDescriptors(root, "layers", required: true);
             // Referrers API: an image manifest's artifact type falls back to its config media type.
             return new ManifestDocument(type, [config, .. layers], [], subject, artifactType ?? config.MediaType, annotations);

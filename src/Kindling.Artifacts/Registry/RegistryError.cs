@@ -21,6 +21,7 @@ public enum RegistryErrorCode
     Denied,
     Unsupported,
     RangeInvalid,
+    TooManyRequests,
 }
 
 /// <summary>A request the registry refuses: the spec's code, an HTTP status, and a message saying what and where.</summary>
@@ -50,6 +51,7 @@ public sealed class RegistryException(RegistryErrorCode code, int status, string
         RegistryErrorCode.Denied => "DENIED",
         RegistryErrorCode.Unsupported => "UNSUPPORTED",
         RegistryErrorCode.RangeInvalid => "BLOB_UPLOAD_INVALID",
+        RegistryErrorCode.TooManyRequests => "TOOMANYREQUESTS",
         _ => "UNKNOWN",
     };
 

@@ -73,7 +73,7 @@ public sealed partial class RegistryStore
 
                 foreach (var blob in manifest.Document?.Blobs ?? [])
                 {
-                    if (!blob.HasUrls && (!repository.Blobs.ContainsKey(blob.Digest) || !Blobs.Exists(blob.Digest)))
+                    if (!blob.IsExternal && (!repository.Blobs.ContainsKey(blob.Digest) || !Blobs.Exists(blob.Digest)))
                     {
                         problems.Add($"{repository.Name}@{manifest.Digest} names blob {blob.Digest}, which is missing");
                     }

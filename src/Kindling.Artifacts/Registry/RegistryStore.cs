@@ -227,11 +227,12 @@ public sealed partial class RegistryStore
     {
         foreach (var blob in document.Blobs)
         {
-            // Non-distributable layers (with urls) are fetched from elsewhere by design.
-            if (!blob.HasUrls && !(repository.Blobs.ContainsKey(blob.Digest) && Blobs.Exists(blob.Digest)))
+            // Non-distributable layers with urls are fetched from elsewhere by design; nothing else may be missing.
+            if (!blob.IsExternal && !(repository.Blobs.ContainsKey(blob.Digest) && Blobs.Exists(blob.Digest)))
             {
                 throw new RegistryException(RegistryErrorCode.ManifestBlobUnknown, 400,
-                    $"manifest names blob {blob.Digest} ({blob.MediaType}), which is not in repository '{repository.Name}': push the blob first",
+                    $"manifest names blob {blob.Digest} ({blob.MediaType}), which is not in repository '{repository.Name}': push the blob first"
+                    + (blob.HasUrls ? " ('urls' only excuse a missing non-distributable layer)" : ""),
                     new Dictionary<string, string> { ["digest"] = blob.Digest.Value });
             }
         }

@@ -10,16 +10,19 @@ namespace Kindling.Artifacts.Registry;
 /// Blob uploads in progress (OCI Distribution Specification v1.1, "Pushing blobs": POST, PATCH chunks, PUT to
 /// close). Each session is a file in <c>uploads/&lt;id&gt;/data</c> hashed as it grows, so closing it needs no
 /// second read; bytes received before a client vanished stay, and the client resumes from the offset that
-/// <c>GET</c> reports. Sessions survive a restart (the hash is rebuilt from the file); idle ones expire.
+/// <c>GET</c> reports. Sessions survive a restart (the hash is rebuilt from the file); idle ones expire. The file is
+/// open only while a request writes to it, and the number of sessions is capped (<see cref="UploadLimits"/>).
 /// </summary>
 public sealed class UploadSessions
 {
-    public static readonly TimeSpan IdleLimit = TimeSpan.FromHours(24);
+    /// <summary>The longest a session is kept idle (with bytes received).</summary>
+    public static readonly TimeSpan IdleLimit = new UploadLimits().IdleLimit;
 
     private readonly ConcurrentDictionary<string, UploadSession> _open = new(StringComparer.Ordinal);
     private readonly RegistryStore _registry;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly Lock _starting = new();
 
     private UploadSessions(RegistryStore registry, string directory, ILogger logger, TimeProvider time)
     {
@@ -34,6 +37,9 @@ public sealed class UploadSessions
 
     public int OpenCount => _open.Count;
 
+    /// <summary>Caps on sessions; <c>kindling node serve</c> sets them from its options.</summary>
+    public UploadLimits Limits { get; set; } = new();
+
     public static UploadSessions Open(RegistryStore registry, ILogger? logger = null, TimeProvider? time = null)
     {
         var sessions = new UploadSessions(registry, Path.Combine(registry.Blobs.Root, "uploads"), logger ?? NullLogger.Instance, time ?? TimeProvider.System);
@@ -42,18 +48,43 @@ public sealed class UploadSessions
         return sessions;
     }
 
-    public UploadSession Start(string name)
+    /// <summary>
+    /// Opens a session for <paramref name="client"/> (its address, for the per-client cap); 429 TOOMANYREQUESTS
+    /// when the node or the client has as many sessions in progress as allowed.
+    /// </summary>
+    public UploadSession Start(string name, string client = "")
     {
         RepositoryNames.CheckName(name);
         Expire();
-        var id = Guid.NewGuid().ToString("N");
-        var folder = Path.Combine(Directory, id);
-        System.IO.Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "repository"), name);
-        var session = new UploadSession(id, name, BlobWriter.Resume(Path.Combine(folder, "data")), _time.GetUtcNow());
-        _open[id] = session;
-        return session;
+        var limits = Limits;
+        lock (_starting)
+        {
+            if (_open.Count >= limits.MaxOpen)
+            {
+                throw TooMany($"the node has {_open.Count} blob uploads in progress, its limit");
+            }
+
+            var mine = _open.Values.Count(s => s.Client == client);
+            if (mine >= limits.MaxPerClient)
+            {
+                throw TooMany($"this client has {mine} blob uploads in progress, the limit per client");
+            }
+
+            var id = Guid.NewGuid().ToString("N");
+            var folder = Path.Combine(Directory, id);
+            System.IO.Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "repository"), name);
+            var writer = BlobWriter.Resume(Path.Combine(folder, "data"));
+            writer.Suspend();
+            var session = new UploadSession(id, name, writer, _time.GetUtcNow()) { Client = client };
+            _open[id] = session;
+            return session;
+        }
     }
+
+    private RegistryException TooMany(string what) =>
+        new(RegistryErrorCode.TooManyRequests, 429,
+            $"{what}: finish or cancel (DELETE) uploads before starting more; idle ones are dropped after {Limits.EmptyIdleLimit.TotalMinutes:0} min without data, {Limits.IdleLimit.TotalHours:0} h with data");
 
     /// <summary>The session <paramref name="id"/> of repository <paramref name="name"/>, reopened from disk after a restart.</summary>
     public UploadSession Get(string name, string id)
@@ -72,8 +103,9 @@ public sealed class UploadSessions
                 throw RegistryException.UploadUnknown(id);
             }
 
-            var resumed = new UploadSession(id, Encoding.UTF8.GetString(File.ReadAllBytes(owner)).Trim(),
-                BlobWriter.Resume(Path.Combine(folder, "data")), _time.GetUtcNow());
+            var writer = BlobWriter.Resume(Path.Combine(folder, "data"));
+            writer.Suspend();
+            var resumed = new UploadSession(id, Encoding.UTF8.GetString(File.ReadAllBytes(owner)).Trim(), writer, _time.GetUtcNow());
             session = _open.GetOrAdd(id, resumed);
             if (!ReferenceEquals(session, resumed))
             {
@@ -125,6 +157,8 @@ public sealed class UploadSessions
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 session.Touch(_time.GetUtcNow());
+                // No file handle held between requests.
+                session.Writer.Suspend();
             }
         }
         finally
@@ -194,19 +228,21 @@ public sealed class UploadSessions
         }
     }
 
-    /// <summary>Drops sessions idle longer than <see cref="IdleLimit"/> (memory and disk).</summary>
+    /// <summary>Drops sessions idle longer than their limit (memory and disk): empty ones sooner.</summary>
     private void Expire()
     {
         var now = _time.GetUtcNow();
+        var limits = Limits;
         foreach (var session in _open.Values)
         {
-            if (now - session.LastUsed > IdleLimit && session.Gate.Wait(0))
+            var limit = session.Offset == 0 ? limits.EmptyIdleLimit : limits.IdleLimit;
+            if (now - session.LastUsed > limit && session.Gate.Wait(0))
             {
                 try
                 {
                     session.Closed = true;
                     Remove(session);
-                    _logger.LogInformation("upload {Id} to {Repository} expired after {Hours} h idle", session.Id, session.Name, IdleLimit.TotalHours);
+                    _logger.LogInformation("upload {Id} to {Repository} expired after {Minutes} min idle", session.Id, session.Name, limit.TotalMinutes);
                 }
                 finally
                 {
@@ -217,7 +253,7 @@ public sealed class UploadSessions
 
         foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
         {
-            if (!_open.ContainsKey(folder.Name) && now - folder.LastWriteTimeUtc > IdleLimit)
+            if (!_open.ContainsKey(folder.Name) && now - folder.LastWriteTimeUtc > limits.IdleLimit)
             {
                 folder.Delete(recursive: true);
             }
@@ -248,6 +284,9 @@ public sealed class UploadSession
     internal SemaphoreSlim Gate { get; } = new(1, 1);
     internal bool Closed { get; set; }
     internal DateTimeOffset LastUsed { get; private set; }
+
+    /// <summary>The address that started it ("" when reopened after a restart).</summary>
+    internal string Client { get; init; } = "";
 
     internal void Touch(DateTimeOffset now) => LastUsed = now;
 }

@@ -10,6 +10,7 @@ public sealed class BlobWriter : IDisposable
 {
     private readonly IncrementalHash _hash;
     private FileStream? _stream;
+    private bool _closed;
 
     private BlobWriter(string path, FileStream stream, IncrementalHash hash, long length)
     {
@@ -63,6 +64,16 @@ public sealed class BlobWriter : IDisposable
         Length += data.Length;
     }
 
+    /// <summary>
+    /// Closes the file but keeps the hash and length: an upload session idle between requests then holds no file
+    /// handle. The next write (or <see cref="Finish"/>) reopens the file and appends.
+    /// </summary>
+    internal void Suspend()
+    {
+        _stream?.Dispose();
+        _stream = null;
+    }
+
     /// <summary>The digest of what is written so far, without ending the writer.</summary>
     public Digest CurrentDigest()
     {
@@ -75,23 +86,28 @@ public sealed class BlobWriter : IDisposable
     internal Digest Finish()
     {
         var digest = CurrentDigest();
-        if (_stream is not null)
+        if (!_closed)
         {
-            _stream.Flush(flushToDisk: true);
-            _stream.Dispose();
+            // Reopened when suspended: fsync covers what earlier requests wrote, too.
+            Stream.Flush(flushToDisk: true);
+            _stream!.Dispose();
             _stream = null;
+            _closed = true;
         }
 
         return digest;
     }
 
-    private FileStream Stream => _stream ?? throw new ObjectDisposedException(nameof(BlobWriter));
+    private FileStream Stream => _stream ??= _closed
+        ? throw new ObjectDisposedException(nameof(BlobWriter))
+        : new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read, 0);
 
     /// <summary>Closes the file (keeps it: upload sessions resume from it; whole-blob writers are cleaned by the store).</summary>
     public void Dispose()
     {
         _stream?.Dispose();
         _stream = null;
+        _closed = true;
         _hash.Dispose();
     }
 }

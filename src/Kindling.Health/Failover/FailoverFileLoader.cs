@@ -441,9 +441,9 @@ public static partial class FailoverFileLoader
         return value;
     }
 
-    [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h)?$")]
+    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)?\z")]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^(?:(?:\*|[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)\.)+$")]
+    [GeneratedRegex(@"^(?:(?:\*|[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)\.)+\z")]
     private static partial Regex DomainNamePattern();
 }

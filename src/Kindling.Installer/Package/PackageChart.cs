@@ -131,9 +131,9 @@ internal static partial class ChartArchive
         return (name, version, null);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9._-]*\\z")]
     private static partial Regex ChartName();
 
-    [GeneratedRegex(@"^v?(0|[1-9]\d*)(\.(0|[1-9]\d*)){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")]
+    [GeneratedRegex(@"^v?(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*)){0,2}(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?\z")]
     private static partial Regex SemVer();
 }

@@ -118,7 +118,7 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
         }
         else
         {
-            await Task.WhenAll(document.Blobs.Where(b => !b.HasUrls).Select(blob => EnsureBlobAsync(repository, blob, cancellationToken)));
+            await Task.WhenAll(document.Blobs.Where(b => !b.IsExternal).Select(blob => EnsureBlobAsync(repository, blob, cancellationToken)));
         }
     }
 

@@ -131,7 +131,7 @@ internal sealed class TargetChecks(HttpClient http, CertificateLog certificates,
         }
 
         long bytes = 0;
-        foreach (var blob in document.Blobs.Where(b => !b.HasUrls))
+        foreach (var blob in document.Blobs.Where(b => !b.IsExternal))
         {
             await using var content = await registry.OpenBlobAsync(repository, blob.Digest, blob.Size, cancellationToken);
             await content.CopyToAsync(Stream.Null, cancellationToken);

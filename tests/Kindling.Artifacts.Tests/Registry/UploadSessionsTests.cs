@@ -1,5 +1,6 @@
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Kindling.Artifacts.Tests.Registry;
 
@@ -79,4 +80,89 @@ public class UploadSessionsTests
 
         Assert.Equal(RegistryErrorCode.BlobUploadUnknown, Assert.Throws<RegistryException>(() => f.Uploads.Get(Name, id)).Code);
     }
+
+    [Fact]
+    public void Start_BeyondPerClientAndNodeCaps_429TooManyRequests_OtherClientsStillStart()
+    {
+        using var f = new RegistryFixture();
+        f.Uploads.Limits = new UploadLimits { MaxOpen = 5, MaxPerClient = 3 };
+
+        for (var i = 0; i < 3; i++)
+        {
+            f.Uploads.Start(Name, "192.0.2.1");
+        }
+
+        var perClient = Assert.Throws<RegistryException>(() => f.Uploads.Start(Name, "192.0.2.1"));
+        f.Uploads.Start(Name, "192.0.2.2");
+        f.Uploads.Start(Name, "192.0.2.3");
+        var node = Assert.Throws<RegistryException>(() => f.Uploads.Start(Name, "192.0.2.4"));
+
+        Assert.Equal((429, RegistryErrorCode.TooManyRequests), (perClient.Status, perClient.Code));
+        Assert.Contains("per client", perClient.Message, StringComparison.Ordinal);
+        Assert.Equal(429, node.Status);
+        Assert.Contains("the node has 5 blob uploads in progress", node.Message, StringComparison.Ordinal);
+        Assert.Equal(5, f.Uploads.OpenCount);
+    }
+
+    [Fact]
+    public async Task IdleSessions_EmptyDroppedAfter15Minutes_WithBytesKept24Hours()
+    {
+        using var f = new RegistryFixture();
+        var time = new FakeTimeProvider();
+        var uploads = UploadSessions.Open(f.Registry, time: time);
+        var empty = uploads.Start(Name);
+        var started = uploads.Start(Name);
+        await uploads.AppendAsync(started, new MemoryStream(new byte[10]), null, TestContext.Current.CancellationToken);
+
+        time.Advance(TimeSpan.FromMinutes(16));
+        uploads.Start(Name);
+        var emptyGone = Assert.Throws<RegistryException>(() => uploads.Get(Name, empty.Id));
+        var kept = uploads.Get(Name, started.Id);
+        time.Advance(TimeSpan.FromHours(24));
+        uploads.Start(Name);
+
+        Assert.Equal(RegistryErrorCode.BlobUploadUnknown, emptyGone.Code);
+        Assert.Equal(10, kept.Offset);
+        Assert.Throws<RegistryException>(() => uploads.Get(Name, started.Id));
+    }
+
+    [Fact]
+    public async Task OpenSessions_HoldNoFileHandleBetweenRequests()
+    {
+        using var f = new RegistryFixture();
+        var sessions = Enumerable.Range(0, 50).Select(_ => f.Uploads.Start(Name)).ToList();
+        foreach (var session in sessions)
+        {
+            await f.Uploads.AppendAsync(session, new MemoryStream(new byte[100]), null, TestContext.Current.CancellationToken);
+        }
+
+        var held = OpenFilesUnder(f.Uploads.Directory);
+        List<string> probe;
+        using (File.OpenRead(Path.Combine(f.Uploads.Directory, sessions[1].Id, "data")))
+        {
+            probe = OpenFilesUnder(f.Uploads.Directory);
+        }
+
+        var digest = await f.Uploads.CompleteAsync(sessions[0], Digest.Of(new byte[100]), TestContext.Current.CancellationToken);
+
+        Assert.Empty(held);
+        Assert.Single(probe);
+        Assert.True(f.Blobs.Verify(digest));
+    }
+
+    private static List<string> OpenFilesUnder(string directory) =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos()
+            .Select(fd =>
+            {
+                try
+                {
+                    return fd.LinkTarget ?? "";
+                }
+                catch (IOException)
+                {
+                    return "";
+                }
+            })
+            .Where(target => target.StartsWith(directory, StringComparison.Ordinal))
+            .ToList();
 }
