@@ -86,8 +86,8 @@ public sealed class ChartStore
 
             var digest = _blobs.Put(archive);
             var stored = new StoredChart(metadata, digest, archive.Length, _time.GetUtcNow());
-            DurableFile.WriteAllBytes(_blobs.TempDirectory, LinkPath(metadata.Name, metadata.Version),
-                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink));
+            DurableFile.WriteAllBytes(LinkPath(metadata.Name, metadata.Version),
+                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink), tempDirectory: _blobs.TempDirectory);
             versions[metadata.Version] = stored;
             _index = null;
             ChartChanged?.Invoke(metadata.Name, metadata.Version, digest);

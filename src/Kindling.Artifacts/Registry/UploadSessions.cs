@@ -49,7 +49,7 @@ public sealed class UploadSessions
         var id = Guid.NewGuid().ToString("N");
         var folder = Path.Combine(Directory, id);
         System.IO.Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "repository"), name);
+        DurableFile.WriteAllText(Path.Combine(folder, "repository"), name);
         var session = new UploadSession(id, name, BlobWriter.Resume(Path.Combine(folder, "data")), _time.GetUtcNow());
         _open[id] = session;
         return session;

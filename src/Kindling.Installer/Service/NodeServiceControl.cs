@@ -50,11 +50,11 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
     {
         // A value the unit file (or serve.args, one per line) cannot carry is refused before anything changes.
         var unit = Unit(serveArguments);
-        IO.AtomicFile.WriteText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
+        DurableFile.WriteAllText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
         if (Mode == ServiceMode.Systemd)
         {
             await EnsureServiceUserAsync(cancellationToken);
-            IO.AtomicFile.WriteText(UnitPath, unit);
+            DurableFile.WriteAllText(UnitPath, unit);
             await RunAsync("systemctl", ["daemon-reload"], cancellationToken);
             await RunAsync("systemctl", ["enable", UnitName], cancellationToken);
             await RunAsync("systemctl", ["restart", UnitName], cancellationToken);
