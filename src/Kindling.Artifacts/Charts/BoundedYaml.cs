@@ -45,7 +45,7 @@ public static class BoundedYaml
         }
         catch (YamlException e)
         {
-            throw new YamlLimitException($"{file}:{e.Start.Line}: {e.Message}");
+            throw new YamlLimitException($"{file}:{e.Start.Line}: invalid YAML: {e.Message}");
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException)
         {
