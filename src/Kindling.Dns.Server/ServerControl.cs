@@ -12,13 +12,9 @@ public static partial class ServerControl
     public const string DefaultPidFile = "/run/kindling-dns.pid";
     private const int SigHup = 1;
 
-    /// <summary>Writes this process's id (temp file + rename, so a reader never sees half of it).</summary>
-    public static void WritePidFile(string path)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        File.Move(temp, path, overwrite: true);
-    }
+    /// <summary>Writes this process's id (durably: temp file, fsync, rename, so a reader never sees half of it).</summary>
+    public static void WritePidFile(string path) =>
+        DurableFile.WriteAllText(path, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
 
     /// <summary>Sends SIGHUP to the server named by the pid file; returns what happened, or throws with what to do.</summary>
     public static int Reload(string pidFile)

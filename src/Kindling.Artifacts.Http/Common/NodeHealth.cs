@@ -4,13 +4,15 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Kindling.Artifacts.Http.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace Kindling.Artifacts.Http.Common;
 
 /// <summary>
 /// <c>GET /healthz</c>: 200 only when the store is readable and writable and every service answers an HTTP
 /// request on its own port (a loopback request to its <c>/kindling/v1/info</c>); the JSON body has one entry
-/// per service. The result is kept for a second, so probes every second cost one round of checks.
+/// per service. The result is kept for a second, so probes every second cost one round of checks. Anyone may ask,
+/// so the answer names no folder: a storage problem's detail (path and error) goes to the node's log.
 /// </summary>
 internal sealed class NodeHealth : IDisposable
 {
@@ -23,8 +25,11 @@ internal sealed class NodeHealth : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private (DateTime At, bool Healthy, byte[] Body)? _last;
 
-    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options)
+    private readonly ILogger _logger;
+
+    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options, ILogger logger)
     {
+        _logger = logger;
         _store = store;
         _services = services;
         _reports = options.Reports;
@@ -83,7 +88,6 @@ internal sealed class NodeHealth : IDisposable
                 {
                     ["status"] = storage is null ? "ok" : "failing",
                     ["problem"] = storage,
-                    ["path"] = _store.DataDirectory,
                     ["bytes"] = _store.Blobs.TotalBytes,
                     ["blobs"] = _store.Blobs.Count,
                 },
@@ -116,7 +120,8 @@ internal sealed class NodeHealth : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return $"store {_store.Blobs.Root} is not readable and writable: {e.Message}";
+            _logger.LogError("healthz: store {Store} is not readable and writable: {Error}", _store.Blobs.Root, e.Message);
+            return $"the store is not readable and writable ({e.GetType().Name}; the node's log names the folder and the error)";
         }
     }
 

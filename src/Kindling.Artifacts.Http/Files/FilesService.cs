@@ -123,6 +123,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "object";
             }
 
+            S3Responses.ProtectActiveContent(context, key);
             await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified, file.Offset);
             return "object";
         }

@@ -51,7 +51,28 @@ internal static class S3Responses
         ".json" => "application/json",
         ".yaml" or ".yml" => "application/yaml",
         ".txt" or ".md" or ".sha256" or ".sha256sum" or ".asc" => "text/plain",
-        ".html" or ".htm" => "text/html",
         _ => "application/octet-stream",
     };
+
+    /// <summary>
+    /// Types a browser runs script from (HTML, SVG, XML with XHTML inside, JavaScript): an uploaded object of such a
+    /// type is served as a download (<c>Content-Disposition: attachment</c>) in a CSP sandbox, so a page uploaded to
+    /// the node never runs on the node's origin. HTML, SVG and script also lose their type (octet-stream).
+    /// </summary>
+    public static bool IsActive(string key) => Path.GetExtension(key).ToLowerInvariant() is
+        ".html" or ".htm" or ".xhtml" or ".xht" or ".shtml" or ".svg" or ".svgz" or ".xml" or ".xsl" or ".xslt" or ".js" or ".mjs" or ".swf" or ".pdf";
+
+    /// <summary>Headers for an object of an active type (see <see cref="IsActive"/>); others get only nosniff (set for every answer).</summary>
+    public static void ProtectActiveContent(HttpContext context, string key)
+    {
+        if (!IsActive(key))
+        {
+            return;
+        }
+
+        var name = Path.GetFileName(key);
+        var ascii = new string([.. name.Select(c => c is >= ' ' and < (char)127 and not '"' and not '\\' ? c : '_')]);
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{ascii}\"; filename*=UTF-8''{Uri.EscapeDataString(name)}";
+        context.Response.Headers.ContentSecurityPolicy = "sandbox; default-src 'none'";
+    }
 }

@@ -111,7 +111,7 @@ public sealed class NodeHost : IAsyncDisposable
             new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System, options.MaxObjectPutBytes),
         };
         var metrics = new RequestMetrics();
-        var health = new NodeHealth(store, services, options);
+        var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"));
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
@@ -129,6 +129,8 @@ public sealed class NodeHost : IAsyncDisposable
     {
         var start = Stopwatch.GetTimestamp();
         var service = byPort[context.Connection.LocalPort];
+        // Every answer on every port, user content included: a browser must take the declared type, never sniff one.
+        context.Response.Headers.XContentTypeOptions = "nosniff";
         string route;
         try
         {

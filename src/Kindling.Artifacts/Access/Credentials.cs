@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Kindling.Artifacts.Storage;
 
 namespace Kindling.Artifacts.Access;
 
@@ -115,22 +114,6 @@ public sealed class Credentials
         return RandomNumberGenerator.GetString(alphabet, 24);
     }
 
-    private static void WritePrivate(string tempDirectory, string path, string content)
-    {
-        Directory.CreateDirectory(tempDirectory);
-        var temp = DurableFile.TempPath(tempDirectory, Path.GetFileName(path));
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, options))
-        {
-            stream.Write(Encoding.UTF8.GetBytes(content));
-            stream.Flush(flushToDisk: true);
-        }
-
-        DurableFile.MoveIntoPlace(temp, path);
-    }
+    private static void WritePrivate(string tempDirectory, string path, string content) =>
+        DurableFile.WriteAllText(path, content, DurableFile.OwnerOnly, tempDirectory);
 }

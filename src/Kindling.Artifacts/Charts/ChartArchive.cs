@@ -2,8 +2,6 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Kindling.Artifacts.Charts;
 
@@ -18,6 +16,9 @@ public sealed class ChartException(string message) : Exception(message);
 public static partial class ChartArchive
 {
     public const long MaxBytes = 64L * 1024 * 1024;
+
+    /// <summary>The largest Chart.yaml read (helm's own charts are a few hundred bytes).</summary>
+    public const long MaxChartYamlBytes = 1024 * 1024;
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_-]*(?:\\.[a-zA-Z0-9_-]+)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
@@ -38,6 +39,7 @@ public static partial class ChartArchive
         }
 
         string? chartYaml = null;
+        var chartYamlName = "Chart.yaml";
         try
         {
             using var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress);
@@ -47,9 +49,10 @@ public static partial class ChartArchive
                 var parts = entry.Name.TrimStart('.', '/').Split('/');
                 if (parts.Length == 2 && parts[1] == "Chart.yaml" && entry.DataStream is { } data && chartYaml is null)
                 {
-                    if (entry.Length > 1024 * 1024)
+                    chartYamlName = entry.Name.TrimStart('.', '/');
+                    if (entry.Length > MaxChartYamlBytes)
                     {
-                        throw new ChartException($"{entry.Name} is larger than 1 MiB");
+                        throw new ChartException($"{chartYamlName} is {entry.Length:N0} bytes, over the {MaxChartYamlBytes / 1024 / 1024} MiB limit for Chart.yaml");
                     }
 
                     using var reader = new StreamReader(data, Encoding.UTF8);
@@ -67,79 +70,46 @@ public static partial class ChartArchive
             throw new ChartException("the archive has no <chart>/Chart.yaml at its top level; package the chart with 'helm package'");
         }
 
-        return Parse(chartYaml);
+        return Parse(chartYaml, chartYamlName);
     }
 
-    private static ChartMetadata Parse(string yaml)
+    private static ChartMetadata Parse(string yaml, string file)
     {
-        YamlMappingNode root;
+        Dictionary<string, object?> fields;
+        IReadOnlyDictionary<string, string> raw;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            root = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode map
-                ? map
-                : throw new ChartException("Chart.yaml is not a YAML mapping");
+            var (root, top) = BoundedYaml.Read(yaml, file, YamlLimits.Chart);
+            fields = root as Dictionary<string, object?> ?? throw new ChartException($"{file} is not a YAML mapping");
+            raw = top;
         }
-        catch (YamlException e)
+        catch (YamlLimitException e)
         {
-            throw new ChartException($"Chart.yaml:{e.Start.Line}: {e.Message}");
+            throw new ChartException(e.Message);
         }
 
-        var fields = (Dictionary<string, object?>)ToObject(root)!;
-        var name = Scalar(root, "name");
-        var version = Scalar(root, "version");
+        var name = raw.GetValueOrDefault("name");
+        var version = raw.GetValueOrDefault("version");
         if (string.IsNullOrEmpty(name) || !IsValidName(name))
         {
-            throw new ChartException($"Chart.yaml: name '{name}' is missing or has characters other than letters, digits, '-', '_' and single dots");
+            throw new ChartException($"{file}: name '{name}' is missing or has characters other than letters, digits, '-', '_' and single dots");
         }
 
         if (string.IsNullOrEmpty(version) || !IsValidVersion(version))
         {
-            throw new ChartException($"Chart.yaml: version '{version}' of chart {name} is missing or not SemVer 2 (e.g. 1.2.3)");
+            throw new ChartException($"{file}: version '{version}' of chart {name} is missing or not SemVer 2 (e.g. 1.2.3)");
         }
 
         fields.TryAdd("apiVersion", "v1");
         fields["name"] = name;
         fields["version"] = version;
-        if (Scalar(root, "appVersion") is { } appVersion)
+        if (raw.GetValueOrDefault("appVersion") is { } appVersion)
         {
             fields["appVersion"] = appVersion;
         }
 
         return new ChartMetadata(name, version, fields);
     }
-
-    private static string? Scalar(YamlMappingNode map, string key) =>
-        map.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode scalar ? scalar.Value : null;
-
-    /// <summary>Plain scalars keep their YAML type (bool, number, null) so index.yaml reads back as Chart.yaml did.</summary>
-    private static object? TypedScalar(YamlScalarNode scalar)
-    {
-        var value = scalar.Value;
-        if (scalar.Style != YamlDotNet.Core.ScalarStyle.Plain || value is null)
-        {
-            return value;
-        }
-
-        return value switch
-        {
-            "true" or "True" or "TRUE" => true,
-            "false" or "False" or "FALSE" => false,
-            "null" or "~" or "" => null,
-            _ when long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
-            _ when double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
-            _ => value,
-        };
-    }
-
-    private static object? ToObject(YamlNode node) => node switch
-    {
-        YamlMappingNode map => map.Children.Where(p => p.Key is YamlScalarNode).ToDictionary(p => ((YamlScalarNode)p.Key).Value ?? "", p => ToObject(p.Value), StringComparer.Ordinal),
-        YamlSequenceNode list => list.Children.Select(ToObject).ToList(),
-        YamlScalarNode scalar => TypedScalar(scalar),
-        _ => null,
-    };
 }
 
 /// <summary>A chart's name, version and every field of its Chart.yaml (kept for index.yaml).</summary>

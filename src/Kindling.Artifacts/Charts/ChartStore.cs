@@ -21,6 +21,7 @@ public sealed class ChartStore
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly Lock _writeLock = new();
+    private readonly List<string> _skipped = [];
     private byte[]? _index;
 
     private ChartStore(BlobStore blobs, string directory, ILogger logger, TimeProvider time)
@@ -38,6 +39,9 @@ public sealed class ChartStore
 
     public int Count => _charts.Values.Sum(v => v.Count);
 
+    /// <summary>Link files found at start-up that are not served (unreadable, or a Chart.yaml over a limit), each with the reason.</summary>
+    public IReadOnlyList<string> Skipped => _skipped;
+
     public static ChartStore Open(BlobStore blobs, ILogger? logger = null, TimeProvider? time = null)
     {
         var store = new ChartStore(blobs, Path.Combine(blobs.Root, "charts"), logger ?? NullLogger.Instance, time ?? TimeProvider.System);
@@ -51,9 +55,12 @@ public sealed class ChartStore
                 var metadata = ChartArchive.Read(blobs.ReadAllBytes(digest));
                 store.Versions(metadata.Name)[metadata.Version] = new StoredChart(metadata, digest, link.Size, link.Created);
             }
-            catch (Exception e) when (e is IOException or JsonException or ChartException or FormatException)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                store._logger.LogError("charts: ignoring {File}: {Error}", file, e.Message);
+                // A chart stored before a limit existed (or damaged on disk) must not stop the node or the other
+                // charts: it is left out of index.yaml and the API, named in the log and in Skipped.
+                store._skipped.Add($"{file}: {e.Message}");
+                store._logger.LogError("charts: skipping {File}, not served: {Error}; delete it or upload a fixed chart with ?force", file, e.Message);
             }
         }
 
@@ -79,8 +86,8 @@ public sealed class ChartStore
 
             var digest = _blobs.Put(archive);
             var stored = new StoredChart(metadata, digest, archive.Length, _time.GetUtcNow());
-            DurableFile.WriteAllBytes(_blobs.TempDirectory, LinkPath(metadata.Name, metadata.Version),
-                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink));
+            DurableFile.WriteAllBytes(LinkPath(metadata.Name, metadata.Version),
+                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink), tempDirectory: _blobs.TempDirectory);
             versions[metadata.Version] = stored;
             _index = null;
             ChartChanged?.Invoke(metadata.Name, metadata.Version, digest);

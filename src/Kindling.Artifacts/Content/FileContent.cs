@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Kindling.Artifacts.Files;
-using Kindling.Artifacts.Storage;
 
 namespace Kindling.Artifacts.Content;
 
@@ -47,7 +46,7 @@ public static class FileContent
         if (changed || known.Count != CountLines(current))
         {
             Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
-            DurableFile.WriteAllText(tempDirectory, cachePath, current.ToString());
+            DurableFile.WriteAllText(cachePath, current.ToString(), tempDirectory: tempDirectory);
         }
     }
 

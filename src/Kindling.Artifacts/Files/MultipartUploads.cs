@@ -120,7 +120,7 @@ public sealed class MultipartUploads
                 File.Delete(earlier.Path);
             }
 
-            File.Move(temp, Path.Combine(folder, $"{number:D5}.{hash}"));
+            DurableFile.MoveIntoPlace(temp, Path.Combine(folder, $"{number:D5}.{hash}"));
             return (hash, size);
         }
         finally
@@ -210,12 +210,7 @@ public sealed class MultipartUploads
         }
     }
 
-    private static void AtomicWrite(string path, string text)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void AtomicWrite(string path, string text) => DurableFile.WriteAllText(path, text);
 
     /// <summary>The parts read one after the other as one stream.</summary>
     private sealed class ConcatenatedFiles(IReadOnlyList<string> paths) : ReadOnlyStream

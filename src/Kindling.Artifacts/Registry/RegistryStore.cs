@@ -114,7 +114,7 @@ public sealed partial class RegistryStore
 
         lock (repository.WriteLock)
         {
-            DurableFile.WriteAllBytes(Blobs.TempDirectory, repository.LayerPath(digest), []);
+            DurableFile.WriteAllBytes(repository.LayerPath(digest), [], tempDirectory: Blobs.TempDirectory);
             repository.Blobs[digest] = 0;
         }
     }
@@ -177,13 +177,13 @@ public sealed partial class RegistryStore
         {
             if (!repository.Manifests.ContainsKey(digest.Value))
             {
-                DurableFile.WriteAllText(Blobs.TempDirectory, repository.RevisionPath(digest), stored.MediaType);
+                DurableFile.WriteAllText(repository.RevisionPath(digest), stored.MediaType, tempDirectory: Blobs.TempDirectory);
                 repository.Manifests[digest.Value] = stored;
             }
 
             if (referenceDigest is null)
             {
-                DurableFile.WriteAllText(Blobs.TempDirectory, repository.TagPath(reference), digest.Value);
+                DurableFile.WriteAllText(repository.TagPath(reference), digest.Value, tempDirectory: Blobs.TempDirectory);
                 repository.Tags[reference] = stored;
                 TagChanged?.Invoke(name, reference, digest);
             }

@@ -73,7 +73,7 @@ public sealed class UploadSessions
             var id = Guid.NewGuid().ToString("N");
             var folder = Path.Combine(Directory, id);
             System.IO.Directory.CreateDirectory(folder);
-            File.WriteAllText(Path.Combine(folder, "repository"), name);
+            DurableFile.WriteAllText(Path.Combine(folder, "repository"), name);
             var writer = BlobWriter.Resume(Path.Combine(folder, "data"));
             writer.Suspend();
             var session = new UploadSession(id, name, writer, _time.GetUtcNow()) { Client = client };

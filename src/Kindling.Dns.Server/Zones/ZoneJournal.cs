@@ -74,10 +74,16 @@ public sealed class ZoneJournal(string path)
         }
 
         sb.Append("end\n");
+        var created = !File.Exists(Path);
         using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         var bytes = Encoding.UTF8.GetBytes(sb.ToString());
         stream.Write(bytes);
         stream.Flush(flushToDisk: true);
+        if (created)
+        {
+            // An append-only file: fsync covers its bytes, the folder's fsync its name the first time.
+            DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        }
     }
 
     /// <summary>Reads complete entries; a malformed journal raises <see cref="DnsFormatException"/> naming the line.</summary>
@@ -158,6 +164,7 @@ public sealed class ZoneJournal(string path)
     {
         var target = $"{Path}.discarded-{time.GetUtcNow():yyyyMMddHHmmss}";
         File.Move(Path, target, overwrite: true);
+        DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         return target;
     }
 

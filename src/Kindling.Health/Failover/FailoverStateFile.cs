@@ -46,16 +46,7 @@ public sealed class FailoverStateFile(string path)
         var bytes = JsonSerializer.SerializeToUtf8Bytes(new FailoverStateDocument { Records = [.. states] }, HealthJson.Default.FailoverStateDocument);
         lock (_writeLock)
         {
-            var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-            Directory.CreateDirectory(directory);
-            var temporary = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.tmp");
-            using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, Path, overwrite: true);
+            DurableFile.WriteAllBytes(Path, bytes);
         }
     }
 }

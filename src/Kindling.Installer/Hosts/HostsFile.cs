@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text;
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Hosts;
 
@@ -109,7 +108,7 @@ public sealed class HostsFile
         var mode = File.Exists(Path) && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(Path) : (UnixFileMode)0b110_100_100;
         try
         {
-            AtomicFile.Write(Path, updated, mode);
+            DurableFile.WriteAllBytes(Path, updated, mode);
         }
         catch (IOException)
         {

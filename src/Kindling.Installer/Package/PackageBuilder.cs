@@ -1,4 +1,3 @@
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Package;
 
@@ -90,7 +89,7 @@ public static class PackageBuilder
             }
 
             Directory.Move(temp, output);
-            AtomicFile.SyncDirectory(parent);
+            DurableFile.SyncDirectory(parent);
             return report;
         }
         finally

@@ -1,7 +1,5 @@
 using System.Formats.Tar;
 using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Kindling.Installer.Package;
 
@@ -75,30 +73,25 @@ internal static partial class ChartArchive
     /// <summary>Checks Chart.yaml's text; errors name the file and line.</summary>
     public static (string? Name, string? Version, string? Error) Parse(string yaml, string where)
     {
-        YamlMappingNode root;
+        // Read as the node reads it on upload: bounded depth and alias expansion, so a deep or alias-bomb Chart.yaml in a
+        // package is refused here with the node's own reason rather than crashing the check.
+        IReadOnlyDictionary<string, string> top;
         try
         {
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode mapping)
+            var (root, raw) = Kindling.Artifacts.Charts.BoundedYaml.Read(yaml, where, Kindling.Artifacts.Charts.YamlLimits.Chart);
+            if (root is not Dictionary<string, object?>)
             {
                 return (null, null, $"{where}: not a YAML mapping (expected apiVersion, name, version)");
             }
 
-            root = mapping;
+            top = raw;
         }
-        catch (YamlException e)
+        catch (Kindling.Artifacts.Charts.YamlLimitException e)
         {
-            return (null, null, $"{where}:{e.Start.Line}: invalid YAML: {e.Message}");
-        }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
-        {
-            // YamlDotNet's scanner throws these on some malformed input (found by fuzz/Kindling.Installer.Fuzz).
-            return (null, null, $"{where}: invalid YAML: {e.Message}");
+            return (null, null, e.Message);
         }
 
-        string? Scalar(string key) =>
-            root.Children.TryGetValue(new YamlScalarNode(key), out var node) && node is YamlScalarNode { Value: { } v } ? v : null;
+        string? Scalar(string key) => top.GetValueOrDefault(key);
 
         var apiVersion = Scalar("apiVersion");
         var name = Scalar("name");

@@ -1,4 +1,3 @@
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Package;
 
@@ -22,6 +21,6 @@ internal static class PackageChecksums
             list.Add(relative, through.Digest().Hex);
         }
 
-        AtomicFile.WriteText(Path.Combine(packageDir, PackageLayout.Checksums), list.Render());
+        DurableFile.WriteAllText(Path.Combine(packageDir, PackageLayout.Checksums), list.Render());
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Pki;
 
@@ -72,8 +71,8 @@ public static class NodeCertificates
                 using (key)
                 {
                     // Key first, then certificate: a reader that sees the new certificate also finds its key.
-                    AtomicFile.WriteText(files.ServerKeyPath, key.ExportPkcs8PrivateKeyPem() + "\n", AtomicFile.OwnerOnly);
-                    AtomicFile.WriteText(files.ServerCertificatePath, certificate.ExportCertificatePem() + "\n");
+                    DurableFile.WriteAllText(files.ServerKeyPath, key.ExportPkcs8PrivateKeyPem() + "\n", DurableFile.OwnerOnly);
+                    DurableFile.WriteAllText(files.ServerCertificatePath, certificate.ExportCertificatePem() + "\n");
                 }
 
                 issued = true;
@@ -101,10 +100,10 @@ public static class NodeCertificates
             }
 
             using var ca = CertificateAuthority.Load(files.CaCertificatePath, files.CaKeyPath);
-            AtomicFile.WriteText(Path.Combine(outDir, "ca.key"), ca.KeyPem(), AtomicFile.OwnerOnly);
+            DurableFile.WriteAllText(Path.Combine(outDir, "ca.key"), ca.KeyPem(), DurableFile.OwnerOnly);
         }
 
-        AtomicFile.WriteText(Path.Combine(outDir, "ca.crt"), File.ReadAllText(files.CaCertificatePath));
+        DurableFile.WriteAllText(Path.Combine(outDir, "ca.crt"), File.ReadAllText(files.CaCertificatePath));
     }
 
     private static (CertificateAuthority Ca, bool Created, bool Imported) EnsureCa(NodeCertificateFiles files, string? caFromDir, TimeProvider time)
@@ -127,14 +126,14 @@ public static class NodeCertificates
 
                 if (!File.Exists(files.CaKeyPath))
                 {
-                    AtomicFile.WriteText(files.CaKeyPath, source.KeyPem(), AtomicFile.OwnerOnly);
+                    DurableFile.WriteAllText(files.CaKeyPath, source.KeyPem(), DurableFile.OwnerOnly);
                 }
 
                 return (source, false, false);
             }
 
-            AtomicFile.WriteText(files.CaKeyPath, source.KeyPem(), AtomicFile.OwnerOnly);
-            AtomicFile.WriteText(files.CaCertificatePath, source.CertificatePem());
+            DurableFile.WriteAllText(files.CaKeyPath, source.KeyPem(), DurableFile.OwnerOnly);
+            DurableFile.WriteAllText(files.CaCertificatePath, source.CertificatePem());
             return (source, false, true);
         }
 
@@ -149,8 +148,8 @@ public static class NodeCertificates
         }
 
         var ca = CertificateAuthority.Create($"Kindling CA {Environment.MachineName} {DateTime.UtcNow:yyyy-MM-dd}", time);
-        AtomicFile.WriteText(files.CaKeyPath, ca.KeyPem(), AtomicFile.OwnerOnly);
-        AtomicFile.WriteText(files.CaCertificatePath, ca.CertificatePem());
+        DurableFile.WriteAllText(files.CaKeyPath, ca.KeyPem(), DurableFile.OwnerOnly);
+        DurableFile.WriteAllText(files.CaCertificatePath, ca.CertificatePem());
         return (ca, true, false);
     }
 

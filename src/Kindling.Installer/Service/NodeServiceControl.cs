@@ -48,10 +48,13 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
     /// <summary>Starts the service (restarting it when already running, so new content and settings are served).</summary>
     public async Task<NodeServiceStatus> StartAsync(IReadOnlyList<string> serveArguments, CancellationToken cancellationToken)
     {
-        IO.AtomicFile.WriteText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
+        // A value the unit file (or serve.args, one per line) cannot carry is refused before anything changes.
+        var unit = Unit(serveArguments);
+        DurableFile.WriteAllText(ArgumentsPath, string.Join('\n', serveArguments) + "\n");
         if (Mode == ServiceMode.Systemd)
         {
-            IO.AtomicFile.WriteText(UnitPath, Unit(serveArguments));
+            await EnsureServiceUserAsync(cancellationToken);
+            DurableFile.WriteAllText(UnitPath, unit);
             await RunAsync("systemctl", ["daemon-reload"], cancellationToken);
             await RunAsync("systemctl", ["enable", UnitName], cancellationToken);
             await RunAsync("systemctl", ["restart", UnitName], cancellationToken);
@@ -156,30 +159,73 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
             : new NodeServiceStatus(Mode, true, pid, $"supervisor pid {pid}, log {LogPath}");
     }
 
-    internal string Unit(IReadOnlyList<string> serveArguments) =>
-        $"""
-        [Unit]
-        Description=Kindling bootstrap node ({DataDir})
-        After=network-online.target
-        Wants=network-online.target
+    /// <summary>The system user the systemd unit runs the node as (created by <see cref="StartAsync"/> when missing).</summary>
+    public const string ServiceUser = "kindling";
 
-        [Service]
-        ExecStart={Quote(executable)} {string.Join(' ', serveArguments.Select(Quote))}
-        Restart=on-failure
-        RestartSec=1
-        KillSignal=SIGTERM
-        TimeoutStopSec=35
-        LimitNOFILE=65536
+    /// <summary>
+    /// The systemd unit: the node runs as <see cref="ServiceUser"/>, may bind ports below 1024 and nothing else
+    /// privileged, sees the file system read-only except its data folder, and gets a private /tmp and /dev. The data
+    /// folder is given to the service user at every start (the installer writes it as root), by a pre-start command
+    /// that systemd runs with full privileges (<c>+</c>). Every value is escaped for the unit file.
+    /// </summary>
+    internal string Unit(IReadOnlyList<string> serveArguments)
+    {
+        var data = SystemdUnitText.PathWord(DataDir, "the data folder");
+        var exec = string.Join(' ', new[] { SystemdUnitText.ExecWord(executable, "the kindling executable path") }
+            .Concat(serveArguments.Select(a => SystemdUnitText.ExecWord(a, "the node serve argument"))));
+        return $"""
+            [Unit]
+            Description=Kindling bootstrap node ({SystemdUnitText.Text(DataDir, "the data folder")})
+            After=network-online.target
+            Wants=network-online.target
 
-        [Install]
-        WantedBy=multi-user.target
+            [Service]
+            User={ServiceUser}
+            Group={ServiceUser}
+            ExecStartPre=+/bin/chown -R --no-dereference {ServiceUser}:{ServiceUser} {SystemdUnitText.ExecWord(DataDir, "the data folder")}
+            ExecStart={exec}
+            Restart=on-failure
+            RestartSec=1
+            KillSignal=SIGTERM
+            TimeoutStopSec=35
+            LimitNOFILE=65536
+            AmbientCapabilities=CAP_NET_BIND_SERVICE
+            CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+            NoNewPrivileges=yes
+            ProtectSystem=strict
+            ProtectHome=read-only
+            ReadWritePaths={data}
+            PrivateTmp=yes
+            PrivateDevices=yes
+            ProtectKernelTunables=yes
+            ProtectKernelModules=yes
+            ProtectKernelLogs=yes
+            ProtectControlGroups=yes
+            ProtectClock=yes
+            ProtectHostname=yes
+            RestrictSUIDSGID=yes
+            RestrictRealtime=yes
+            RestrictNamespaces=yes
+            LockPersonality=yes
+            RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK
+            SystemCallArchitectures=native
 
-        """;
+            [Install]
+            WantedBy=multi-user.target
 
-    private static string Quote(string argument) =>
-        argument.Length > 0 && argument.All(c => char.IsAsciiLetterOrDigit(c) || "/-_.:=,@+".Contains(c, StringComparison.Ordinal))
-            ? argument
-            : "\"" + argument.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+            """;
+    }
+
+    /// <summary>Creates the system user the unit runs as, unless it exists.</summary>
+    private static async Task EnsureServiceUserAsync(CancellationToken cancellationToken)
+    {
+        if (Run("getent", ["passwd", ServiceUser]).Length > 0)
+        {
+            return;
+        }
+
+        await RunAsync("useradd", ["--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", ServiceUser], cancellationToken);
+    }
 
     private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Service;
 
@@ -15,7 +14,7 @@ public sealed record PidFile(string Path)
     public static PidFile ServerFor(string dataDir) => new(System.IO.Path.Combine(System.IO.Path.GetFullPath(dataDir), "run", "serve.pid"));
 
     public void Write(int pid) =>
-        AtomicFile.WriteText(Path, $"{pid}\n{StartTimeOf(pid)}\n");
+        DurableFile.WriteAllText(Path, $"{pid}\n{StartTimeOf(pid)}\n");
 
     /// <summary>The PID when the file names a live process that is still the one that wrote it; otherwise null.</summary>
     public int? ReadLive()

@@ -1,5 +1,4 @@
 using Kindling.Installer.Hosts;
-using Kindling.Installer.IO;
 using Kindling.Installer.Pki;
 
 namespace Kindling.Installer.Steps;
@@ -33,7 +32,7 @@ public sealed class PkiStep : IInstallStep
             context.Log.Info(hosts);
         }
 
-        AtomicFile.WriteText(Path.Combine(plan.DataDir, "clusterConfig.yaml"), File.ReadAllText(plan.Config.SourceFile));
+        DurableFile.WriteAllText(Path.Combine(plan.DataDir, "clusterConfig.yaml"), File.ReadAllText(plan.Config.SourceFile));
         return Task.FromResult($"{ca}, {server}; {hosts}");
     }
 }

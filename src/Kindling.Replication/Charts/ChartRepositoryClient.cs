@@ -17,8 +17,6 @@ public sealed record ChartVersion(string Name, string Version, string Digest, st
 /// </summary>
 public sealed class ChartRepositoryClient
 {
-    /// <summary>Helm refuses larger archives too; a chart is read into memory whole.</summary>
-    private const int MaxArchiveBytes = 20 * 1024 * 1024;
     private readonly HttpClient _http;
     private readonly AuthenticationHeaderValue? _authorization;
 
@@ -35,7 +33,7 @@ public sealed class ChartRepositoryClient
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ChartVersion>>> ListAsync(CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, "api/charts");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, bodyKind: "a chart list");
         await EnsureSuccessAsync(response, "list the charts");
         try
         {
@@ -63,13 +61,9 @@ public sealed class ChartRepositoryClient
     {
         var url = new Uri(BaseUrl, chart.Url);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        // A chart is read into memory whole: at most what a node accepts on upload.
+        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, maxBody: Artifacts.Charts.ChartArchive.MaxBytes, bodyKind: "a chart archive");
         await EnsureSuccessAsync(response, $"download chart {chart.Name} {chart.Version}");
-        if (response.Content.Headers.ContentLength > MaxArchiveBytes)
-        {
-            throw new ReplicationException($"{url}: chart archive larger than {MaxArchiveBytes / 1048576} MiB");
-        }
-
         var archive = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var actual = Convert.ToHexStringLower(SHA256.HashData(archive));
         return string.Equals(actual, chart.Digest, StringComparison.OrdinalIgnoreCase)
@@ -114,7 +108,7 @@ public sealed class ChartRepositoryClient
             return;
         }
 
-        var body = (await response.Content.ReadAsStringAsync()).Trim();
+        var body = (await NodeRequests.ErrorTextAsync(response)).Trim();
         var hint = response.StatusCode == HttpStatusCode.Unauthorized
             ? " (the target needs credentials: give --to-credentials FILE with one line user:password, e.g. DATA/admin-credentials)"
             : "";

@@ -107,14 +107,7 @@ internal sealed class ReplicationBase
         Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
         var rows = _items.OrderBy(i => i.Key.Service, StringComparer.Ordinal).ThenBy(i => i.Key.Part, StringComparer.Ordinal).ThenBy(i => i.Key.Entry, StringComparer.Ordinal)
             .Select(i => new[] { i.Key.Service, i.Key.Part, i.Key.Entry, i.Value }).ToArray();
-        var temp = _path + $".{Environment.ProcessId}.tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(file, rows, BaseJson.Default.StringArrayArray);
-            file.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, _path, overwrite: true);
+        DurableFile.Write(_path, file => JsonSerializer.Serialize(file, rows, BaseJson.Default.StringArrayArray));
     }
 
     private static ContentKind? Kind(string service) => service switch

@@ -193,7 +193,7 @@ public sealed class ObjectStoreClient
             return;
         }
 
-        var body = (await response.Content.ReadAsStringAsync()).Trim();
+        var body = (await NodeRequests.ErrorTextAsync(response)).Trim();
         var message = body;
         try
         {

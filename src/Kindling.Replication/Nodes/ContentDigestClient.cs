@@ -88,15 +88,6 @@ public static class ContentDigestClient
         return from.Parts.Where(p => to.Parts.TryGetValue(p.Key, out var digest) && digest == p.Value).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
     }
 
-    private static async Task<HttpResponseMessage> GetAsync(HttpClient http, Uri url, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await http.GetAsync(url, cancellationToken);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ReplicationException($"GET {url}: {NodeEndpoints.Describe(e)}", e);
-        }
-    }
+    private static Task<HttpResponseMessage> GetAsync(HttpClient http, Uri url, CancellationToken cancellationToken) =>
+        Transfer.NodeRequests.SendAsync(http, new HttpRequestMessage(HttpMethod.Get, url), cancellationToken, bodyKind: "a content digest");
 }

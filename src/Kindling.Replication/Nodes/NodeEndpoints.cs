@@ -33,11 +33,11 @@ public sealed record NodeEndpoints(Uri Given, string Name, Uri? Registry, Uri? C
         HttpResponseMessage response;
         try
         {
-            response = await http.GetAsync(infoUrl, cancellationToken);
+            response = await Transfer.NodeRequests.SendAsync(http, new HttpRequestMessage(HttpMethod.Get, infoUrl), cancellationToken, maxBody: 1024 * 1024, bodyKind: "the node information");
         }
-        catch (HttpRequestException e)
+        catch (ReplicationException e) when (e.InnerException is HttpRequestException inner)
         {
-            throw new ReplicationException($"cannot reach {infoUrl}: {Describe(e)}", e);
+            throw new ReplicationException($"cannot reach {infoUrl}: {Describe(inner)}", inner);
         }
 
         using (response)

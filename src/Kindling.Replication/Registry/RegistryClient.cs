@@ -140,7 +140,8 @@ public sealed partial class RegistryClient
     {
         using var request = Request(HttpMethod.Get, $"v2/{repository}/manifests/{reference}");
         request.Headers.TryAddWithoutValidation("Accept", Accept);
-        using var response = await SendAsync(request, cancellationToken);
+        // Distribution's limit (4 MiB): a larger answer is refused before it is read whole.
+        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, maxBody: ManifestDocument.MaxBytes, bodyKind: "a manifest");
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
@@ -257,7 +258,7 @@ public sealed partial class RegistryClient
         var detail = "";
         try
         {
-            var body = await response.Content.ReadAsStringAsync();
+            var body = await NodeRequests.ErrorTextAsync(response);
             if (body.Length > 0 && body.TrimStart().StartsWith('{'))
             {
                 using var json = JsonDocument.Parse(body);

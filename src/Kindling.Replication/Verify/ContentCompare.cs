@@ -63,6 +63,13 @@ internal static class ContentCompare
 
                 differences.AddRange(await EntriesAsync(http, byName, service, part, values, cancellationToken));
             }
+
+            var serviceDigests = snapshots.ToDictionary(s => s.Key, s => s.Value.Services.TryGetValue(service, out var d) ? d.Digest : null, StringComparer.Ordinal);
+            if (serviceDigests.Values.Distinct(StringComparer.Ordinal).Count() > 1 && !differences.Any(d => d.Service == service))
+            {
+                // The node names buckets other than the public one to its admin only; their content still counts.
+                differences.Add(new ContentDifference(service, "(buckets not listed to anonymous callers)", null, serviceDigests));
+            }
         }
 
         var names = string.Join(", ", snapshots.Select(s => $"{s.Key} {s.Value.Digest}"));

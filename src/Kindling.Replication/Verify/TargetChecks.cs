@@ -151,7 +151,7 @@ internal sealed class TargetChecks(HttpClient http, CertificateLog certificates,
         }
 
         var indexUrl = new Uri(node.Charts, "index.yaml");
-        using var response = await NodeRequests.SendAsync(http, new HttpRequestMessage(HttpMethod.Get, indexUrl), cancellationToken);
+        using var response = await NodeRequests.SendAsync(http, new HttpRequestMessage(HttpMethod.Get, indexUrl), cancellationToken, bodyKind: "index.yaml");
         if (response.StatusCode != HttpStatusCode.OK)
         {
             return new CheckResult("charts", CheckStatus.Failed, $"{indexUrl} answered {(int)response.StatusCode}");

@@ -146,7 +146,7 @@ public class DomainNameModeTests
         DomainNameMode.Apply(await Decide(hosts, new FakeResolver([])));
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(hosts));
-        Assert.Empty(Directory.GetFiles(dir.Path, ".hosts.tmp*"));
+        Assert.Equal(["hosts"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
     }
 
     [Fact]

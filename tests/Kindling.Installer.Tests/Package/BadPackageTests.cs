@@ -119,6 +119,24 @@ public sealed class BadPackageTests : IDisposable
         Assert.Contains("invalid YAML", problem.Message);
     }
 
+    [Fact]
+    public void Verify_ChartYaml100000LevelsDeep_ReportedWithTheNodesLimit_NoCrash()
+    {
+        var chart = Path.Combine(Dir, "charts", "deep-0.1.0.tgz");
+        using (var file = File.Create(chart))
+        using (var tar = new TarGzWriter(file))
+        {
+            tar.AddText("deep/Chart.yaml", "apiVersion: v2\nname: deep\nversion: 0.1.0\nx: " + new string('[', 100_000) + new string(']', 100_000) + "\n");
+        }
+
+        PackageChecksums.Write(Dir);
+
+        var problem = Assert.Single(OfflinePackage.Open(Dir).Verify().Problems);
+
+        Assert.Equal("charts/deep-0.1.0.tgz", problem.File);
+        Assert.Contains("deep/Chart.yaml:4: nested deeper than 64 levels", problem.Message);
+    }
+
     [Theory]
     [InlineData("apiVersion: v2\nname: nover\n", "version is missing")]
     [InlineData("apiVersion: v2\nname: bad\nversion: one.two\n", "not a SemVer 2 version")]

@@ -1,5 +1,4 @@
 using System.Text;
-using Kindling.Installer.IO;
 
 namespace Kindling.Installer.Package.Sample;
 
@@ -73,7 +72,7 @@ public static class SamplePackage
                 }
             }
 
-            AtomicFile.SyncDirectory(output);
+            DurableFile.SyncDirectory(output);
             return new SamplePackageResult(Path.Combine(output, PackageFolder), Path.Combine(output, OsPackagesName), Path.Combine(output, IsoName),
                 images, charts, keys, isoRpm.Package.FileName, osRpm.Package.FileName);
         }
