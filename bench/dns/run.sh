@@ -1,31 +1,67 @@
 #!/usr/bin/env bash
-# Compares `kindling dns serve` with BIND `named` on this machine: the seed's zones plus 10,000 extra names, the same
-# dnsperf query file (existing names, NXDOMAIN, SOA/NS) against each server in turn, `dnsperf -c 4 -l SECONDS`.
-# Prints qps for both, the ratio, and each server's RSS after the run. Traffic stays on 127.0.0.1.
-#   bench/dns/run.sh [SECONDS]        (default 20)
-#   KINDLING_ARGS="--udp-threads 1" bench/dns/run.sh   extra arguments for kindling dns serve
-#   BENCH_NICE=-20 bench/dns/run.sh   runs servers and dnsperf at that priority (root), so other work on a shared
-#                                     machine disturbs the comparison less; both servers get the same treatment.
+# DNS throughput, the way peers can't argue with (issue 14): BIND `named`, Knot `knotd`, `nsd` and `kindling dns serve`
+# answer the same zones (the seed's two zones, the forward one with 10,000 extra names) and the same query file
+# (70% existing A names, 15% NXDOMAIN, 5% SOA, 5% NS, 5% PTR) in one run, round robin, in two settings:
+#   unpinned  every server with its defaults, dnsperf beside it on the same cores;
+#   pinned    every server on core 0 with one worker (named -n 1, knotd udp-workers 1, nsd server-count 1,
+#             kindling --udp-threads 1) and dnsperf on core 1 (`taskset`): queries per second per core.
+# Each measurement: `dnsperf -c 4 -l SECONDS` for qps and lost queries, then the server's memory, then a second dnsperf
+# at a fixed rate (BENCH_LATENCY_QPS, below every server's capacity) with -v for the latency percentiles (p50/p99).
+# Every server gets a fresh start per measurement; the order rotates each repeat. Min/median/max over the repeats.
+# Servers listen on 127.0.0.1 only, send no NOTIFY (no secondaries configured anywhere, `notify no` for named), NSD
+# with response rate limiting off (rrl-ratelimit: 0). Run as root (knotd and nsd are started by hand in temp dirs).
+#
+#   bench/dns/run.sh [SECONDS] [REPEATS]          defaults: 15 s per measurement, 3 repeats
+#   BENCH_SERVERS="named kindling"                which servers (default: named knotd nsd kindling; missing ones skipped)
+#   BENCH_SETTINGS="pinned"                       which settings (default: unpinned pinned)
+#   BENCH_LATENCY_QPS=20000 BENCH_LATENCY_SECONDS=5   the latency run (BENCH_LATENCY_QPS=0 skips it)
+#   KINDLING_ARGS="--udp-threads 2"               extra arguments for kindling dns serve (both settings)
+#   BENCH_NICE=-20                                servers and dnsperf at that priority (all servers alike)
+#   BENCH_OUT=results.tsv                         keep every measurement (one line each) in that file
+# Output: one line per measurement, then a table per setting (qps, lost, RSS, p99) and Kindling's ratios to named and
+# to the faster of knotd and nsd (by median qps). The numbers mean something only on a quiet machine.
 set -euo pipefail
-nice_cmd=(nice -n "${BENCH_NICE:-0}")
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-seconds="${1:-20}"
+seconds="${1:-15}"
+repeats="${2:-3}"
+servers=(${BENCH_SERVERS:-named knotd nsd kindling})
+settings=(${BENCH_SETTINGS:-unpinned pinned})
+latency_qps="${BENCH_LATENCY_QPS:-20000}"
+latency_seconds="${BENCH_LATENCY_SECONDS:-5}"
+nice_cmd=(nice -n "${BENCH_NICE:-0}")
 work="$(mktemp -d /tmp/kindling-dnsbench.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+results="${BENCH_OUT:-$work/results.tsv}"
+server_pid=""
+cleanup() {
+  if [[ -n "$server_pid" ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
-for tool in named dnsperf dig; do
-  command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || { echo "bench: $tool is missing (apt-get install bind9 dnsperf bind9-dnsutils)" >&2; exit 1; }
+fail() { echo "bench: $*" >&2; exit 1; }
+[[ $(id -u) == 0 ]] || fail "run as root: knotd and nsd are started by hand with temporary directories"
+[[ "$seconds" =~ ^[0-9]+$ && "$repeats" =~ ^[0-9]+$ ]] || fail "usage: bench/dns/run.sh [SECONDS] [REPEATS] (whole numbers), got '$*'"
+for tool in dnsperf dig taskset; do
+  command -v "$tool" >/dev/null || fail "$tool is missing (apt-get install dnsperf bind9-dnsutils util-linux)"
 done
-named=$(command -v named || echo /usr/sbin/named)
+binary() { command -v "$1" 2>/dev/null || { [[ -x /usr/sbin/$1 ]] && echo "/usr/sbin/$1"; } || true; }
+available=()
+for s in "${servers[@]}"; do
+  case "$s" in
+    named|knotd|nsd) if [[ -n "$(binary "$s")" ]]; then available+=("$s"); else echo "bench: $s is not installed, left out" >&2; fi ;;
+    kindling) available+=(kindling) ;;
+    *) fail "unknown server '$s' in BENCH_SERVERS: use named, knotd, nsd, kindling" ;;
+  esac
+done
+servers=("${available[@]}")
+if [[ " ${settings[*]} " == *" pinned "* ]] && (($(nproc) < 2)); then fail "the pinned setting needs 2 cores (server on 0, dnsperf on 1); this machine has $(nproc)"; fi
 
 # Zones: the seed's two files, the forward zone with 10,000 extra names.
 cp "$root/samples/dns/tinder-node-server.com.local" "$work/"
 cp "$root/samples/dns/tinder-node-server.com.zone" "$work/"
 awk 'BEGIN { for (i = 0; i < 10000; i++) printf "host%d IN A 172.30.%d.%d\n", i, 42 + int(i / 250), 1 + i % 250 }' >> "$work/tinder-node-server.com.zone"
 
-# Queries: 70% existing names, 15% NXDOMAIN, 15% SOA/NS at the apexes.
+# Queries: 70% existing names, 15% NXDOMAIN, 5% each SOA, NS at the apex and PTR in the reverse zone.
 awk 'BEGIN {
   srand(42);
   for (i = 0; i < 100000; i++) {
@@ -37,7 +73,9 @@ awk 'BEGIN {
     else               print "201.41.30.172.in-addr.arpa PTR";
   } }' > "$work/queries.txt"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# named: defaults (one worker per core; -n 1 when pinned).
 cat > "$work/named.conf" <<CONF
 options {
     directory "$work";
@@ -55,40 +93,180 @@ zone "tinder-node-server.com" IN { type master; file "tinder-node-server.com.zon
 zone "41.30.172.in-addr.arpa" IN { type master; file "tinder-node-server.com.local"; allow-update { none; }; };
 CONF
 
-wait_ready() {
-  for _ in $(seq 1 100); do
-    if dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 tinder-node-server.com SOA 2>/dev/null | grep -q .; then return 0; fi
+# knotd: defaults (udp-workers one per core; 1 when pinned); no remotes, so no NOTIFY; never writes the zone files.
+knot_conf() { # workers-line
+  cat <<CONF
+server:
+    rundir: "$work/knot"
+    listen: 127.0.0.1@$port
+$1
+log:
+  - target: stderr
+    any: warning
+database:
+    storage: "$work/knot"
+template:
+  - id: default
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: tinder-node-server.com
+    file: "$work/tinder-node-server.com.zone"
+  - domain: 41.30.172.in-addr.arpa
+    file: "$work/tinder-node-server.com.local"
+CONF
+}
+mkdir -p "$work/knot"
+knot_conf "" > "$work/knot-unpinned.conf"
+knot_conf "    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1" > "$work/knot-pinned.conf"
+
+# nsd: defaults (server-count 1 is NSD's default), RRL off, no NOTIFY targets, no database file, no control socket.
+nsd_conf() { # server-count
+  cat <<CONF
+server:
+    ip-address: 127.0.0.1
+    port: $port
+    do-ip6: no
+    server-count: $1
+    username: ""
+    chroot: ""
+    zonesdir: "$work"
+    database: ""
+    pidfile: "$work/nsd.pid"
+    xfrdfile: "$work/nsd-xfrd.state"
+    xfrdir: "$work"
+    zonelistfile: "$work/nsd-zone.list"
+    logfile: "$work/nsd.log"
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+    verbosity: 0
+remote-control:
+    control-enable: no
+zone:
+    name: tinder-node-server.com
+    zonefile: "$work/tinder-node-server.com.zone"
+zone:
+    name: 41.30.172.in-addr.arpa
+    zonefile: "$work/tinder-node-server.com.local"
+CONF
+}
+nsd_conf 1 > "$work/nsd-unpinned.conf"
+nsd_conf 1 > "$work/nsd-pinned.conf"
+
+if [[ " ${servers[*]} " == *" kindling "* ]]; then
+  "$root/kindling" version >/dev/null   # build the CLI before timing anything
+fi
+
+start_server() { # server setting
+  local pin=()
+  [[ $2 == pinned ]] && pin=(taskset -c 0)
+  case "$1" in
+    named)
+      local extra=(); [[ $2 == pinned ]] && extra=(-n 1)
+      "${nice_cmd[@]}" "${pin[@]}" "$(binary named)" -g "${extra[@]}" -c "$work/named.conf" >"$work/named.log" 2>&1 & ;;
+    knotd)
+      rm -rf "$work/knot"/*
+      "${nice_cmd[@]}" "${pin[@]}" "$(binary knotd)" -c "$work/knot-$2.conf" >"$work/knotd.log" 2>&1 & ;;
+    nsd)
+      "${nice_cmd[@]}" "${pin[@]}" "$(binary nsd)" -d -c "$work/nsd-$2.conf" >"$work/nsd.out" 2>&1 & ;;
+    kindling)
+      local extra=(); [[ $2 == pinned ]] && extra=(--udp-threads 1)
+      # shellcheck disable=SC2086 # KINDLING_ARGS is a list of arguments
+      "${nice_cmd[@]}" "${pin[@]}" "$root/.build/cli/kindling" dns serve --named-conf "$work/named.conf" --listen "127.0.0.1:$port" \
+        "${extra[@]}" ${KINDLING_ARGS:-} >"$work/kindling.log" 2>&1 & ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 1 150); do
+    if dig @127.0.0.1 -p "$port" +short +time=1 +tries=1 host9999.tinder-node-server.com A 2>/dev/null | grep -q 172.30; then return 0; fi
+    kill -0 "$server_pid" 2>/dev/null || break
     sleep 0.2
   done
-  echo "bench: server did not answer on 127.0.0.1:$port" >&2; exit 1
+  tail -20 "$work"/*.log "$work"/*.out 2>/dev/null >&2 || true
+  fail "$1 ($2) did not answer host9999.tinder-node-server.com on 127.0.0.1:$port"
 }
 
-measure() { # name pid
-  local out qps rss
-  out=$("${nice_cmd[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -c 4 -l "$seconds" 2>&1)
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  # The next server binds the same port: wait until it is free (nsd's children exit after the parent).
+  for _ in $(seq 1 50); do
+    python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1',$port))" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "port $port still in use after stopping the server"
+}
+
+# Resident memory of the server and its children (nsd forks its workers), in MB.
+memory_mb() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+    total=$((total + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo $((total / 1024))
+}
+
+measure() { # server setting repeat
+  local load=() out qps lost rss p50=- p99=-
+  [[ $2 == pinned ]] && load=(taskset -c 1)
+  start_server "$1" "$2"
+  out=$("${nice_cmd[@]}" "${load[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -c 4 -l "$seconds" 2>&1)
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
   lost=$(awk '/Queries lost/ { print $3 }' <<<"$out")
-  rss=$(awk '/VmRSS/ { print $2 }' "/proc/$2/status")
-  echo "$1 $qps $((rss / 1024)) $lost"
+  [[ -n "$qps" ]] || { echo "$out" >&2; fail "dnsperf against $1 printed no qps"; }
+  rss=$(memory_mb "$server_pid")
+  if ((latency_qps > 0)); then
+    # -v prints one line per answer, its latency in seconds last; percentiles by sorting them.
+    read -r p50 p99 < <("${nice_cmd[@]}" "${load[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -c 4 -l "$latency_seconds" \
+        -Q "$latency_qps" -v 2>/dev/null | awk '$1 == ">" { print $NF * 1000 }' | sort -g \
+      | awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.3f %.3f\n", v[int(NR * 0.50) + (NR * 0.50 > int(NR * 0.50))], v[int(NR * 0.99) + (NR * 0.99 > int(NR * 0.99))] }')
+  fi
+  stop_server
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" | tee -a "$results"
 }
 
-"$root/kindling" version >/dev/null   # build the CLI before timing anything
-
-"${nice_cmd[@]}" "$named" -g -c "$work/named.conf" >"$work/named.log" 2>&1 &
-pids+=($!); named_pid=$!
-wait_ready
-read -r _ named_qps named_rss named_lost < <(measure named "$named_pid")
-kill "$named_pid"; wait "$named_pid" 2>/dev/null || true
-
-"${nice_cmd[@]}" "$root/.build/cli/kindling" dns serve --named-conf "$work/named.conf" --listen "127.0.0.1:$port" --pid-file "$work/kindling.pid" ${KINDLING_ARGS:-} >"$work/kindling.log" 2>&1 &
-pids+=($!); kindling_pid=$!
-wait_ready
-read -r _ kindling_qps kindling_rss kindling_lost < <(measure kindling "$kindling_pid")
-kill "$kindling_pid"; wait "$kindling_pid" 2>/dev/null || true
-
-ratio=$(awk -v k="$kindling_qps" -v n="$named_qps" 'BEGIN { printf "%.2f", k / n }')
-echo "command:  BENCH_NICE=${BENCH_NICE:-0} bench/dns/run.sh $seconds; dnsperf -c 4 -l $seconds (100,000-line query file: 70% existing, 15% NXDOMAIN, 15% SOA/NS/PTR)"
+echo "command:  BENCH_NICE=${BENCH_NICE:-0} BENCH_SERVERS=\"${servers[*]}\" BENCH_SETTINGS=\"${settings[*]}\" KINDLING_ARGS=\"${KINDLING_ARGS:-}\" bench/dns/run.sh $seconds $repeats"
 echo "machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), load before run: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "named    $("$named" -v | head -1): ${named_qps} qps, RSS ${named_rss} MB, lost ${named_lost}"
-echo "kindling $("$root/.build/cli/kindling" version): ${kindling_qps} qps, RSS ${kindling_rss} MB, lost ${kindling_lost}"
-echo "ratio kindling/named: ${ratio}"
+for s in "${servers[@]}"; do
+  case "$s" in
+    named) echo "named:    $("$(binary named)" -v | head -1)" ;;
+    knotd) echo "knotd:    $("$(binary knotd)" -V 2>&1 | head -1)" ;;
+    nsd)   echo "nsd:      $("$(binary nsd)" -v 2>&1 | head -1)" ;;
+    kindling) echo "kindling: $("$root/.build/cli/kindling" version)" ;;
+  esac
+done
+printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\n' | tee "$results"
+for setting in "${settings[@]}"; do
+  for ((r = 0; r < repeats; r++)); do
+    n=${#servers[@]}
+    for ((i = 0; i < n; i++)); do
+      measure "${servers[$(((i + r) % n))]}" "$setting" "$((r + 1))"
+    done
+  done
+done
+
+echo
+echo "min/median/max over $repeats repeat(s); qps from dnsperf -c 4 -l $seconds; p99 at ${latency_qps} qps"
+awk -F'\t' 'NR > 1 {
+    key = $1 SUBSEP $2; n[key]++; q[key, n[key]] = $4; lost[key] += $5; rss[key] = ($6 > rss[key] ? $6 : rss[key]);
+    p99[key, n[key]] = $8; if (!(($1) in seen)) { seen[$1] = 1; order[++ns] = $1 } if (!(($1, $2) in sv)) { sv[$1, $2] = 1; so[$1, ++m[$1]] = $2 }
+  }
+  function sorted(arr, key, c, fmt,   i, j, t, out) { for (i = 1; i <= c; i++) out[i] = arr[key, i]; for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (out[j] + 0 < out[i] + 0) { t = out[i]; out[i] = out[j]; out[j] = t }
+    return sprintf(fmt " " fmt " " fmt, out[1], out[int((c + 1) / 2)], out[c]) }
+  END {
+    for (s = 1; s <= ns; s++) {
+      setting = order[s]; printf "\n%s\n%-9s %10s %10s %10s %6s %8s %9s\n", setting, "server", "min qps", "median", "max", "lost", "RSS MB", "p99 ms"
+      best_peer = 0
+      for (k = 1; k <= m[setting]; k++) {
+        srv = so[setting, k]; key = setting SUBSEP srv; split(sorted(q, key, n[key], "%.0f"), a, " "); split(sorted(p99, key, n[key], "%.3f"), l, " ")
+        med[srv] = a[2]; printf "%-9s %10s %10s %10s %6d %8d %9s\n", srv, a[1], a[2], a[3], lost[key], rss[key], l[2]
+        if ((srv == "knotd" || srv == "nsd") && a[2] > best_peer) best_peer = a[2]
+      }
+      if (med["kindling"] > 0 && med["named"] > 0) printf "kindling/named (median qps): %.2f\n", med["kindling"] / med["named"]
+      if (med["kindling"] > 0 && best_peer > 0) printf "kindling/max(knotd, nsd) (median qps): %.2f\n", med["kindling"] / best_peer
+      delete med
+    }
+  }' "$results"

@@ -36,7 +36,7 @@ internal static class DnsCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var pidFile = PidFileOption();
-        var udpThreads = new Option<int>("--udp-threads") { Description = "Threads receiving UDP per address (default: one per core)." };
+        var udpThreads = new Option<int>("--udp-threads") { Description = "Threads receiving UDP per address, each on its own SO_REUSEPORT socket (default: half the cores, at least one)." };
         var tcpPerAddress = new Option<int?>("--tcp-clients-per-address")
         {
             Description = "Open DNS-over-TCP connections allowed per client address (default 64; the total is named.conf's tcp-clients, default 1000).",

@@ -97,6 +97,7 @@ internal static partial class ResponseBuilder
         Span<byte> currentLower = stackalloc byte[DomainName.MaxWireLength];
         Span<int> visited = stackalloc int[MaxChain];
         Span<byte> synthesized = stackalloc byte[DomainName.MaxWireLength];
+        Span<byte> wildcardKey = stackalloc byte[DomainName.MaxWireLength];
         originalName.CopyTo(current);
         lowerName.CopyTo(currentLower);
         var length = lowerName.Length;
@@ -138,9 +139,9 @@ internal static partial class ResponseBuilder
                         return;
                     }
 
-                    foreach (var record in ns.Records)
+                    for (var r = 0; r < ns.Records.Count; r++)
                     {
-                        additional.Add(((NsRecord)record).Target);
+                        additional.Add(((NsRecord)ns.Records[r]).Target);
                     }
 
                     WriteAdditional(zones, ref w, ref counts, additional);
@@ -184,7 +185,15 @@ internal static partial class ResponseBuilder
 
             // Exact or wildcard: the owner is the node's name, or for a wildcard the name asked for.
             ReadOnlySpan<byte> owner = kind == LookupKind.Wildcard ? current[..length] : node!.Name.Wire;
-            var key = kind == LookupKind.Wildcard ? node!.Name.ToLowerWire() : name;
+            var key = name;
+            if (kind == LookupKind.Wildcard)
+            {
+                var wire = node!.Name.Wire;
+                wire.CopyTo(wildcardKey);
+                key = wildcardKey[..wire.Length];
+                DomainName.LowerInPlace(wildcardKey[..wire.Length]);
+            }
+
             if (q.Type == RecordType.ANY)
             {
                 var any = false;

@@ -10,9 +10,9 @@ internal static partial class ResponseBuilder
     {
         if (set.Type is RecordType.NS or RecordType.MX or RecordType.SRV)
         {
-            foreach (var record in set.Records)
+            for (var r = 0; r < set.Records.Count; r++)
             {
-                if (record.AdditionalName is { } name && !name.IsRoot)
+                if (set.Records[r].AdditionalName is { } name && !name.IsRoot)
                 {
                     additional.Add(name);
                 }
@@ -75,8 +75,10 @@ internal static partial class ResponseBuilder
     {
         var setMark = w.Checkpoint();
         var written = 0;
-        foreach (var record in set.Records)
+        // Indexed, not foreach: enumerating an IReadOnlyList boxes its enumerator, one allocation per RRset written.
+        for (var r = 0; r < set.Records.Count; r++)
         {
+            var record = set.Records[r];
             var mark = w.Checkpoint();
             w.WriteName(owner);
             w.WriteUInt16((ushort)set.Type);

@@ -14,6 +14,7 @@ internal static unsafe partial class LinuxDatagrams
     public const int EIntr = 4;
     public const int SolSocket = 1;
     public const int SoRcvTimeo = 20;
+    public const int SoReusePort = 15;
 
     [StructLayout(LayoutKind.Sequential)]
     public struct IoVec

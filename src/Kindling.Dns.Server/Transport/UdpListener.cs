@@ -9,10 +9,12 @@ namespace Kindling.Dns.Server.Transport;
 
 /// <summary>
 /// Serves DNS over UDP (RFC 1035 §4.2.1) on one address with dedicated threads that block in the kernel: batched
-/// <c>recvmmsg</c>/<c>sendmmsg</c> on Linux, <c>Socket.ReceiveFrom</c> elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to
-/// force it). Buffers are allocated once per thread; a query on the hot path allocates nothing. Messages the hot path
-/// hands over (UPDATE, NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the
-/// listener owns and awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
+/// <c>recvmmsg</c>/<c>sendmmsg</c> on Linux, each thread on its own socket of a <c>SO_REUSEPORT</c> group (the kernel
+/// spreads clients over the sockets by address hash, so threads do not contend for one receive queue);
+/// <c>Socket.ReceiveFrom</c> on one shared socket elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to force it). Buffers
+/// are allocated once per thread; a query on the hot path allocates nothing. Messages the hot path hands over (UPDATE,
+/// NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the listener owns and
+/// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
 /// </summary>
 public sealed class UdpListener : IDisposable
 {
@@ -27,6 +29,8 @@ public sealed class UdpListener : IDisposable
     public const int SpecialWorkers = 4;
 
     private readonly Socket _socket;
+    private readonly List<Socket> _sockets = [];
+    private readonly bool _batched = LinuxDatagrams.Supported;
     private readonly QueryAnswerer _answerer;
     private readonly ILogger _logger;
     private readonly List<Thread> _threads = [];
@@ -41,17 +45,65 @@ public sealed class UdpListener : IDisposable
         _answerer = answerer;
         _logger = logger;
         Metrics = metrics ?? new DnsMetrics();
-        _threadCount = threads > 0 ? threads : Math.Max(1, Environment.ProcessorCount);
-        _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+        _threadCount = threads > 0 ? threads : DefaultThreads(Environment.ProcessorCount);
+        var reusePort = _batched && _threadCount > 1;
+        if (reusePort)
         {
-            _socket.DualMode = false;
+            // SO_REUSEPORT would let a second server (of the same user) join this address silently: an exclusive bind
+            // first keeps "address in use" an error, and settles the port when the endpoint asks for any (port 0).
+            using var probe = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                probe.DualMode = false;
+            }
+
+            probe.Bind(endpoint);
+            endpoint = (IPEndPoint)probe.LocalEndPoint!;
         }
 
-        _socket.ReceiveBufferSize = 4 << 20;
-        _socket.SendBufferSize = 4 << 20;
-        _socket.Bind(endpoint);
+        _socket = Open(endpoint, reusePort);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+    }
+
+    /// <summary>
+    /// UDP threads per address when <c>--udp-threads</c> is not given: half the cores the process may run on, at least
+    /// one. A DNS server rarely has the machine to itself (the load, other services, on a bootstrap node the
+    /// installer), and issue 14 measured one thread on a 2-core machine shared with the load generator answering
+    /// 1.45-1.58x BIND where one thread per core lost half of that to contention. See docs/benchmarks.md for what
+    /// confirms or refutes this rule on a quiet machine.
+    /// </summary>
+    public static int DefaultThreads(int processors) => Math.Max(1, processors / 2);
+
+    private unsafe Socket Open(IPEndPoint endpoint, bool reusePort)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            if (endpoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                socket.DualMode = false;
+            }
+
+            socket.ReceiveBufferSize = 4 << 20;
+            socket.SendBufferSize = 4 << 20;
+            if (reusePort)
+            {
+                var on = 1;
+                if (LinuxDatagrams.SetSockOpt((int)socket.Handle, LinuxDatagrams.SolSocket, LinuxDatagrams.SoReusePort, &on, sizeof(int)) != 0)
+                {
+                    throw new SocketException(Marshal.GetLastPInvokeError());
+                }
+            }
+
+            socket.Bind(endpoint);
+            _sockets.Add(socket);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -60,12 +112,19 @@ public sealed class UdpListener : IDisposable
 
     public unsafe void Start()
     {
-        var batched = LinuxDatagrams.Supported;
-        if (batched)
+        if (_batched)
         {
+            for (var i = 1; i < _threadCount; i++)
+            {
+                Open(LocalEndPoint, reusePort: true);
+            }
+
             // A receive timeout lets blocked threads notice shutdown.
             var timeout = new LinuxDatagrams.TimeVal { Seconds = 0, Microseconds = 250_000 };
-            LinuxDatagrams.SetSockOpt((int)_socket.Handle, LinuxDatagrams.SolSocket, LinuxDatagrams.SoRcvTimeo, &timeout, (uint)sizeof(LinuxDatagrams.TimeVal));
+            foreach (var socket in _sockets)
+            {
+                LinuxDatagrams.SetSockOpt((int)socket.Handle, LinuxDatagrams.SolSocket, LinuxDatagrams.SoRcvTimeo, &timeout, (uint)sizeof(LinuxDatagrams.TimeVal));
+            }
         }
         else
         {
@@ -79,13 +138,16 @@ public sealed class UdpListener : IDisposable
 
         for (var i = 0; i < _threadCount; i++)
         {
-            var thread = new Thread(batched ? RunBatched : RunPortable) { IsBackground = true, Name = $"dns-udp-{LocalEndPoint}-{i}" };
+            var socket = _batched ? _sockets[i] : _socket;
+            var thread = _batched
+                ? new Thread(() => RunBatched(socket)) { IsBackground = true, Name = $"dns-udp-{LocalEndPoint}-{i}" }
+                : new Thread(RunPortable) { IsBackground = true, Name = $"dns-udp-{LocalEndPoint}-{i}" };
             _threads.Add(thread);
             thread.Start();
         }
     }
 
-    private unsafe void RunBatched()
+    private unsafe void RunBatched(Socket socket)
     {
         var receive = GC.AllocateArray<byte>(Batch * BufferSize, pinned: true);
         var send = GC.AllocateArray<byte>(Batch * BufferSize, pinned: true);
@@ -93,7 +155,7 @@ public sealed class UdpListener : IDisposable
         var vectors = GC.AllocateArray<LinuxDatagrams.IoVec>(Batch * 2, pinned: true);
         var inbound = GC.AllocateArray<LinuxDatagrams.MMsgHdr>(Batch, pinned: true);
         var outbound = GC.AllocateArray<LinuxDatagrams.MMsgHdr>(Batch, pinned: true);
-        var fd = (int)_socket.Handle;
+        var fd = (int)socket.Handle;
         fixed (byte* receiveBase = receive, sendBase = send, nameBase = names)
         fixed (LinuxDatagrams.IoVec* iov = vectors)
         fixed (LinuxDatagrams.MMsgHdr* inMessages = inbound, outMessages = outbound)
@@ -299,7 +361,11 @@ public sealed class UdpListener : IDisposable
             // A worker's failure was logged where it happened.
         }
 
-        _socket.Dispose();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+
         _stop.Dispose();
     }
 }

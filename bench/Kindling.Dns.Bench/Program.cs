@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using Kindling.Dns.Bench;
+
+BenchmarkSwitcher.FromAssembly(typeof(AnswerPathBenchmarks).Assembly).Run(args);
