@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
+using Kindling.Artifacts.Http.Drain;
 using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
@@ -24,8 +25,9 @@ public sealed class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly NodeHealth _health;
 
-    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics)
+    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain)
     {
+        Drain = drain;
         _app = app;
         Store = store;
         Services = services;
@@ -34,6 +36,9 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     public NodeStore Store { get; }
+
+    /// <summary>Planned maintenance: /healthz answers 503 draining while requests keep being served.</summary>
+    public NodeDrain Drain { get; }
 
     internal IReadOnlyList<NodeService> Services { get; }
 
@@ -54,6 +59,10 @@ public sealed class NodeHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        var drain = new NodeDrain(TimeProvider.System, options.DrainQuiet);
+        builder.Services.AddSingleton<IHostLifetime>(services => new DrainingLifetime(services.GetRequiredService<IHostApplicationLifetime>(), drain,
+            options.DrainTimeout, services.GetRequiredService<ILoggerFactory>().CreateLogger("Kindling.Node"), TimeProvider.System));
+        var adminSocket = PrepareAdminSocket(options.AdminSocket);
 
         var ports = new[] { options.RegistryPort, options.ChartsPort, options.FilesPort };
         if (ports.Distinct().Count() != ports.Length || ports.Any(p => p is <= 0 or > 65535))
@@ -78,6 +87,11 @@ public sealed class NodeHost : IAsyncDisposable
                         listen.Use(TlsConnection.Middleware(options.Certificate, TimeSpan.FromSeconds(10)));
                     }
                 });
+            }
+
+            if (adminSocket is not null)
+            {
+                kestrel.ListenUnixSocket(adminSocket, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
 
@@ -107,22 +121,47 @@ public sealed class NodeHost : IAsyncDisposable
             new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System),
         };
         var metrics = new RequestMetrics();
-        var health = new NodeHealth(store, services, options);
+        var health = new NodeHealth(store, services, options, drain);
+        var admin = new NodeAdminEndpoint(drain, logger);
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content, store.Credentials);
         var byPort = services.ToDictionary(s => s.Port);
-        app.Run(context => DispatchAsync(context, byPort, store, metrics, health, info, contentDigest, options.Reports, logger));
+        app.Run(context => byPort.TryGetValue(context.Connection.LocalPort, out var service)
+            ? DispatchAsync(context, service, store, metrics, health, info, contentDigest, options.Reports, drain, logger)
+            : admin.HandleAsync(context)); // the Unix socket has no port
         await app.StartAsync(cancellationToken);
+        if (adminSocket is not null)
+        {
+            File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
-        return new NodeHost(app, store, services, health, metrics);
+        return new NodeHost(app, store, services, health, metrics, drain);
     }
 
-    private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, IReadOnlyList<INodeReport> reports, ILogger logger)
+    /// <summary>Removes a stale socket left by a killed node; null (no admin socket) when none is wanted or the path is too long.</summary>
+    private static string? PrepareAdminSocket(string path)
+    {
+        if (path.Length == 0)
+        {
+            return null;
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107)
+        {
+            throw new ArgumentException($"the admin socket path {path} is longer than a Unix socket allows (107 bytes): use a shorter data folder");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.Delete(path);
+        return path;
+    }
+
+    private static async Task DispatchAsync(HttpContext context, NodeService service, NodeStore store, RequestMetrics metrics,
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, IReadOnlyList<INodeReport> reports, NodeDrain drain, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
-        var service = byPort[context.Connection.LocalPort];
         string route;
         try
         {
@@ -145,7 +184,16 @@ public sealed class NodeHost : IAsyncDisposable
                     route = "content-digest";
                     break;
                 default:
-                    route = await service.HandleAsync(context);
+                    drain.Enter();
+                    try
+                    {
+                        route = await service.HandleAsync(context);
+                    }
+                    finally
+                    {
+                        drain.Exit();
+                    }
+
                     break;
             }
         }
