@@ -154,7 +154,20 @@ public sealed class NodeHost : IAsyncDisposable
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.Delete(path);
+        if (File.Exists(path))
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+                throw new IOException($"another node process serves this data folder (its admin socket {path} answers): stop it first (kindling node stop --data DIR)");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                File.Delete(path); // left by a node that was killed
+            }
+        }
+
         return path;
     }
 

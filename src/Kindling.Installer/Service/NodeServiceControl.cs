@@ -123,7 +123,7 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
             return false;
         }
 
-        NodeSupervisor.Signal(pid, now ? 2 : 15);
+        NodeSupervisor.Signal(pid, 15);
         var deadline = DateTime.UtcNow + timeout;
         while (pidFile.ReadLive() is not null && DateTime.UtcNow < deadline)
         {
