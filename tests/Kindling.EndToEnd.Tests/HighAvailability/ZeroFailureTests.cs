@@ -47,9 +47,10 @@ public class ZeroFailureTests
         using (containerd)
         await using (ctr)
         await using (var others = new ClientLoad(ha.Lab, "client", ha.Clock, ha.Files))
+        await using (var dnf = await StartDnfAsync(ha))
         {
             await others.StartAsync();
-            await Task.Delay(3000, TestContext.Current.CancellationToken);
+            await Task.Delay(4000, TestContext.Current.CancellationToken);
             var killed = ha.Clock.Elapsed.TotalSeconds;
             await ha.CrashPrimaryAsync();
             var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
@@ -57,13 +58,29 @@ public class ZeroFailureTests
             var end = ha.Clock.Elapsed.TotalSeconds;
             await ctr.DisposeAsync();
             await others.DisposeAsync();
+            await dnf.DisposeAsync();
 
             output.WriteLine($"kill -9 of the primary at {killed:0.0} s; DNS answered the backup {switched - killed:0.00} s later");
+            output.WriteLine($"dnf (.repo from client-config, makecache + download per round): before the kill {Summary(dnf.Rounds, 0, killed)}; from the kill {Summary(dnf.Rounds, killed, end)}");
             output.WriteLine($"ctr (hosts.toml from client-config): before the kill {Summary(ctr.Pulls, 0, killed)}; from the kill {Summary(ctr.Pulls, killed, end)}");
             output.WriteLine($"curl/helm/skopeo without fallback config, from the kill: {Summary(others.Requests, killed, end)}");
             Assert.True(ctr.Pulls.Count(p => p.Start >= killed) >= 5, $"too few pulls after the kill to tell: {ctr.Pulls.Count}");
             Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
+            Assert.True(dnf.Rounds.Count(r => r.Start >= killed) >= 2, $"too few dnf rounds after the kill to tell: {dnf.Rounds.Count}");
+            Assert.All(dnf.Rounds, r => Assert.True(r.Ok, $"a failed dnf round: {r}"));
         }
+    }
+
+    private static async Task<DnfLoad> StartDnfAsync(HaLab ha)
+    {
+        var f = ha.Files;
+        var reposDir = Path.Combine(f.Root, "yum.repos.d");
+        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
+            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", f.Ca, "--format", "dnf", "--out", reposDir], TimeSpan.FromMinutes(2));
+        Assert.True(config.ExitCode == 0, "client-config --format dnf: " + config);
+        var load = new DnfLoad(ha.Lab, "client", ha.Clock, reposDir, Path.Combine(f.Root, "dnf"), "kindling-sample-hello");
+        load.Start();
+        return load;
     }
 
     [Fact]
