@@ -16,6 +16,7 @@ internal static class CommandTable
         yield return PackageCommand.Create();
         yield return SyncCommand.Create();
         yield return VerifyCommand.Create();
+        yield return ClientConfigCommand.Create();
         yield return DnsCommand.Create();
         yield return DemoCommand.Create();
         yield return FailoverCommand.Create();

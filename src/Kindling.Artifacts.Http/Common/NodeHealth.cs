@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using Kindling.Artifacts.Http.Drain;
 using Kindling.Artifacts.Http.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ namespace Kindling.Artifacts.Http.Common;
 /// <c>GET /healthz</c>: 200 only when the store is readable and writable and every service answers an HTTP
 /// request on its own port (a loopback request to its <c>/kindling/v1/info</c>); the JSON body has one entry
 /// per service. The result is kept for a second, so probes every second cost one round of checks. Anyone may ask,
-/// so the answer names no folder: a storage problem's detail (path and error) goes to the node's log.
+/// so the answer names no folder: a storage problem's detail (path and error) goes to the node's log. A draining node
+/// answers 503 with <c>"status": "draining"</c> at once, whatever its checks say.
 /// </summary>
 internal sealed class NodeHealth : IDisposable
 {
@@ -23,13 +25,15 @@ internal sealed class NodeHealth : IDisposable
     private readonly IPAddress _probeAddress;
     private readonly HttpClient _client;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly NodeDrain? _drain;
     private (DateTime At, bool Healthy, byte[] Body)? _last;
 
     private readonly ILogger _logger;
 
-    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options, ILogger logger)
+    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options, ILogger logger, NodeDrain? drain = null)
     {
         _logger = logger;
+        _drain = drain;
         _store = store;
         _services = services;
         _reports = options.Reports;
@@ -52,7 +56,9 @@ internal sealed class NodeHealth : IDisposable
 
     public async Task WriteAsync(HttpContext context)
     {
-        var (healthy, body) = await CheckAsync(context.RequestAborted);
+        var (healthy, body) = _drain is { Draining: true } drain
+            ? (false, JsonTree.ToUtf8(new JsonObject { ["status"] = "draining", ["drain"] = drain.Status().ToJson() }))
+            : await CheckAsync(context.RequestAborted);
         context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         context.Response.ContentType = "application/json";
         context.Response.Headers.CacheControl = "no-store";

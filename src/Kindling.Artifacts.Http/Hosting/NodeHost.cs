@@ -4,6 +4,7 @@ using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.StatusPage;
+using Kindling.Artifacts.Http.Drain;
 using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
@@ -26,8 +27,9 @@ public sealed class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly NodeHealth _health;
 
-    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics)
+    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain)
     {
+        Drain = drain;
         _app = app;
         Store = store;
         Services = services;
@@ -36,6 +38,9 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     public NodeStore Store { get; }
+
+    /// <summary>Planned maintenance: /healthz answers 503 draining while requests keep being served.</summary>
+    public NodeDrain Drain { get; }
 
     internal IReadOnlyList<NodeService> Services { get; }
 
@@ -56,6 +61,10 @@ public sealed class NodeHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
+        var drain = new NodeDrain(TimeProvider.System, options.DrainQuiet);
+        builder.Services.AddSingleton<IHostLifetime>(services => new DrainingLifetime(services.GetRequiredService<IHostApplicationLifetime>(), drain,
+            options.DrainTimeout, services.GetRequiredService<ILoggerFactory>().CreateLogger("Kindling.Node"), TimeProvider.System));
+        var adminSocket = PrepareAdminSocket(options.AdminSocket);
 
         var ports = new[] { options.RegistryPort, options.ChartsPort, options.FilesPort };
         if (ports.Distinct().Count() != ports.Length || ports.Any(p => p is <= 0 or > 65535))
@@ -80,6 +89,11 @@ public sealed class NodeHost : IAsyncDisposable
                         listen.Use(TlsConnection.Middleware(options.Certificate, TimeSpan.FromSeconds(10)));
                     }
                 });
+            }
+
+            if (adminSocket is not null)
+            {
+                kestrel.ListenUnixSocket(adminSocket, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
 
@@ -111,24 +125,62 @@ public sealed class NodeHost : IAsyncDisposable
             new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System, options.MaxObjectPutBytes),
         };
         var metrics = new RequestMetrics();
-        var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"));
+        var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"), drain);
+        var admin = new NodeAdminEndpoint(drain, logger);
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
         var status = new NodeStatus(options, store);
         var logins = new LoginGate(store.Credentials, options.Logins, TimeProvider.System);
-        app.Run(context => DispatchAsync(context, byPort, store, logins, metrics, health, info, contentDigest, status, options, logger));
+        app.Run(context => byPort.TryGetValue(context.Connection.LocalPort, out var service)
+            ? DispatchAsync(context, service, store, logins, metrics, health, info, contentDigest, status, options, drain, logger)
+            : admin.HandleAsync(context)); // the Unix socket has no port
         await app.StartAsync(cancellationToken);
+        if (adminSocket is not null)
+        {
+            File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
-        return new NodeHost(app, store, services, health, metrics);
+        return new NodeHost(app, store, services, health, metrics, drain);
     }
 
-    private static async Task DispatchAsync(HttpContext context, Dictionary<int, NodeService> byPort, NodeStore store, LoginGate logins, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, NodeStatus status, NodeHostOptions options, ILogger logger)
+    /// <summary>Removes a stale socket left by a killed node; null (no admin socket) when none is wanted or the path is too long.</summary>
+    private static string? PrepareAdminSocket(string path)
+    {
+        if (path.Length == 0)
+        {
+            return null;
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(path) > 107)
+        {
+            throw new ArgumentException($"the admin socket path {path} is longer than a Unix socket allows (107 bytes): use a shorter data folder");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        if (File.Exists(path))
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            try
+            {
+                probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+                throw new IOException($"another node process serves this data folder (its admin socket {path} answers): stop it first (kindling node stop --data DIR)");
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                File.Delete(path); // left by a node that was killed
+            }
+        }
+
+        return path;
+    }
+
+    private static async Task DispatchAsync(HttpContext context, NodeService service, NodeStore store, LoginGate logins, RequestMetrics metrics,
+        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, NodeStatus status, NodeHostOptions options, NodeDrain drain, ILogger logger)
     {
         var start = Stopwatch.GetTimestamp();
-        var service = byPort[context.Connection.LocalPort];
         // Every answer on every port, user content included: a browser must take the declared type, never sniff one.
         context.Response.Headers.XContentTypeOptions = "nosniff";
         string route;
@@ -169,7 +221,16 @@ public sealed class NodeHost : IAsyncDisposable
                     route = "content-digest";
                     break;
                 default:
-                    route = await service.HandleAsync(context);
+                    drain.Enter();
+                    try
+                    {
+                        route = await service.HandleAsync(context);
+                    }
+                    finally
+                    {
+                        drain.Exit();
+                    }
+
                     break;
             }
         }

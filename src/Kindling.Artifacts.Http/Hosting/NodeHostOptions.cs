@@ -66,8 +66,23 @@ public sealed record NodeHostOptions
     /// </summary>
     public long MaxObjectPutBytes { get; init; } = 5L * 1024 * 1024 * 1024;
 
-    /// <summary>How long a SIGTERM waits for in-flight requests.</summary>
+    /// <summary>How long a stop waits for in-flight requests (after the drain, on SIGTERM).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A draining node counts as drained once no client request arrived for this long: at least the failover
+    /// record's TTL plus its detection time (<c>fall</c> × interval), so resolvers have moved every client away.
+    /// </summary>
+    public TimeSpan DrainQuiet { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a SIGTERM drains at most before stopping anyway.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The local administration socket (drain, undrain); default DIR/run/admin.sock; empty for none.</summary>
+    public string? AdminSocketPath { get; init; }
+
+    /// <summary>The admin socket's path as used: <see cref="AdminSocketPath"/>, else DIR/run/admin.sock.</summary>
+    public string AdminSocket => AdminSocketPath ?? Path.Combine(DataDirectory, "run", "admin.sock");
 }
 
 /// <summary>An ISO to serve; distro, version and arch override what the ISO's .treeinfo/.discinfo say.</summary>

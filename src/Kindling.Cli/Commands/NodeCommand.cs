@@ -38,10 +38,12 @@ internal static class NodeCommand
         };
         var plainHttp = new Option<bool>("--plain-http") { Description = "Serve the charts and files ports over plain HTTP, as DCE does (downloads are then neither encrypted nor authenticated; the registry stays HTTPS)" };
         var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
+        var drainQuiet = new Option<string>("--drain-quiet") { Description = "A draining node is drained once no request arrived for this long (at least the failover TTL + detection)", DefaultValueFactory = _ => "10s" };
+        var drainTimeout = new Option<string>("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
         var replication = new NodeReplicationOptions();
-        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains in-flight requests).")
+        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).")
         {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites,
+            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout,
         };
         foreach (var option in replication.All)
         {
@@ -73,6 +75,8 @@ internal static class NodeCommand
                 AllowPlainHttpWrites = parse.GetValue(plainWrites),
                 ConfigureLogging = ConsoleLogging,
                 Reports = replicator is null ? [] : [replicator],
+                DrainQuiet = NodeReplicationOptions.ParseInterval(parse.GetValue(drainQuiet)!, "--drain-quiet", allowZero: true),
+                DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
             };
 
             NodeHost host;

@@ -50,19 +50,19 @@ internal sealed class NodeReplicationOptions
     }
 
     /// <summary>500ms, 30s, 2m, 1h, or a number of seconds.</summary>
-    internal static TimeSpan ParseInterval(string text)
+    internal static TimeSpan ParseInterval(string text, string option = "--replicate-interval", bool allowZero = false)
     {
         var units = new (string Suffix, double Seconds)[] { ("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600) };
         foreach (var (suffix, seconds) in units)
         {
-            if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0)
+            if (text.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(text[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && (value > 0 || allowZero && value == 0))
             {
                 return TimeSpan.FromSeconds(value * seconds);
             }
         }
 
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && (plain > 0 || allowZero && plain == 0)
             ? TimeSpan.FromSeconds(plain)
-            : throw new UsageException($"--replicate-interval '{text}': give a duration such as 30s, 2m or 500ms");
+            : throw new UsageException($"{option} '{text}': give a duration such as 30s, 2m or 500ms");
     }
 }

@@ -14,6 +14,8 @@ internal static class NodeServiceCommands
         yield return Start();
         yield return Stop();
         yield return Status();
+        yield return Drain();
+        yield return Undrain();
         yield return Supervise();
     }
 
@@ -65,10 +67,11 @@ internal static class NodeServiceCommands
     private static Command Stop()
     {
         var data = DataOption();
-        var command = new Command("stop", "Stop the background node service, letting in-flight requests finish.") { data };
+        var now = new Option<bool>("--now") { Description = "Stop without waiting for the drain's quiet period (in-flight requests still finish)" };
+        var command = new Command("stop", "Stop the background node service: it drains first (healthz 503 until no request arrived for its quiet period), then lets in-flight requests finish.") { data, now };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var stopped = await Control(parse.GetValue(data)!).StopAsync(TimeSpan.FromSeconds(35), cancellationToken);
+            var stopped = await Control(parse.GetValue(data)!).StopAsync(NodeSupervisor.StopTimeout + TimeSpan.FromSeconds(5), cancellationToken, parse.GetValue(now));
             Console.WriteLine(stopped ? "node service stopped" : "node service was not running");
             return ExitCodes.Ok;
         });
@@ -95,6 +98,44 @@ internal static class NodeServiceCommands
             var failure = await NodeHealthCheck.WaitHealthyAsync(address.Equals(IPAddress.Any) ? IPAddress.Loopback : address, port, root, TimeSpan.FromSeconds(2), cancellationToken);
             Console.WriteLine(failure is null ? $"healthy: https://{address}:{port}/healthz answered 200" : $"unhealthy: {failure}");
             return failure is null ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static Command Drain()
+    {
+        var data = DataOption();
+        var timeout = new Option<string>("--timeout") { Description = "Give up waiting after this long (e.g. 60s, 2m); the node stays draining", DefaultValueFactory = _ => "60s" };
+        var quiet = new Option<string?>("--quiet") { Description = "Drained once no request arrived for this long (default: the node's --drain-quiet, 10s); at least the failover record's TTL" };
+        var command = new Command("drain", "Take the running node out of service for planned work: /healthz answers 503 draining (the failover DNS moves clients away) while every request is still served; returns once no request arrived for the quiet period. 'node undrain' or a restart returns it.")
+        {
+            data, timeout, quiet,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var limit = NodeReplicationOptions.ParseInterval(parse.GetValue(timeout)!, "--timeout");
+            var quietFor = parse.GetValue(quiet) is { } q ? NodeReplicationOptions.ParseInterval(q, "--quiet", allowZero: true) : (TimeSpan?)null;
+            using var admin = new NodeAdminClient(parse.GetValue(data)!);
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var (status, drained) = await admin.DrainAndWaitAsync(quietFor, limit, s => Console.WriteLine($"  {s}"), cancellationToken);
+            Console.WriteLine(drained
+                ? $"drained in {started.Elapsed.TotalSeconds:0.0} s: {status}"
+                : $"not drained within {limit.TotalSeconds:0} s: {status}; the node keeps draining (is the failover DNS answering the other node? kindling dns status)");
+            return drained ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return command;
+    }
+
+    private static Command Undrain()
+    {
+        var data = DataOption();
+        var command = new Command("undrain", "Return a drained node to service: /healthz answers from its checks again.") { data };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var admin = new NodeAdminClient(parse.GetValue(data)!);
+            var status = await admin.UndrainAsync(cancellationToken);
+            Console.WriteLine($"undrained: {status}");
+            return ExitCodes.Ok;
         });
         return command;
     }

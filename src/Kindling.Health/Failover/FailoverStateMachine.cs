@@ -58,7 +58,7 @@ internal sealed class FailoverStateMachine
     public Evaluation Observe(Side side, ProbeOutcome outcome, DateTimeOffset now, out SideChange? change)
     {
         var health = this[side];
-        var state = health.Record(outcome.Healthy, outcome.Detail, outcome.Latency, now);
+        var state = health.Record(outcome.Healthy, outcome.Detail, outcome.Latency, now, outcome.Draining);
         change = null;
         if (state is { } newState)
         {

@@ -306,7 +306,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
     {
         var health = _machine[side];
         var schedule = _sides[(int)side];
-        return new SideStatus(side, [.. Record.AddressesOf(side).Select(a => a.ToString())], health.State, health.StateSince, (now - health.StateSince).TotalSeconds,
+        return new SideStatus(side, [.. Record.AddressesOf(side).Select(a => a.ToString())], health.Reported, health.StateSince, (now - health.StateSince).TotalSeconds,
             health.ConsecutiveSuccesses, health.ConsecutiveFailures, health.LastDetail, health.LastLatency.TotalSeconds, schedule.Completed,
             schedule.LastCompletedAt, schedule.SinceLastCompleted(now).TotalSeconds, schedule.Stalled, [.. schedule.Recent]);
     }

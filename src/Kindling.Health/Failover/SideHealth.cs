@@ -7,6 +7,12 @@ public enum SideState
     Unknown,
     Up,
     Down,
+
+    /// <summary>
+    /// Shown in the status only: the side's last check said it is being drained for planned work. It counts as a
+    /// failed check, so the answer moves away after <c>fall</c> of them, exactly as for <see cref="Down"/>.
+    /// </summary>
+    Draining,
 }
 
 /// <summary>
@@ -30,6 +36,12 @@ internal sealed class SideHealth(Side side, int fall, int rise, DateTimeOffset n
 
     public string LastDetail { get; private set; } = "not checked yet";
 
+    /// <summary>The last check said the node is draining (see <see cref="SideState.Draining"/>).</summary>
+    public bool Draining { get; private set; }
+
+    /// <summary>What the status shows: <see cref="SideState.Draining"/> while the node says so, else the state.</summary>
+    public SideState Reported => Draining ? SideState.Draining : State;
+
     public TimeSpan LastLatency { get; private set; }
 
     public bool IsUp => State == SideState.Up;
@@ -43,9 +55,10 @@ internal sealed class SideHealth(Side side, int fall, int rise, DateTimeOffset n
     public int FailuresToFall => Math.Max(1, fall - ConsecutiveFailures);
 
     /// <summary>Counts one probe result; returns the new state when it changed.</summary>
-    public SideState? Record(bool healthy, string detail, TimeSpan latency, DateTimeOffset now)
+    public SideState? Record(bool healthy, string detail, TimeSpan latency, DateTimeOffset now, bool draining = false)
     {
         LastDetail = detail;
+        Draining = !healthy && draining;
         LastLatency = latency;
         var before = State;
         if (healthy)

@@ -41,7 +41,7 @@ public static class FailoverMetrics
 
         var sides = statuses.SelectMany(s => new[] { (s.Name, Side: s.Primary), (s.Name, Side: s.Backup) }).ToList();
         Family(text, "kindling_failover_side_up", "gauge", "Health of a side: 1 up, 0 down, -1 not checked yet.",
-            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.State switch { SideState.Up => 1d, SideState.Down => 0d, _ => -1d })));
+            sides.Select(x => (Labels(x.Name, x.Side.Side), x.Side.State switch { SideState.Up => 1d, SideState.Down or SideState.Draining => 0d, _ => -1d })));
         Family(text, "kindling_failover_consecutive_failures", "gauge", "Failed checks in a row.",
             sides.Select(x => (Labels(x.Name, x.Side.Side), (double)x.Side.ConsecutiveFailures)));
         Family(text, "kindling_failover_consecutive_successes", "gauge", "Good checks in a row.",

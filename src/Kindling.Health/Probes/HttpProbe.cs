@@ -70,6 +70,12 @@ public sealed class HttpProbe : IHealthProbe, IDisposable
             var status = (int)response.StatusCode;
             if (!StatusAccepted(status))
             {
+                // A Kindling node drained for maintenance says so: 503 {"status": "draining", ...}.
+                if (status == 503 && (await ReadPrefixAsync(response.Content, timeoutSource.Token)).Contains("\"draining\"", StringComparison.Ordinal))
+                {
+                    return new ProbeOutcome(false, _time.GetElapsedTime(start), "draining (status 503: the node is being drained for planned work)", Draining: true);
+                }
+
                 return ProbeOutcome.Down(_time.GetElapsedTime(start), $"status {status}, expected {ExpectedText()}");
             }
 

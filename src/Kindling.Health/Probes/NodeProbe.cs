@@ -23,7 +23,7 @@ public sealed class NodeProbe(IReadOnlyList<IHealthProbe> checks) : IHealthProbe
         {
             if (!outcomes[i].Healthy)
             {
-                return ProbeOutcome.Down(latency, $"{checks[i].Target}: {outcomes[i].Detail}");
+                return new ProbeOutcome(false, latency, $"{checks[i].Target}: {outcomes[i].Detail}", outcomes[i].Draining);
             }
         }
 

@@ -1,7 +1,11 @@
 namespace Kindling.Health.Probes;
 
-/// <summary>The result of one probe: healthy or not, how long it took, and what was seen (for logs and status).</summary>
-public readonly record struct ProbeOutcome(bool Healthy, TimeSpan Latency, string Detail)
+/// <summary>
+/// The result of one probe: healthy or not, how long it took, and what was seen (for logs and status).
+/// <paramref name="Draining"/>: the node said it is being drained for planned work (<c>/healthz</c> 503 with
+/// <c>"status": "draining"</c>); it counts as a failure, and the status shows the side as draining.
+/// </summary>
+public readonly record struct ProbeOutcome(bool Healthy, TimeSpan Latency, string Detail, bool Draining = false)
 {
     public static ProbeOutcome Up(TimeSpan latency, string detail = "ok") => new(true, latency, detail);
 

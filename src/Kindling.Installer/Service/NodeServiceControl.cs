@@ -61,7 +61,7 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
             return Status();
         }
 
-        await StopAsync(TimeSpan.FromSeconds(35), cancellationToken);
+        await StopAsync(NodeSupervisor.StopTimeout + TimeSpan.FromSeconds(5), cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(LogPath)!);
         var psi = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
 
@@ -91,9 +91,29 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
             : throw new InstallerException($"the node service did not start; see {LogPath}");
     }
 
-    /// <summary>Stops the service, letting in-flight requests drain; true when something was running.</summary>
-    public async Task<bool> StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the service: SIGTERM, so the node drains (healthz 503, until no request arrived for its quiet period) and
+    /// then lets in-flight requests finish; with <paramref name="now"/>, the drain's quiet period is set to zero first
+    /// (through the admin socket), so only in-flight requests are waited for. True when something was running.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan timeout, CancellationToken cancellationToken, bool now = false)
     {
+        if (now)
+        {
+            using var admin = new NodeAdminClient(DataDir);
+            if (admin.Exists)
+            {
+                try
+                {
+                    await admin.DrainAsync(TimeSpan.Zero, cancellationToken);
+                }
+                catch (InstallerException)
+                {
+                    // A stale socket of a killed node: nothing to drain.
+                }
+            }
+        }
+
         if (Mode == ServiceMode.Systemd)
         {
             await RunAsync("systemctl", ["stop", UnitName], cancellationToken);
@@ -187,7 +207,7 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
             Restart=on-failure
             RestartSec=1
             KillSignal=SIGTERM
-            TimeoutStopSec=35
+            TimeoutStopSec=110
             LimitNOFILE=65536
             AmbientCapabilities=CAP_NET_BIND_SERVICE
             CapabilityBoundingSet=CAP_NET_BIND_SERVICE

@@ -5,13 +5,16 @@ namespace Kindling.Installer.Service;
 
 /// <summary>
 /// Keeps <c>kindling node serve</c> running where no systemd is: starts it, restarts it after a crash with a
-/// growing delay (1 s doubling to 30 s, reset after a minute of uptime), and on SIGTERM/SIGINT forwards the
-/// signal so the server drains, then exits 0. Output goes to <c>DIR/logs/node.log</c>.
+/// growing delay (1 s doubling to 30 s, reset after a minute of uptime), and on SIGTERM/SIGINT sends SIGTERM to the
+/// server (which drains, then lets in-flight requests finish), then exits 0. Output goes to <c>DIR/logs/node.log</c>.
 /// </summary>
 public sealed class NodeSupervisor(string executable, IReadOnlyList<string> serveArguments, string dataDir, TextWriter log, TimeProvider? time = null)
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StableUptime = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a stopping server may take: its drain (60 s by default) and then its in-flight requests (30 s).</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(100);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -36,11 +39,11 @@ public sealed class NodeSupervisor(string executable, IReadOnlyList<string> serv
                 }
                 catch (OperationCanceledException)
                 {
-                    Log($"stopping: SIGTERM to pid {child.Id}, waiting for in-flight requests to drain");
+                    Log($"stopping: SIGTERM to pid {child.Id}: it drains, then lets in-flight requests finish");
                     Signal(child.Id, 15);
-                    if (!child.WaitForExit(TimeSpan.FromSeconds(30)))
+                    if (!child.WaitForExit(StopTimeout))
                     {
-                        Log($"pid {child.Id} did not stop within 30 s: killing it");
+                        Log($"pid {child.Id} did not stop within {StopTimeout.TotalSeconds:0} s: killing it");
                         child.Kill();
                     }
 

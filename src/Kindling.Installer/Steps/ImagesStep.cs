@@ -38,6 +38,7 @@ public sealed class ImagesStep : IInstallStep
             "--files-port", t.MinioServerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. plan.Request.ReplicationArguments(),
         ];
+        await DrainBeforeRestartAsync(context, cancellationToken);
         var status = await context.Service.StartAsync(serve, cancellationToken);
         context.Log.Info($"node service started ({context.Service.Mode}): {status.Detail}");
 
@@ -49,5 +50,42 @@ public sealed class ImagesStep : IInstallStep
         }
 
         return $"{report}; node service healthy at https://{plan.NodeIp.Address}:{t.RegistryPort}";
+    }
+
+    /// <summary>
+    /// A running node (a rerun, <c>-u tinder</c>) is drained before its restart, so no client request fails: its
+    /// /healthz answers 503 draining, the failover DNS moves clients to the other node, and the restart waits until
+    /// no request arrived for the node's quiet period. The restarted node serves undrained (the undrain).
+    /// </summary>
+    private static async Task DrainBeforeRestartAsync(InstallContext context, CancellationToken cancellationToken)
+    {
+        if (!context.Service.Status().Running)
+        {
+            return;
+        }
+
+        using var admin = new NodeAdminClient(context.Plan.DataDir);
+        if (!admin.Exists)
+        {
+            context.Log.Info("the running node service has no admin socket (an older version): restarting without a drain");
+            return;
+        }
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        NodeDrainStatus status;
+        bool drained;
+        try
+        {
+            (status, drained) = await admin.DrainAndWaitAsync(null, TimeSpan.FromSeconds(60), s => context.Log.Info($"draining before the restart: {s}"), cancellationToken);
+        }
+        catch (InstallerException e)
+        {
+            context.Log.Info($"cannot drain the running node ({e.Message}): restarting without a drain");
+            return;
+        }
+
+        context.Log.Info(drained
+            ? $"node drained in {started.Elapsed.TotalSeconds:0.0} s before the restart: {status}"
+            : $"node not drained within 60 s ({status}): restarting anyway; in-flight requests still finish");
     }
 }

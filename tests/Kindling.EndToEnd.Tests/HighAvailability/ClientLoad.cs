@@ -16,6 +16,7 @@ internal sealed class ClientLoad(NetworkLab lab, string host, Stopwatch clock, H
     private readonly List<ClientRequest> _requests = [];
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
+    private int _disposed;
 
     public IReadOnlyList<ClientRequest> Requests
     {
@@ -76,8 +77,14 @@ internal sealed class ClientLoad(NetworkLab lab, string host, Stopwatch clock, H
         }
     }
 
+    /// <summary>Stops the loop after the request in flight; safe to call twice (a test stops it before reading the results).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_loop is not null)
         {

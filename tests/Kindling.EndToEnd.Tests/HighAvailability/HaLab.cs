@@ -179,7 +179,7 @@ internal sealed class HaLab : IAsyncDisposable
         {
             if (Directory.Exists(data))
             {
-                await Lab.RunAsync(host, _kindling, ["node", "stop", "--data", data], TimeSpan.FromMinutes(1));
+                await Lab.RunAsync(host, _kindling, ["node", "stop", "--now", "--data", data], TimeSpan.FromMinutes(1));
             }
         }
 

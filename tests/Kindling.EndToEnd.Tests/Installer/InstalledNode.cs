@@ -89,7 +89,7 @@ internal sealed class InstalledNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await ProcessRunner.KindlingAsync("node", "stop", "--data", DataDir);
+        await ProcessRunner.KindlingAsync("node", "stop", "--now", "--data", DataDir);
         _dir.Dispose();
     }
 

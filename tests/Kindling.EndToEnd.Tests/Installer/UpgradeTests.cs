@@ -125,6 +125,11 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
         await clients;
 
         Assert.True(upgraded.ExitCode == 0, upgraded.ToString());
+        // The running node was drained (healthz 503 draining) before the restart, which serves undrained. Here no
+        // failover DNS moves the clients away, so the drain ends at its timeout, and the restart still fails nothing.
+        var installLog = await File.ReadAllLinesAsync(node.LogFile, TestContext.Current.CancellationToken);
+        Assert.True(installLog.Any(l => l.Contains("node drained in", StringComparison.Ordinal) || l.Contains("node not drained within", StringComparison.Ordinal)),
+            "no drain before the restart:\n" + string.Join('\n', installLog.Where(l => l.Contains("drain", StringComparison.Ordinal) || l.Contains("service", StringComparison.Ordinal) || l.Contains("step", StringComparison.OrdinalIgnoreCase))));
         Assert.Contains("1 image(s) added, 0 changed,", upgraded.StdOut, StringComparison.Ordinal);
         Assert.Contains("CA kept", upgraded.StdOut, StringComparison.Ordinal);
         Assert.Contains("charts: 1 added, 0 changed, 2 unchanged", upgraded.StdOut, StringComparison.Ordinal);

@@ -75,6 +75,28 @@ public sealed class FailoverMonitorTests : IAsyncDisposable
     }
 
     [Fact]
+    public void Draining_PrimaryShownDrainingAtOnce_AnswerMovesAfterFall_LikeDown()
+    {
+        var monitor = Start();
+        Advance(1.5);
+        _primary.Condition = NodeCondition.Draining;
+        Advance(0.55); // the check at 2 s: one failure, not yet fall (fast re-probes follow every 100 ms)
+        var status = Assert.Single(monitor.Status());
+        Assert.Equal(SideState.Draining, status.Primary.State);
+        Assert.Contains("draining", status.Primary.LastDetail, StringComparison.Ordinal);
+        Assert.Equal(Side.Primary, Answering(monitor));
+
+        Advance(1);
+        Assert.Equal(Side.Backup, Answering(monitor));
+        Assert.Equal(SideState.Draining, Assert.Single(monitor.Status()).Primary.State);
+        Assert.Contains("\"state\": \"draining\"", Kindling.Health.Observability.FailoverStatusJson.Render(monitor.Status()), StringComparison.Ordinal);
+
+        _primary.Condition = NodeCondition.Healthy; // undrained
+        Advance(1.05);
+        Assert.NotEqual(SideState.Draining, Assert.Single(monitor.Status()).Primary.State);
+    }
+
+    [Fact]
     public void Healthy_ProbesEveryInterval()
     {
         Start();

@@ -60,6 +60,7 @@ internal sealed class ScriptedProbe(FakeTimeProvider time, string target) : IHea
             NodeCondition.Healthy => Task.FromResult(ProbeOutcome.Up(TimeSpan.FromMilliseconds(1))),
             NodeCondition.Refused => Task.FromResult(ProbeOutcome.Down(TimeSpan.FromMilliseconds(1), "connection refused")),
             NodeCondition.Hung => new TaskCompletionSource<ProbeOutcome>().Task,
+            NodeCondition.Draining => Task.FromResult(new ProbeOutcome(false, TimeSpan.FromMilliseconds(1), "draining (status 503)", Draining: true)),
             _ => TimeOutAsync(cancellationToken),
         };
     }
@@ -82,4 +83,7 @@ internal enum NodeCondition
 
     /// <summary>Each probe finishes when the test calls <see cref="ScriptedProbe.Finish"/>, in the order the test chooses.</summary>
     Held,
+
+    /// <summary>The node answers /healthz 503 draining (planned maintenance).</summary>
+    Draining,
 }

@@ -45,6 +45,19 @@ public sealed class HttpProbeTests
     }
 
     [Fact]
+    public async Task Http_Status503Draining_IsUnhealthyAndSaysDraining()
+    {
+        await using var server = new TinyHttpServer(Node2) { Status = 503, Body = "{\"status\": \"draining\", \"drain\": {}}" };
+        using var probe = Probe(server, "http");
+
+        var outcome = await probe.ProbeAsync(TestContext.Current.CancellationToken);
+
+        Assert.False(outcome.Healthy);
+        Assert.True(outcome.Draining);
+        Assert.Contains("draining", outcome.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Http_ExpectedStatusGiven_OnlyThatStatusIsHealthy()
     {
         await using var server = new TinyHttpServer(Node2) { Status = 401 };

@@ -21,16 +21,17 @@ internal sealed class NodePair : IAsyncDisposable
     public TestNode Backup { get; }
 
     /// <param name="domain">When given, each node's certificate also names it (ClusterConfig additionalSSLSubjectAltName), as in the seed.</param>
-    public static async Task<NodePair> StartAsync(string[]? backupArgs = null, Func<TestNode, string[]>? backupArgsFor = null, string? domain = null)
+    /// <param name="bothArgs">Extra <c>node serve</c> arguments for both nodes (e.g. <c>--iso</c>).</param>
+    public static async Task<NodePair> StartAsync(string[]? backupArgs = null, Func<TestNode, string[]>? backupArgsFor = null, string? domain = null, string[]? bothArgs = null)
     {
         var work = new TempDirectory("kindling-repl");
         TestNode? primary = null;
         try
         {
-            primary = await TestNode.StartAsync(TestNode.PrimaryAddress, work.File("primary"), Config(work, TestNode.PrimaryAddress, domain));
+            primary = await TestNode.StartAsync(TestNode.PrimaryAddress, work.File("primary"), [.. Config(work, TestNode.PrimaryAddress, domain), .. bothArgs ?? []]);
             var extra = backupArgsFor?.Invoke(primary) ?? backupArgs ?? [];
             var backup = await TestNode.StartAsync(TestNode.BackupAddress, work.File("backup"),
-                ["--ca-from", primary.DataDirectory, .. Config(work, TestNode.BackupAddress, domain), .. extra]);
+                ["--ca-from", primary.DataDirectory, .. Config(work, TestNode.BackupAddress, domain), .. bothArgs ?? [], .. extra]);
             return new NodePair(work, primary, backup);
         }
         catch

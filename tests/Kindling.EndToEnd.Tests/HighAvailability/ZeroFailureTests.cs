@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kindling.EndToEnd.Tests.Installer;
+using Kindling.Testing;
+
+namespace Kindling.EndToEnd.Tests.HighAvailability;
+
+/// <summary>
+/// Zero failed requests through a crash and through planned maintenance, in the seed's topology (network
+/// namespaces, root only): a real containerd configured only by <c>kindling client-config --format containerd</c>
+/// pulls through the domain in a loop while the primary is killed with -9; and while the primary is drained with
+/// <c>kindling node drain</c>, clients without any fallback configuration (curl, helm, skopeo) fail nothing either.
+/// </summary>
+public class ZeroFailureTests
+{
+    private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
+
+    private static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
+    {
+        var f = ha.Files;
+        var hostsDir = Path.Combine(f.Root, "certs.d");
+        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
+            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", f.Ca, "--format", "containerd", "--out", hostsDir], TimeSpan.FromMinutes(2));
+        Assert.True(config.ExitCode == 0, "client-config: " + config);
+        var containerd = await ContainerdDaemon.StartAsync();
+        var digest = InstalledNode.PackageImages(f.Package)[0].Digest;
+        var load = new CtrLoad(ha.Lab, "client", ha.Clock, containerd, hostsDir, $"{HaFiles.Domain}/{f.Image}", digest);
+        load.Start();
+        return (containerd, load);
+    }
+
+    private static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
+    {
+        var window = requests.Where(r => r.Start >= from && r.Start < to).ToList();
+        var slow = window.Where(r => r.End - r.Start > 2).ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{window.Count} requests, {window.Count(r => !r.Ok)} failed, {slow.Count} slower than 2 s (slowest {(window.Count == 0 ? 0 : window.Max(r => r.End - r.Start)):0.00} s)");
+    }
+
+    [Fact]
+    public async Task KillDashNine_CtrWithGeneratedHostsToml_ZeroFailedPulls_EveryDigestChecked()
+    {
+        Requires.Root("the hosts run in network namespaces; containerd runs as root");
+        var output = TestContext.Current.TestOutputHelper!;
+        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
+        var (containerd, ctr) = await StartCtrAsync(ha);
+        using (containerd)
+        await using (ctr)
+        await using (var others = new ClientLoad(ha.Lab, "client", ha.Clock, ha.Files))
+        await using (var dnf = await StartDnfAsync(ha))
+        {
+            await others.StartAsync();
+            await Task.Delay(4000, TestContext.Current.CancellationToken);
+            var killed = ha.Clock.Elapsed.TotalSeconds;
+            await ha.CrashPrimaryAsync();
+            var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
+            await Task.Delay(8000, TestContext.Current.CancellationToken); // past the TTL: resolvers hold the new answer
+            var end = ha.Clock.Elapsed.TotalSeconds;
+            await ctr.DisposeAsync();
+            await others.DisposeAsync();
+            await dnf.DisposeAsync();
+
+            output.WriteLine($"kill -9 of the primary at {killed:0.0} s; DNS answered the backup {switched - killed:0.00} s later");
+            output.WriteLine($"dnf (.repo from client-config, makecache + download per round): before the kill {Summary(dnf.Rounds, 0, killed)}; from the kill {Summary(dnf.Rounds, killed, end)}");
+            output.WriteLine($"ctr (hosts.toml from client-config): before the kill {Summary(ctr.Pulls, 0, killed)}; from the kill {Summary(ctr.Pulls, killed, end)}");
+            output.WriteLine($"curl/helm/skopeo without fallback config, from the kill: {Summary(others.Requests, killed, end)}");
+            Assert.True(ctr.Pulls.Count(p => p.Start >= killed) >= 5, $"too few pulls after the kill to tell: {ctr.Pulls.Count}");
+            Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
+            Assert.True(dnf.Rounds.Count(r => r.Start >= killed) >= 2, $"too few dnf rounds after the kill to tell: {dnf.Rounds.Count}");
+            Assert.All(dnf.Rounds, r => Assert.True(r.Ok, $"a failed dnf round: {r}"));
+        }
+    }
+
+    private static async Task<DnfLoad> StartDnfAsync(HaLab ha)
+    {
+        var f = ha.Files;
+        var reposDir = Path.Combine(f.Root, "yum.repos.d");
+        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
+            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", f.Ca, "--format", "dnf", "--out", reposDir], TimeSpan.FromMinutes(2));
+        Assert.True(config.ExitCode == 0, "client-config --format dnf: " + config);
+        var load = new DnfLoad(ha.Lab, "client", ha.Clock, reposDir, Path.Combine(f.Root, "dnf"), "kindling-sample-hello");
+        load.Start();
+        return load;
+    }
+
+    [Fact]
+    public async Task NodeDrain_Primary_NoClientFails_EvenWithoutFallbackConfig_DrainEndsWithinTtlSwitchAndQuiet()
+    {
+        Requires.Root("the hosts run in network namespaces; containerd runs as root");
+        var output = TestContext.Current.TestOutputHelper!;
+        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
+        var (containerd, ctr) = await StartCtrAsync(ha);
+        using (containerd)
+        await using (ctr)
+        await using (var others = new ClientLoad(ha.Lab, "client", ha.Clock, ha.Files))
+        {
+            await others.StartAsync();
+            await Task.Delay(3000, TestContext.Current.CancellationToken);
+            var start = ha.Clock.Elapsed.TotalSeconds;
+            var drainClock = Stopwatch.StartNew();
+            var drain = ha.Lab.RunAsync("primary", Repository.KindlingScript, ["node", "drain", "--data", ha.Files.PrimaryData, "--timeout", "90s"], TimeSpan.FromMinutes(2));
+            var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
+            var status = await ha.Lab.RunAsync("client", Requires.Tool("curl", "curl"), ["-s", $"http://{HaFiles.DnsIp}:8053/status"], TimeSpan.FromSeconds(10));
+            var drained = await drain;
+            var drainSeconds = drainClock.Elapsed.TotalSeconds;
+            Assert.True(drained.ExitCode == 0, "node drain: " + drained);
+
+            // The planned work: the drained primary stops; clients keep working on the backup.
+            var stopped = await ha.Lab.RunAsync("primary", Repository.KindlingScript, ["node", "stop", "--data", ha.Files.PrimaryData], TimeSpan.FromMinutes(2));
+            Assert.True(stopped.ExitCode == 0, "node stop: " + stopped);
+            await Task.Delay(4000, TestContext.Current.CancellationToken);
+            var end = ha.Clock.Elapsed.TotalSeconds;
+            await ctr.DisposeAsync();
+            await others.DisposeAsync();
+
+            output.WriteLine($"node drain of the primary: DNS answered the backup {switched - start:0.00} s after it began; drain returned after {drainSeconds:0.00} s: {drained.StdOut.Trim()}");
+            output.WriteLine($"ctr: {Summary(ctr.Pulls, start, end)}; curl/helm/skopeo without fallback config: {Summary(others.Requests, start, end)}");
+            Assert.Contains("\"draining\"", status.StdOut, StringComparison.Ordinal);
+            Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}"));
+            Assert.All(others.Requests, r => Assert.True(r.Ok, $"a failed request: {r}"));
+            // TTL 5 s + detection (fall 3 at 1 s) + the node's 10 s quiet period, with margin for the shared machine.
+            Assert.True(drainSeconds < 5 + 5 + 10 + 10, $"the drain took {drainSeconds:0.0} s");
+        }
+    }
+}
