@@ -27,7 +27,7 @@ public class SystemdUnitTests
             Restart=on-failure
             RestartSec=1
             KillSignal=SIGTERM
-            TimeoutStopSec=35
+            TimeoutStopSec=110
             LimitNOFILE=65536
             AmbientCapabilities=CAP_NET_BIND_SERVICE
             CapabilityBoundingSet=CAP_NET_BIND_SERVICE
