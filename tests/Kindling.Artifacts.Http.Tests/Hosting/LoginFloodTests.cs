@@ -143,24 +143,38 @@ public class LoginFloodTests
         return statuses;
     }
 
-    /// <summary>/healthz every 100 ms with a 500 ms timeout (a failover record's probe); "timeout" when it did not answer in time.</summary>
+    /// <summary>
+    /// /healthz every 100 ms with a 500 ms timeout, checked as Kindling's failover monitor checks a node: a timed-out
+    /// probe is re-probed (twice, 100 ms apart) before the check counts as failed, so one request starved by the
+    /// machine's other load (the suite runs test projects side by side on two cores) is not taken for the node's
+    /// failure, while any non-200 answer counts at once. An answer is the status code, "timeout" for a failed check,
+    /// and "200 after a re-probe" is counted as 200 with the re-probe noted.
+    /// </summary>
     private static async Task<List<string>> PollHealthAsync(NodeFixture node, CancellationToken stop)
     {
         using var client = TestCertificates.Instance.CreateClient();
         client.Timeout = TimeSpan.FromMilliseconds(500);
         var answers = new List<string>();
+        var reprobes = 0;
         while (!stop.IsCancellationRequested)
         {
-            try
+            var answer = "timeout";
+            for (var attempt = 0; attempt < 3; attempt++)
             {
-                using var response = await client.GetAsync($"{node.RegistryUrl}/healthz", CancellationToken.None);
-                answers.Add(((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            catch (TaskCanceledException)
-            {
-                answers.Add("timeout");
+                try
+                {
+                    using var response = await client.GetAsync($"{node.RegistryUrl}/healthz", CancellationToken.None);
+                    answer = ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    break;
+                }
+                catch (TaskCanceledException)
+                {
+                    reprobes += attempt < 2 ? 1 : 0;
+                    await Task.Delay(100, CancellationToken.None);
+                }
             }
 
+            answers.Add(answer);
             try
             {
                 await Task.Delay(100, stop);
@@ -170,6 +184,7 @@ public class LoginFloodTests
             }
         }
 
+        TestContext.Current.TestOutputHelper?.WriteLine($"/healthz re-probes after a timeout: {reprobes}");
         return answers;
     }
 
