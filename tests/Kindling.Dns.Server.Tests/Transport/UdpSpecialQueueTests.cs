@@ -48,7 +48,9 @@ public sealed class UdpSpecialQueueTests
         listener.Dispose(); // waits for the workers
 
         Assert.Equal(UdpListener.SpecialWorkers, started);
-        Assert.InRange(dropped, 1, Flood - UdpListener.SpecialQueueCapacity - UdpListener.SpecialWorkers);
+        // At most all but a full queue is dropped (when the workers are scheduled only after the burst was received);
+        // at least one is, since 2,000 packets cannot all be running or queued.
+        Assert.InRange(dropped, 1, Flood - UdpListener.SpecialQueueCapacity);
         Assert.Equal(handler.Started, handler.Finished);
     }
 
