@@ -15,7 +15,7 @@ public class ZeroFailureTests
 {
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
 
-    private static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
+    internal static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
     {
         var f = ha.Files;
         var hostsDir = Path.Combine(f.Root, "certs.d");
@@ -29,7 +29,7 @@ public class ZeroFailureTests
         return (containerd, load);
     }
 
-    private static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
+    internal static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
     {
         var window = requests.Where(r => r.Start >= from && r.Start < to).ToList();
         var slow = window.Where(r => r.End - r.Start > 2).ToList();
