@@ -35,6 +35,9 @@ internal sealed partial class HaFiles : IDisposable
     public string ChartVersion { get; private set; } = "";
     public string FileKey { get; private set; } = "";
 
+    /// <summary>The failover record's failback hold-down, e.g. "2s"; null keeps Kindling's default.</summary>
+    public string? HoldDown { get; init; }
+
     public IDictionary<string, string> HelmEnvironment => new Dictionary<string, string>
     {
         ["HELM_CACHE_HOME"] = _dir.File("helm/cache"),
@@ -73,7 +76,7 @@ internal sealed partial class HaFiles : IDisposable
                 ttl: 5
                 check:
                   url: https://{"{address}"}:443/healthz
-                  ca: {Ca}
+                  ca: {Ca}{(HoldDown is null ? "" : $"\n      holdDown: {HoldDown}")}
                 parity:
                   url: https://{"{address}"}:443/kindling/v1/content-digest
                   ca: {Ca}

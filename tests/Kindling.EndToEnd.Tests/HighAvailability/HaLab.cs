@@ -30,7 +30,8 @@ internal sealed class HaLab : IAsyncDisposable
     public HaFiles Files { get; }
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    public static async Task<HaLab> CreateAsync(DnsMode mode)
+    /// <param name="holdDown">The failover record's failback hold-down (Kindling's default, 10 s, when null).</param>
+    public static async Task<HaLab> CreateAsync(DnsMode mode, string? holdDown = null)
     {
         var lab = await NetworkLab.CreateAsync(new Dictionary<string, string>
         {
@@ -39,7 +40,7 @@ internal sealed class HaLab : IAsyncDisposable
             ["backup"] = HaFiles.BackupIp + "/24",
             ["client"] = HaFiles.ClientIp + "/24",
         });
-        var ha = new HaLab(lab, new HaFiles());
+        var ha = new HaLab(lab, new HaFiles { HoldDown = holdDown });
         try
         {
             await ha.SetUpAsync(mode);
@@ -80,14 +81,28 @@ internal sealed class HaLab : IAsyncDisposable
         }
 
         await WaitForAnswerAsync(HaFiles.PrimaryIp, TimeSpan.FromSeconds(30));
-        await Check(Lab.RunAsync("primary", _kindling, ["cluster-create", "-c", f.PrimaryConfig, "-t", HaFiles.PrimaryIp, "--data", f.PrimaryData,
-            "--dns", $"{HaFiles.DnsIp}:53", "--hosts-file", Path.Combine(f.PrimaryData, "hosts"), "-l", Path.Combine(f.Logs, "primary-install.log"), "-q"], TimeSpan.FromMinutes(5)), "install the primary");
+        await Check(InstallPrimaryAsync(), "install the primary");
         await Check(ProcessRunner.KindlingAsync("ca", "export", "--data", f.PrimaryData, "--with-key", "--out", f.CarriedCa), "ca export");
         File.Copy(Path.Combine(f.PrimaryData, "admin-credentials"), f.CarriedCredentials);
-        await Check(Lab.RunAsync("backup", _kindling, ["cluster-create", "-c", f.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", f.CarriedCa, "--data", f.BackupData,
-            "--replicate-from", $"https://{HaFiles.PrimaryIp}:443", "--replicate-credentials", f.CarriedCredentials, "--replicate-interval", "2s",
-            "-l", Path.Combine(f.Logs, "backup-install.log"), "-q"], TimeSpan.FromMinutes(5)), "activate the backup");
+        await Check(InstallBackupAsync(), "activate the backup");
         await WaitBothUpAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary><c>cluster-create</c> on the primary, as the seed installs it; <paramref name="extra"/> e.g. <c>-u tinder</c> to upgrade it.</summary>
+    public Task<ProcessResult> InstallPrimaryAsync(params string[] extra)
+    {
+        var f = Files;
+        return Lab.RunAsync("primary", _kindling, ["cluster-create", "-c", f.PrimaryConfig, "-t", HaFiles.PrimaryIp, "--data", f.PrimaryData,
+            "--dns", $"{HaFiles.DnsIp}:53", "--hosts-file", Path.Combine(f.PrimaryData, "hosts"), "-l", Path.Combine(f.Logs, "primary-install.log"), "-q", .. extra], TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary><c>cluster-create</c> activating the backup (the primary's CA, replicating from it); <paramref name="extra"/> e.g. <c>-u tinder</c>.</summary>
+    public Task<ProcessResult> InstallBackupAsync(params string[] extra)
+    {
+        var f = Files;
+        return Lab.RunAsync("backup", _kindling, ["cluster-create", "-c", f.BackupConfig, "-j", "1,2,3,4,5", "--ca-from", f.CarriedCa, "--data", f.BackupData,
+            "--replicate-from", $"https://{HaFiles.PrimaryIp}:443", "--replicate-credentials", f.CarriedCredentials, "--replicate-interval", "2s",
+            "-l", Path.Combine(f.Logs, "backup-install.log"), "-q", .. extra], TimeSpan.FromMinutes(5));
     }
 
     /// <summary>What the dns host answers for the domain now (dig from the client's namespace).</summary>
@@ -114,7 +129,7 @@ internal sealed class HaLab : IAsyncDisposable
         throw new TimeoutException($"{HaFiles.Domain} did not answer {address} within {timeout}; last answer '{await AnswerAsync()}'; logs in {Files.Logs}");
     }
 
-    private async Task WaitBothUpAsync(TimeSpan timeout)
+    public async Task WaitBothUpAsync(TimeSpan timeout)
     {
         var deadline = Clock.Elapsed + timeout;
         string last = "";

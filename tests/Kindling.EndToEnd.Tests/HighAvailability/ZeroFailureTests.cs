@@ -15,7 +15,7 @@ public class ZeroFailureTests
 {
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
 
-    private static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
+    internal static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
     {
         var f = ha.Files;
         var hostsDir = Path.Combine(f.Root, "certs.d");
@@ -29,7 +29,7 @@ public class ZeroFailureTests
         return (containerd, load);
     }
 
-    private static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
+    internal static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
     {
         var window = requests.Where(r => r.Start >= from && r.Start < to).ToList();
         var slow = window.Where(r => r.End - r.Start > 2).ToList();
@@ -68,6 +68,41 @@ public class ZeroFailureTests
             Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
             Assert.True(dnf.Rounds.Count(r => r.Start >= killed) >= 2, $"too few dnf rounds after the kill to tell: {dnf.Rounds.Count}");
             Assert.All(dnf.Rounds, r => Assert.True(r.Ok, $"a failed dnf round: {r}"));
+        }
+    }
+
+    [Fact]
+    public async Task LinkCut_Primary_CtrWithGeneratedHostsToml_ZeroFailedPulls_SlowPullsCountedAndTimed()
+    {
+        Requires.Root("the hosts run in network namespaces; containerd runs as root");
+        var output = TestContext.Current.TestOutputHelper!;
+        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
+        var (containerd, ctr) = await StartCtrAsync(ha);
+        using (containerd)
+        await using (ctr)
+        {
+            await Task.Delay(4000, TestContext.Current.CancellationToken);
+            var cut = ha.Clock.Elapsed.TotalSeconds;
+            await ha.Lab.LinkDownAsync("primary");
+            var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
+            // A pull that began before the switch waits out containerd 1.6's 30 s connect timeout per silent host; wait
+            // for it, and for 5 pulls begun past the TTL (resolvers hold the new answer).
+            var settled = switched + 5;
+            var deadline = ha.Clock.Elapsed.TotalSeconds + 100;
+            while (ctr.Pulls.Count(p => p.Start >= settled) < 5 && ha.Clock.Elapsed.TotalSeconds < deadline)
+            {
+                await Task.Delay(250, TestContext.Current.CancellationToken);
+            }
+
+            var stopAsked = ha.Clock.Elapsed.TotalSeconds;
+            await ctr.DisposeAsync();
+            var end = ha.Clock.Elapsed.TotalSeconds;
+
+            var slow = ctr.Pulls.Where(p => p.End - p.Start > 2).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Start - cut:0.0}+{p.End - p.Start:0.0} s"));
+            output.WriteLine($"link cut of the primary at {cut:0.0} s; DNS answered the backup {switched - cut:0.00} s later; {ctr.Pulls.Count(p => p.Start >= settled)} pulls begun past the TTL by {stopAsked - cut:0.0} s after the cut");
+            output.WriteLine($"ctr (hosts.toml from client-config): before the cut {Summary(ctr.Pulls, 0, cut)}; from the cut {Summary(ctr.Pulls, cut, end)}; slow pulls (start after the cut + duration): {string.Join(", ", slow)}");
+            Assert.True(ctr.Pulls.Count(p => p.Start >= settled) >= 5, $"too few pulls after the switch to tell: {ctr.Pulls.Count}");
+            Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
         }
     }
 

@@ -49,9 +49,12 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
         return (path, name!);
     }
 
-    private static (string Package, string NewReference, string OldReference, string Chart) UpgradePackage(SamplePackageFixture sample, string work)
+    private static (string Package, string NewReference, string OldReference, string Chart) UpgradePackage(SamplePackageFixture sample, string work) =>
+        ExtendPackage(sample.CopyTo(Path.Combine(work, "v2")));
+
+    /// <summary>Turns the copy of a sample package at <paramref name="copy"/> into a release: one more tag on an existing image, a new chart version, VERSION and checksums updated.</summary>
+    internal static (string Package, string NewReference, string OldReference, string Chart) ExtendPackage(string copy)
     {
-        var copy = sample.CopyTo(Path.Combine(work, "v2"));
         var offline = Path.Combine(copy, "offline");
         var indexPath = Path.Combine(offline, "images", "index.json");
         var index = JsonNode.Parse(File.ReadAllText(indexPath))!;
