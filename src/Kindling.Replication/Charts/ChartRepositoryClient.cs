@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Kindling.Replication.Transfer;
 
@@ -17,24 +16,19 @@ public sealed record ChartVersion(string Name, string Version, string Digest, st
 /// </summary>
 public sealed class ChartRepositoryClient
 {
-    private readonly HttpClient _http;
-    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly NodeApi _api;
 
-    public ChartRepositoryClient(HttpClient http, Uri baseUrl, string? credentials = null)
-    {
-        _http = http;
-        BaseUrl = new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + "/");
-        _authorization = credentials is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-    }
+    public ChartRepositoryClient(HttpClient http, Uri baseUrl, string? credentials = null) =>
+        _api = new NodeApi(http, baseUrl, credentials, NodeErrorStyle.PlainText);
 
-    public Uri BaseUrl { get; }
+    public Uri BaseUrl => _api.BaseUrl;
 
     /// <summary>Every chart version, by chart name.</summary>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ChartVersion>>> ListAsync(CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Get, "api/charts");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, bodyKind: "a chart list");
-        await EnsureSuccessAsync(response, "list the charts");
+        using var request = _api.Request(HttpMethod.Get, "api/charts");
+        using var response = await _api.SendAsync(request, cancellationToken, bodyKind: "a chart list");
+        await _api.EnsureSuccessAsync(response, "list the charts", cancellationToken);
         try
         {
             using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
@@ -62,8 +56,8 @@ public sealed class ChartRepositoryClient
         var url = new Uri(BaseUrl, chart.Url);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         // A chart is read into memory whole: at most what a node accepts on upload.
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, maxBody: Artifacts.Charts.ChartArchive.MaxBytes, bodyKind: "a chart archive");
-        await EnsureSuccessAsync(response, $"download chart {chart.Name} {chart.Version}");
+        using var response = await _api.SendAsync(request, cancellationToken, maxBody: Artifacts.Charts.ChartArchive.MaxBytes, bodyKind: "a chart archive");
+        await _api.EnsureSuccessAsync(response, $"download chart {chart.Name} {chart.Version}", cancellationToken);
         var archive = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         var actual = Convert.ToHexStringLower(SHA256.HashData(archive));
         return string.Equals(actual, chart.Digest, StringComparison.OrdinalIgnoreCase)
@@ -73,45 +67,20 @@ public sealed class ChartRepositoryClient
 
     public async Task UploadAsync(ChartVersion chart, byte[] archive, bool replace, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Post, replace ? "api/charts?force" : "api/charts");
+        using var request = _api.Request(HttpMethod.Post, replace ? "api/charts?force" : "api/charts");
         request.Content = new ByteArrayContent(archive);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/gzip");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-        await EnsureSuccessAsync(response, $"upload chart {chart.Name} {chart.Version}");
+        using var response = await _api.SendAsync(request, cancellationToken);
+        await _api.EnsureSuccessAsync(response, $"upload chart {chart.Name} {chart.Version}", cancellationToken);
     }
 
     public async Task DeleteAsync(string name, string version, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Delete, $"api/charts/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        using var request = _api.Request(HttpMethod.Delete, $"api/charts/{Uri.EscapeDataString(name)}/{Uri.EscapeDataString(version)}");
+        using var response = await _api.SendAsync(request, cancellationToken);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            await EnsureSuccessAsync(response, $"delete chart {name} {version}");
+            await _api.EnsureSuccessAsync(response, $"delete chart {name} {version}", cancellationToken);
         }
-    }
-
-    private HttpRequestMessage Request(HttpMethod method, string relative)
-    {
-        var request = new HttpRequestMessage(method, new Uri(BaseUrl, relative));
-        if (_authorization is not null)
-        {
-            request.Headers.Authorization = _authorization;
-        }
-
-        return request;
-    }
-
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
-    {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        var body = (await NodeRequests.ErrorTextAsync(response)).Trim();
-        var hint = response.StatusCode == HttpStatusCode.Unauthorized
-            ? " (the target needs credentials: give --to-credentials FILE with one line user:password, e.g. DATA/admin-credentials)"
-            : "";
-        throw new ReplicationException($"cannot {what}: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {(body.Length > 300 ? body[..300] : body)}{hint}");
     }
 }

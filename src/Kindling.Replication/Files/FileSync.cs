@@ -1,4 +1,5 @@
 using Kindling.Replication.Sync;
+using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Files;
 
@@ -72,19 +73,11 @@ internal sealed class FileSync(ObjectStoreClient source, ObjectStoreClient targe
     {
         if (!options.DryRun)
         {
-            for (var attempt = 1; ; attempt++)
+            await TransferRetry.RunAsync(async token =>
             {
-                try
-                {
-                    await using var content = await source.OpenAsync(copy.Bucket, copy.Item, cancellationToken);
-                    await target.PutAsync(copy.Bucket, copy.Item.Key, content, copy.Item.Size, cancellationToken);
-                    break;
-                }
-                catch (ReplicationException) when (attempt < 2 && !cancellationToken.IsCancellationRequested)
-                {
-                    // One retry for a dropped connection; corrupt content is never retried.
-                }
-            }
+                await using var content = await source.OpenAsync(copy.Bucket, copy.Item, token);
+                await target.PutAsync(copy.Bucket, copy.Item.Key, content, copy.Item.Size, token);
+            }, cancellationToken);
         }
 
         _tally.ObjectCopied(copy.Item.Size);

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Xml.Linq;
 using Kindling.Artifacts.Storage;
 using Kindling.Replication.Transfer;
@@ -18,24 +17,23 @@ public sealed record StoredObject(string Key, long Size, string ETag);
 /// </summary>
 public sealed class ObjectStoreClient
 {
-    private readonly HttpClient _http;
-    private readonly AuthenticationHeaderValue? _authorization;
+    /// <summary>S3's errors: <c>Code: Message</c> from the XML body; a refused write (401, 403) asks for credentials.</summary>
+    private static readonly NodeErrorStyle S3Errors = new(S3ErrorDetail,
+        response => response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && response.RequestMessage?.Method != HttpMethod.Get);
 
-    public ObjectStoreClient(HttpClient http, Uri baseUrl, string? credentials = null)
-    {
-        _http = http;
-        BaseUrl = new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + "/");
-        _authorization = credentials is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-    }
+    private readonly NodeApi _api;
 
-    public Uri BaseUrl { get; }
+    public ObjectStoreClient(HttpClient http, Uri baseUrl, string? credentials = null) =>
+        _api = new NodeApi(http, baseUrl, credentials, S3Errors);
+
+    public Uri BaseUrl => _api.BaseUrl;
 
     /// <summary>The buckets this client may see (anonymous: the public ones).</summary>
     public async Task<IReadOnlyList<string>> BucketsAsync(CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Get, "");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-        await EnsureSuccessAsync(response, "list the buckets");
+        using var request = _api.Request(HttpMethod.Get, "");
+        using var response = await _api.SendAsync(request, cancellationToken);
+        await _api.EnsureSuccessAsync(response, "list the buckets", cancellationToken);
         var xml = await ParseAsync(response, cancellationToken);
         return xml.Descendants().Where(e => e.Name.LocalName == "Bucket")
             .Select(b => b.Elements().First(e => e.Name.LocalName == "Name").Value).ToList();
@@ -49,9 +47,9 @@ public sealed class ObjectStoreClient
         do
         {
             var query = $"{Uri.EscapeDataString(bucket)}?list-type=2&max-keys=1000" + (token is null ? "" : $"&continuation-token={Uri.EscapeDataString(token)}");
-            using var request = Request(HttpMethod.Get, query);
-            using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-            await EnsureSuccessAsync(response, $"list bucket {bucket}");
+            using var request = _api.Request(HttpMethod.Get, query);
+            using var response = await _api.SendAsync(request, cancellationToken);
+            await _api.EnsureSuccessAsync(response, $"list bucket {bucket}", cancellationToken);
             var xml = await ParseAsync(response, cancellationToken);
             foreach (var item in xml.Root!.Elements().Where(e => e.Name.LocalName == "Contents"))
             {
@@ -74,9 +72,9 @@ public sealed class ObjectStoreClient
     /// <summary>The first object of a bucket (one ListObjectsV2 page of one key), or null when it is empty.</summary>
     public async Task<StoredObject?> FirstAsync(string bucket, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Get, $"{Uri.EscapeDataString(bucket)}?list-type=2&max-keys=1");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-        await EnsureSuccessAsync(response, $"list bucket {bucket}");
+        using var request = _api.Request(HttpMethod.Get, $"{Uri.EscapeDataString(bucket)}?list-type=2&max-keys=1");
+        using var response = await _api.SendAsync(request, cancellationToken);
+        await _api.EnsureSuccessAsync(response, $"list bucket {bucket}", cancellationToken);
         var xml = await ParseAsync(response, cancellationToken);
         var item = xml.Root!.Elements().FirstOrDefault(e => e.Name.LocalName == "Contents");
         if (item is null)
@@ -91,25 +89,25 @@ public sealed class ObjectStoreClient
     /// <summary>An object's size and ETag (HEAD), or null when it does not exist.</summary>
     public async Task<StoredObject?> HeadAsync(string bucket, string key, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Head, ObjectPath(bucket, key));
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        using var request = _api.Request(HttpMethod.Head, ObjectPath(bucket, key));
+        using var response = await _api.SendAsync(request, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
 
-        await EnsureSuccessAsync(response, $"check {bucket}/{key}");
+        await _api.EnsureSuccessAsync(response, $"check {bucket}/{key}", cancellationToken);
         return new StoredObject(key, response.Content.Headers.ContentLength ?? 0, response.Headers.ETag?.Tag.Trim('"') ?? "");
     }
 
     /// <summary>Opens an object; the stream fails before its last bytes when they do not match the ETag's MD5.</summary>
     public async Task<Stream> OpenAsync(string bucket, StoredObject item, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Get, ObjectPath(bucket, item.Key));
-        var response = await NodeRequests.SendAsync(_http, request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        using var request = _api.Request(HttpMethod.Get, ObjectPath(bucket, item.Key));
+        var response = await _api.SendAsync(request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
         try
         {
-            await EnsureSuccessAsync(response, $"download {bucket}/{item.Key}");
+            await _api.EnsureSuccessAsync(response, $"download {bucket}/{item.Key}", cancellationToken);
             var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             var length = response.Content.Headers.ContentLength ?? item.Size;
             var url = $"{BaseUrl}{bucket}/{item.Key}";
@@ -132,28 +130,28 @@ public sealed class ObjectStoreClient
 
     public async Task PutAsync(string bucket, string key, Stream content, long length, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Put, ObjectPath(bucket, key));
+        using var request = _api.Request(HttpMethod.Put, ObjectPath(bucket, key));
         request.Content = new StreamContent(content, 256 * 1024);
         request.Content.Headers.ContentLength = length;
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-        await EnsureSuccessAsync(response, $"store {bucket}/{key}");
+        using var response = await _api.SendAsync(request, cancellationToken);
+        await _api.EnsureSuccessAsync(response, $"store {bucket}/{key}", cancellationToken);
     }
 
     public async Task CreateBucketAsync(string bucket, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Put, Uri.EscapeDataString(bucket));
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
-        await EnsureSuccessAsync(response, $"create bucket {bucket}");
+        using var request = _api.Request(HttpMethod.Put, Uri.EscapeDataString(bucket));
+        using var response = await _api.SendAsync(request, cancellationToken);
+        await _api.EnsureSuccessAsync(response, $"create bucket {bucket}", cancellationToken);
     }
 
     public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken)
     {
-        using var request = Request(HttpMethod.Delete, ObjectPath(bucket, key));
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken);
+        using var request = _api.Request(HttpMethod.Delete, ObjectPath(bucket, key));
+        using var response = await _api.SendAsync(request, cancellationToken);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            await EnsureSuccessAsync(response, $"delete {bucket}/{key}");
+            await _api.EnsureSuccessAsync(response, $"delete {bucket}/{key}", cancellationToken);
         }
     }
 
@@ -162,17 +160,6 @@ public sealed class ObjectStoreClient
     /// <summary>The path of an object with each key segment percent-encoded (keys keep their slashes).</summary>
     internal static string ObjectPath(string bucket, string key) =>
         Uri.EscapeDataString(bucket) + "/" + string.Join('/', key.Split('/').Select(Uri.EscapeDataString));
-
-    private HttpRequestMessage Request(HttpMethod method, string relative)
-    {
-        var request = new HttpRequestMessage(method, new Uri(BaseUrl, relative));
-        if (_authorization is not null)
-        {
-            request.Headers.Authorization = _authorization;
-        }
-
-        return request;
-    }
 
     private static async Task<XDocument> ParseAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -186,28 +173,17 @@ public sealed class ObjectStoreClient
         }
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    private static string S3ErrorDetail(string body)
     {
-        if (response.IsSuccessStatusCode)
-        {
-            return;
-        }
-
-        var body = (await NodeRequests.ErrorTextAsync(response)).Trim();
-        var message = body;
         try
         {
             var xml = XDocument.Parse(body);
-            message = string.Join(": ", xml.Root!.Elements().Where(e => e.Name.LocalName is "Code" or "Message").Select(e => e.Value));
+            return string.Join(": ", xml.Root!.Elements().Where(e => e.Name.LocalName is "Code" or "Message").Select(e => e.Value));
         }
         catch (System.Xml.XmlException)
         {
+            return body;
         }
-
-        var hint = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden && response.RequestMessage?.Method != HttpMethod.Get
-            ? " (the target needs credentials: give --to-credentials FILE with one line user:password, e.g. DATA/admin-credentials)"
-            : "";
-        throw new ReplicationException($"cannot {what}: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {(message.Length > 300 ? message[..300] : message)}{hint}");
     }
 
     /// <summary>A response body that disposes its response with it.</summary>

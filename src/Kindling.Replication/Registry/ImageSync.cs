@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Kindling.Replication.Sync;
+using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Registry;
 
@@ -212,20 +213,12 @@ internal sealed class ImageSync(RegistryClient source, RegistryClient target, Sy
         await _transfers.WaitAsync(cancellationToken);
         try
         {
-            for (var attempt = 1; ; attempt++)
+            await TransferRetry.RunAsync(async token =>
             {
-                try
-                {
-                    await using var content = await source.OpenBlobAsync(repository, blob.Digest, blob.Size, cancellationToken);
-                    await target.UploadBlobAsync(repository, blob.Digest, content, blob.Size, cancellationToken);
-                    _tally.ObjectCopied(blob.Size);
-                    return;
-                }
-                catch (ReplicationException) when (attempt < 2 && !cancellationToken.IsCancellationRequested)
-                {
-                    // One retry for a dropped connection; corrupt content is never retried.
-                }
-            }
+                await using var content = await source.OpenBlobAsync(repository, blob.Digest, blob.Size, token);
+                await target.UploadBlobAsync(repository, blob.Digest, content, blob.Size, token);
+            }, cancellationToken);
+            _tally.ObjectCopied(blob.Size);
         }
         finally
         {

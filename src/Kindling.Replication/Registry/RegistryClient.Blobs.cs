@@ -18,7 +18,7 @@ public sealed partial class RegistryClient
             return false;
         }
 
-        await EnsureSuccessAsync(response, $"check blob {repository}@{digest}");
+        await EnsureSuccessAsync(response, $"check blob {repository}@{digest}", cancellationToken);
         return true;
     }
 
@@ -32,7 +32,7 @@ public sealed partial class RegistryClient
         var response = await SendForStreamAsync($"v2/{repository}/blobs/{digest}", cancellationToken);
         try
         {
-            await EnsureSuccessAsync(response, $"fetch blob {repository}@{digest}");
+            await EnsureSuccessAsync(response, $"fetch blob {repository}@{digest}", cancellationToken);
             var length = response.Content.Headers.ContentLength ?? expectedSize;
             if (length != expectedSize)
             {
@@ -57,28 +57,28 @@ public sealed partial class RegistryClient
         {
             using var post = Request(HttpMethod.Post, $"v2/{repository}/blobs/uploads/?digest={digest}");
             post.Content = Body(content, length);
-            using var response = await SendBodyAsync(post, cancellationToken);
+            using var response = await SendAsync(post, cancellationToken);
             if (response.StatusCode == HttpStatusCode.Created)
             {
                 return;
             }
 
-            await EnsureSuccessAsync(response, $"upload blob {repository}@{digest}");
+            await EnsureSuccessAsync(response, $"upload blob {repository}@{digest}", cancellationToken);
             throw new ReplicationException($"{post.RequestUri} answered {(int)response.StatusCode} to a single-request upload; this registry needs POST then PUT");
         }
 
         using (var start = await SendAsync(HttpMethod.Post, $"v2/{repository}/blobs/uploads/", cancellationToken))
         {
-            await EnsureSuccessAsync(start, $"start an upload to {repository}");
+            await EnsureSuccessAsync(start, $"start an upload to {repository}", cancellationToken);
             location = start.Headers.Location?.ToString() ?? throw new ReplicationException($"{start.RequestMessage?.RequestUri}: upload started without a Location header");
         }
 
         var separator = location.Contains('?', StringComparison.Ordinal) ? '&' : '?';
         var url = new Uri(BaseUrl, location + $"{separator}digest={Uri.EscapeDataString(digest.Value)}");
-        using var put = new HttpRequestMessage(HttpMethod.Put, url) { Content = Body(content, length) };
-        put.Headers.Authorization = _authorization;
-        using var completed = await SendBodyAsync(put, cancellationToken);
-        await EnsureSuccessAsync(completed, $"upload blob {repository}@{digest}");
+        using var put = _api.Request(HttpMethod.Put, url);
+        put.Content = Body(content, length);
+        using var completed = await SendAsync(put, cancellationToken);
+        await EnsureSuccessAsync(completed, $"upload blob {repository}@{digest}", cancellationToken);
     }
 
     /// <summary>Cross-repository mount (OCI Distribution v1.1): true when the registry linked the blob from <paramref name="from"/>.</summary>
@@ -98,7 +98,7 @@ public sealed partial class RegistryClient
             return false;
         }
 
-        await EnsureSuccessAsync(response, $"mount blob {digest} into {repository} from {from}");
+        await EnsureSuccessAsync(response, $"mount blob {digest} into {repository} from {from}", cancellationToken);
         return false;
     }
 
@@ -110,12 +110,9 @@ public sealed partial class RegistryClient
         return body;
     }
 
-    private Task<HttpResponseMessage> SendBodyAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        NodeRequests.SendAsync(_http, request, cancellationToken);
-
     private async Task<HttpResponseMessage> SendForStreamAsync(string relative, CancellationToken cancellationToken)
     {
         using var request = Request(HttpMethod.Get, relative);
-        return await NodeRequests.SendAsync(_http, request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
+        return await _api.SendAsync(request, cancellationToken, HttpCompletionOption.ResponseHeadersRead);
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
@@ -25,20 +24,18 @@ public sealed partial class RegistryClient
     public static readonly string Accept = string.Join(", ", ManifestDocument.SupportedMediaTypes);
 
     private const int PageSize = 1000;
-    private readonly HttpClient _http;
-    private readonly AuthenticationHeaderValue? _authorization;
-    private readonly string? _user;
+    /// <summary>The registry's errors: the first entry of the JSON <c>errors</c> array, else the text; a 401 asks for credentials.</summary>
+    private static readonly NodeErrorStyle RegistryErrors = new(ErrorDetail, NodeApi.Unauthorized);
+
+    private readonly NodeApi _api;
 
     public RegistryClient(HttpClient http, Uri baseUrl, string? credentials = null, bool singleRequestUploads = false)
     {
-        _http = http;
-        BaseUrl = new Uri(baseUrl.GetLeftPart(UriPartial.Authority) + "/");
-        _authorization = credentials is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
-        _user = credentials?.Split(':')[0];
+        _api = new NodeApi(http, baseUrl, credentials, RegistryErrors);
         SingleRequestUploads = singleRequestUploads;
     }
 
-    public Uri BaseUrl { get; }
+    public Uri BaseUrl => _api.BaseUrl;
 
     /// <summary>The registry takes a whole blob in one <c>POST ?digest=</c> (Kindling nodes do); otherwise POST then PUT.</summary>
     public bool SingleRequestUploads { get; }
@@ -50,7 +47,7 @@ public sealed partial class RegistryClient
     /// </summary>
     public async Task CheckCredentialsAsync(CancellationToken cancellationToken)
     {
-        if (_authorization is null)
+        if (!_api.HasCredentials)
         {
             return;
         }
@@ -58,10 +55,10 @@ public sealed partial class RegistryClient
         using var response = await SendAsync(HttpMethod.Get, "v2/", cancellationToken);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            throw new ReplicationException($"{BaseUrl}v2/ refuses the credentials given for it (user '{_user}'): check the user:password file (the node's DATA/admin-credentials)");
+            throw new ReplicationException($"{BaseUrl}v2/ refuses the credentials given for it (user '{_api.User}'): check the user:password file (the node's DATA/admin-credentials)");
         }
 
-        await EnsureSuccessAsync(response, "check the credentials");
+        await EnsureSuccessAsync(response, "check the credentials", cancellationToken);
     }
 
     /// <summary>Every repository, following <c>Link</c> pagination.</summary>
@@ -72,7 +69,7 @@ public sealed partial class RegistryClient
         while (next is not null)
         {
             using var response = await SendAsync(HttpMethod.Get, next, cancellationToken);
-            await EnsureSuccessAsync(response, "list the catalog");
+            await EnsureSuccessAsync(response, "list the catalog", cancellationToken);
             using var json = await JsonAsync(response, cancellationToken);
             if (json.RootElement.TryGetProperty("repositories", out var repositories) && repositories.ValueKind == JsonValueKind.Array)
             {
@@ -98,7 +95,7 @@ public sealed partial class RegistryClient
                 return tags;
             }
 
-            await EnsureSuccessAsync(response, $"list the tags of {repository}");
+            await EnsureSuccessAsync(response, $"list the tags of {repository}", cancellationToken);
             using var json = await JsonAsync(response, cancellationToken);
             if (json.RootElement.TryGetProperty("tags", out var list) && list.ValueKind == JsonValueKind.Array)
             {
@@ -122,7 +119,7 @@ public sealed partial class RegistryClient
             return null;
         }
 
-        await EnsureSuccessAsync(response, $"check manifest {repository}:{reference}");
+        await EnsureSuccessAsync(response, $"check manifest {repository}:{reference}", cancellationToken);
         if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && Digest.TryParse(values.FirstOrDefault(), out var digest, out _))
         {
             return digest;
@@ -141,13 +138,13 @@ public sealed partial class RegistryClient
         using var request = Request(HttpMethod.Get, $"v2/{repository}/manifests/{reference}");
         request.Headers.TryAddWithoutValidation("Accept", Accept);
         // Distribution's limit (4 MiB): a larger answer is refused before it is read whole.
-        using var response = await NodeRequests.SendAsync(_http, request, cancellationToken, maxBody: ManifestDocument.MaxBytes, bodyKind: "a manifest");
+        using var response = await _api.SendAsync(request, cancellationToken, maxBody: ManifestDocument.MaxBytes, bodyKind: "a manifest");
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
 
-        await EnsureSuccessAsync(response, $"fetch manifest {repository}:{reference}");
+        await EnsureSuccessAsync(response, $"fetch manifest {repository}:{reference}", cancellationToken);
         var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (content.Length > ManifestDocument.MaxBytes)
         {
@@ -172,7 +169,7 @@ public sealed partial class RegistryClient
         request.Content = new ByteArrayContent(manifest.Content);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
         using var response = await SendAsync(request, cancellationToken);
-        await EnsureSuccessAsync(response, $"store manifest {repository}:{reference} ({manifest.Digest})");
+        await EnsureSuccessAsync(response, $"store manifest {repository}:{reference} ({manifest.Digest})", cancellationToken);
     }
 
     /// <summary>Deletes a tag (the Kindling node and OCI v1.1 allow it) or a manifest by digest.</summary>
@@ -181,31 +178,22 @@ public sealed partial class RegistryClient
         using var response = await SendAsync(HttpMethod.Delete, $"v2/{repository}/manifests/{reference}", cancellationToken);
         if (response.StatusCode != HttpStatusCode.NotFound)
         {
-            await EnsureSuccessAsync(response, $"delete {repository}:{reference}");
+            await EnsureSuccessAsync(response, $"delete {repository}:{reference}", cancellationToken);
         }
     }
 
     private string Url(string repository, string reference) => $"{BaseUrl}v2/{repository}/manifests/{reference}";
 
-    private HttpRequestMessage Request(HttpMethod method, string relative)
-    {
-        var request = new HttpRequestMessage(method, new Uri(BaseUrl, relative));
-        if (_authorization is not null)
-        {
-            request.Headers.Authorization = _authorization;
-        }
+    private HttpRequestMessage Request(HttpMethod method, string relative) => _api.Request(method, relative);
 
-        return request;
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, CancellationToken cancellationToken)
-    {
-        using var request = Request(method, relative);
-        return await SendAsync(request, cancellationToken);
-    }
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, CancellationToken cancellationToken) =>
+        _api.SendAsync(method, relative, cancellationToken);
 
     private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        NodeRequests.SendAsync(_http, request, cancellationToken);
+        _api.SendAsync(request, cancellationToken);
+
+    private Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken) =>
+        _api.EnsureSuccessAsync(response, what, cancellationToken);
 
     private static async Task<JsonDocument> JsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -247,39 +235,27 @@ public sealed partial class RegistryClient
         return null;
     }
 
-    /// <summary>Throws a <see cref="ReplicationException"/> naming the URL, the status and the registry's error code and message.</summary>
-    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, string what)
+    /// <summary>The registry's error code and message from an OCI error body (<c>{"errors":[{"code","message"}]}</c>), else the text.</summary>
+    private static string ErrorDetail(string body)
     {
-        if (response.IsSuccessStatusCode)
+        if (!body.StartsWith('{'))
         {
-            return;
+            return body;
         }
 
-        var detail = "";
         try
         {
-            var body = await NodeRequests.ErrorTextAsync(response);
-            if (body.Length > 0 && body.TrimStart().StartsWith('{'))
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
             {
-                using var json = JsonDocument.Parse(body);
-                if (json.RootElement.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
-                {
-                    var first = errors[0];
-                    detail = $": {first.GetProperty("code").GetString()} {(first.TryGetProperty("message", out var m) ? m.GetString() : "")}";
-                }
-            }
-            else if (body.Length > 0)
-            {
-                detail = ": " + (body.Length > 200 ? body[..200] : body).Trim();
+                var first = errors[0];
+                return $"{first.GetProperty("code").GetString()} {(first.TryGetProperty("message", out var m) ? m.GetString() : "")}";
             }
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or HttpRequestException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
         {
         }
 
-        var hint = response.StatusCode == HttpStatusCode.Unauthorized
-            ? " (the target needs credentials: give --to-credentials FILE with one line user:password, e.g. DATA/admin-credentials)"
-            : "";
-        throw new ReplicationException($"cannot {what}: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}{detail}{hint}");
+        return "";
     }
 }

@@ -54,12 +54,12 @@ public static class NodeRequests
     }
 
     /// <summary>The start of an error answer's text (at most <see cref="MaxErrorBytes"/>), for a message; empty when it cannot be read.</summary>
-    public static async Task<string> ErrorTextAsync(HttpResponseMessage response)
+    public static async Task<string> ErrorTextAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
-            await BufferAsync(response, MaxErrorBytes, "an error", truncate: true, CancellationToken.None);
-            return await response.Content.ReadAsStringAsync();
+            await BufferAsync(response, MaxErrorBytes, "an error", truncate: true, cancellationToken);
+            return await response.Content.ReadAsStringAsync(cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or ReplicationException)
         {
