@@ -28,7 +28,7 @@ public class ChartUploadLimitTests
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var upload = shape == "raw" ? new[] { "--data-binary", "@" + big } : ["-F", "chart=@" + big];
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials,
             "-H", "Transfer-Encoding: chunked", .. upload, "-w", "\n%{http_code}", $"https://127.0.0.1:{node.ChartsPort}/api/charts"], timeout: TimeSpan.FromMinutes(2));
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         using var list = await node.Client.GetAsync($"https://127.0.0.1:{node.ChartsPort}/api/charts", TestContext.Current.CancellationToken);

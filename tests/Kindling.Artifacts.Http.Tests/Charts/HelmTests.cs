@@ -27,10 +27,10 @@ public class HelmTests
 
         var env = HelmEnv(work);
         var charts = $"https://127.0.0.1:{node.ChartsPort}";
-        var add = await ProcessRunner.RunAsync(helm, ["repo", "add", "kindling", charts, "--ca-file", TestCertificates.Instance.CaFile], env: env);
+        var add = await ProcessRunner.RunAsync(helm, ["repo", "add", "kindling", charts, "--ca-file", TestPki.Shared.CaFile], env: env);
         var search = await ProcessRunner.RunAsync(helm, ["search", "repo", "kindling/", "--devel", "--versions"], env: env);
         Directory.CreateDirectory(work.File("pulled"));
-        var pull = await ProcessRunner.RunAsync(helm, ["pull", "kindling/kpanda", "--version", "0.1.0", "--ca-file", TestCertificates.Instance.CaFile, "-d", work.File("pulled")], env: env);
+        var pull = await ProcessRunner.RunAsync(helm, ["pull", "kindling/kpanda", "--version", "0.1.0", "--ca-file", TestPki.Shared.CaFile, "-d", work.File("pulled")], env: env);
 
         Assert.True(add.ExitCode == 0, add.ToString());
         Assert.Contains("kindling/kpanda\t0.2.0-rc.1", search.StdOut.Replace(" ", "", StringComparison.Ordinal).Replace("\t\t", "\t", StringComparison.Ordinal), StringComparison.Ordinal);
@@ -58,7 +58,7 @@ public class HelmTests
         var curl = Requires.Tool("curl", "curl");
         var other = work.File("packages/app-1.0.0.tgz");
         File.Copy(other, work.File("curl.tgz"));
-        var curlUpload = await ProcessRunner.RunAsync(curl, ["-s", "-f", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+        var curlUpload = await ProcessRunner.RunAsync(curl, ["-s", "-f", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials,
             "--data-binary", $"@{work.File("curl.tgz")}", $"https://127.0.0.1:{node.ChartsPort}/api/charts?force"]);
         using var anonymous = await node.Client.PostAsync($"https://127.0.0.1:{node.ChartsPort}/api/charts", new ByteArrayContent(archive), TestContext.Current.CancellationToken);
 
@@ -112,7 +112,7 @@ public class HelmTests
         using var work = new TempDirectory("kindling-helm");
         var archive = await PackageAsync(helm, work, "ocichart", "1.2.3");
         var env = HelmEnv(work);
-        var ca = TestCertificates.Instance.CaFile;
+        var ca = TestPki.Shared.CaFile;
         Directory.CreateDirectory(work.File("pulled"));
 
         // helm (containerd's resolver) speaks plain HTTP to any loopback IP, so the node is reached by its DCE

@@ -55,7 +55,7 @@ public partial class S3ClientTests
         Directory.CreateDirectory(work.File("src"));
         await File.WriteAllBytesAsync(work.File("src/big.bin"), content, TestContext.Current.CancellationToken);
         var env = new Dictionary<string, string> { ["HOME"] = work.Path, ["AWS_CA_BUNDLE"] = "" };
-        string[] remote = ["--s3-provider", "Minio", "--s3-endpoint", $"https://127.0.0.1:{node.FilesPort}", "--ca-cert", TestCertificates.Instance.CaFile,
+        string[] remote = ["--s3-provider", "Minio", "--s3-endpoint", $"https://127.0.0.1:{node.FilesPort}", "--ca-cert", TestPki.Shared.CaFile,
             "--s3-env-auth=false", "--s3-access-key-id", node.User, "--s3-secret-access-key", node.Password, "--s3-upload-cutoff", "5M", "--s3-chunk-size", "5M",
             // The object's ETag is the MD5 of its bytes, not S3's MD5-of-part-MD5s (see docs/storage-layout.md).
             "--s3-use-multipart-etag=false"];

@@ -47,7 +47,7 @@ public partial class S3ClientTests
     }
 
     private static string[] Aws(NodeFixture node, params string[] args) =>
-        [.. args, "--endpoint-url", $"https://127.0.0.1:{node.FilesPort}", "--ca-bundle", TestCertificates.Instance.CaFile];
+        [.. args, "--endpoint-url", $"https://127.0.0.1:{node.FilesPort}", "--ca-bundle", TestPki.Shared.CaFile];
 
     [Fact]
     public async Task AwsCli_AnonymousListWithPaginationPrefixDelimiter_AndCopy()
@@ -117,7 +117,7 @@ public partial class S3ClientTests
             host_bucket = 127.0.0.1:{node.FilesPort}
             use_https = True
             check_ssl_certificate = True
-            ca_certs_file = {TestCertificates.Instance.CaFile}
+            ca_certs_file = {TestPki.Shared.CaFile}
             signature_v2 = False
             bucket_location = us-east-1
             """);
@@ -125,7 +125,7 @@ public partial class S3ClientTests
         var list = await ProcessRunner.RunAsync(s3cmd, ["-c", config, "ls", "--recursive", "s3://kubean/centos/"]);
         var get = await ProcessRunner.RunAsync(s3cmd, ["-c", config, "get", "s3://kubean/centos/7/os/x86_64/Packages/pkg-1234.rpm", work.File("pkg.rpm")]);
         var rcloneEnv = new Dictionary<string, string> { ["HOME"] = work.Path, ["AWS_CA_BUNDLE"] = "" };
-        string[] remote = ["--s3-provider", "Minio", "--s3-endpoint", $"https://127.0.0.1:{node.FilesPort}", "--ca-cert", TestCertificates.Instance.CaFile, "--s3-env-auth=false"];
+        string[] remote = ["--s3-provider", "Minio", "--s3-endpoint", $"https://127.0.0.1:{node.FilesPort}", "--ca-cert", TestPki.Shared.CaFile, "--s3-env-auth=false"];
         var rcloneList = await ProcessRunner.RunAsync(rclone, ["lsf", "-R", ":s3:kubean/centos/7/os/x86_64/Packages", .. remote], env: rcloneEnv);
         var rcloneCopy = await ProcessRunner.RunAsync(rclone, ["copy", ":s3:kubean/github.com", work.File("mirror"), .. remote], env: rcloneEnv);
 
@@ -153,7 +153,7 @@ public partial class S3ClientTests
         using var work = new TempDirectory("kindling-curl");
         var body = work.Write("body.txt", "escaped!");
 
-        var result = await ProcessRunner.RunAsync(curl, ["-s", "--path-as-is", "-o", work.File("out"), "-w", "%{http_code}", "--cacert", TestCertificates.Instance.CaFile,
+        var result = await ProcessRunner.RunAsync(curl, ["-s", "--path-as-is", "-o", work.File("out"), "-w", "%{http_code}", "--cacert", TestPki.Shared.CaFile,
             "-u", node.Credentials, "-T", body, $"https://127.0.0.1:{node.FilesPort}{path}"]);
 
         Assert.StartsWith("4", result.StdOut, StringComparison.Ordinal);
@@ -174,7 +174,7 @@ public partial class S3ClientTests
         var body = work.Write("body.txt", "0123456789");
         var url = $"https://127.0.0.1:{node.FilesPort}";
 
-        var put = await ProcessRunner.RunAsync(curl, ["-s", "-f", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials, "-T", body, $"{url}/kubean/docs/readme.txt"]);
+        var put = await ProcessRunner.RunAsync(curl, ["-s", "-f", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials, "-T", body, $"{url}/kubean/docs/readme.txt"]);
         var range = new HttpRequestMessage(HttpMethod.Get, $"{url}/kubean/docs/readme.txt");
         range.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(2, 4);
         using var partial = await node.Client.SendAsync(range, TestContext.Current.CancellationToken);

@@ -23,7 +23,7 @@ public class S3MalformedInputTests
         var curl = Requires.Tool("curl", "curl");
         await using var node = await NodeFixture.StartAsync();
 
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-X", "PUT", "--data-binary", "x",
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestPki.Shared.CaFile, "-X", "PUT", "--data-binary", "x",
             "-H", "Authorization: " + authorization, "-H", "x-amz-date: " + Now, "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
             "-w", "\n%{http_code}", $"https://127.0.0.1:{node.FilesPort}/kubean/a.txt"]);
         var lines = result.StdOut.TrimEnd().Split('\n');
@@ -52,7 +52,7 @@ public class S3MalformedInputTests
         var path = Path.Combine(node.Host.Store.Files.Directory, "kubean", "ten.bin");
         await File.WriteAllBytesAsync(path, new byte[10], TestContext.Current.CancellationToken);
 
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-H", "Range: " + range, "-o", "/dev/null",
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestPki.Shared.CaFile, "-H", "Range: " + range, "-o", "/dev/null",
             "-w", "%{http_code}", $"https://127.0.0.1:{node.FilesPort}/kubean/ten.bin"]);
 
         Assert.Contains(result.StdOut.Trim(), new[] { "200", "206", "416" });
@@ -70,7 +70,7 @@ public class S3MalformedInputTests
         await File.WriteAllBytesAsync(big, new byte[3 * 1024 * 1024], TestContext.Current.CancellationToken);
         var uploadId = node.Host.Store.Files.Multipart.Create("kubean", "big.bin");
 
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials, "-T", big,
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials, "-T", big,
             "-H", "Transfer-Encoding: chunked", "-w", "\n%{http_code}", $"https://127.0.0.1:{node.FilesPort}{target.Replace("UPLOAD", uploadId, StringComparison.Ordinal)}"]);
         var lines = result.StdOut.TrimEnd().Split('\n');
 

@@ -79,7 +79,7 @@ public class AnonymousDisclosureTests
         var headers = new Dictionary<string, string>();
         foreach (var key in new[] { "evil.html", "evil.svg", "evil.js", "repodata/repomd.xml", "pkg.rpm" })
         {
-            var result = await ProcessRunner.RunAsync(curl, ["-s", "-D", "-", "-o", "/dev/null", "--cacert", TestCertificates.Instance.CaFile, $"https://127.0.0.1:{node.FilesPort}/kubean/{key}"]);
+            var result = await ProcessRunner.RunAsync(curl, ["-s", "-D", "-", "-o", "/dev/null", "--cacert", TestPki.Shared.CaFile, $"https://127.0.0.1:{node.FilesPort}/kubean/{key}"]);
             headers[key] = result.StdOut.ToLowerInvariant();
         }
 

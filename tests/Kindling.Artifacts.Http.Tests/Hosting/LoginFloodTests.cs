@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Kindling.Artifacts.Http.Tests.Support;
+using Kindling.Testing;
 using static Kindling.Artifacts.Http.Tests.Support.RegistryClient;
 
 namespace Kindling.Artifacts.Http.Tests.Hosting;
@@ -26,7 +27,7 @@ public class LoginFloodTests
         await using var node = await NodeFixture.StartAsync();
         var manifest = await PushImageAsync(node, Name, "v1", layerText: new string('x', LayerBytes));
         var layer = JsonDocument.Parse(manifest).RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
-        using var client = TestCertificates.Instance.CreateClient();
+        using var client = TestPki.Shared.CreateClient();
 
         // The right password is known to the node after the push (one bcrypt check). Idle first, then flood, in
         // alternating rounds: the machine's other load (the suite runs beside other work) then weighs on both alike.
@@ -75,7 +76,7 @@ public class LoginFloodTests
         var cancel = TestContext.Current.CancellationToken;
         await using var node = await NodeFixture.StartAsync();
         await PushImageAsync(node, Name, "v1");
-        using var client = TestCertificates.Instance.CreateClient();
+        using var client = TestPki.Shared.CreateClient();
 
         var codes = new List<HttpStatusCode>();
         HttpResponseMessage? last = null;
@@ -118,7 +119,7 @@ public class LoginFloodTests
     /// <summary>One connection sending wrong passwords, 5 a second (the rate that took a node down before); returns the statuses it got.</summary>
     private static async Task<List<int>> FloodAsync(NodeFixture node, Flooding flooding, bool randomPasswords, CancellationToken stop)
     {
-        using var client = TestCertificates.Instance.CreateClient();
+        using var client = TestPki.Shared.CreateClient();
         var statuses = new List<int>();
         while (!stop.IsCancellationRequested)
         {
@@ -152,7 +153,7 @@ public class LoginFloodTests
     /// </summary>
     private static async Task<List<string>> PollHealthAsync(NodeFixture node, CancellationToken stop)
     {
-        using var client = TestCertificates.Instance.CreateClient();
+        using var client = TestPki.Shared.CreateClient();
         client.Timeout = TimeSpan.FromMilliseconds(500);
         var answers = new List<string>();
         var reprobes = 0;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Kindling.Artifacts.Http.Tests.Support;
+using Kindling.Testing;
 using static Kindling.Artifacts.Http.Tests.Support.RegistryClient;
 
 namespace Kindling.Artifacts.Http.Tests.Hosting;
@@ -96,7 +97,7 @@ public class NodeEndpointsTests
         var expiry = long.Parse(System.Text.RegularExpressions.Regex.Match(text, @"^kindling_certificate_expiry_timestamp_seconds\{certificate=""server""\} (\d+)$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
 
         Assert.InRange(free, 1, size);
-        Assert.Equal(new DateTimeOffset(TestCertificates.Instance.Server.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), expiry);
+        Assert.Equal(new DateTimeOffset(TestPki.Shared.LocalNode.NotAfter.ToUniversalTime()).ToUnixTimeSeconds(), expiry);
         Assert.Matches(@"kindling_build_info\{version=""[^""]+""\} 1", text);
     }
 
@@ -119,6 +120,6 @@ public class NodeEndpointsTests
         Assert.Equal("test-node", json.RootElement.GetProperty("name").GetString());
         Assert.Equal(digestJson.RootElement.GetProperty("digest").GetString(), json.RootElement.GetProperty("contentDigest").GetString());
         Assert.True(json.RootElement.GetProperty("data").GetProperty("freeBytes").GetInt64() > 0);
-        Assert.Equal(new DateTimeOffset(TestCertificates.Instance.Server.NotAfter.ToUniversalTime()), json.RootElement.GetProperty("certificate").GetProperty("notAfter").GetDateTimeOffset());
+        Assert.Equal(new DateTimeOffset(TestPki.Shared.LocalNode.NotAfter.ToUniversalTime()), json.RootElement.GetProperty("certificate").GetProperty("notAfter").GetDateTimeOffset());
     }
 }

@@ -54,7 +54,7 @@ public class NodeServeTests
     [Fact]
     public async Task KillDashNine_DuringPush_StoreConsistentAfterRestartAndPushCompletes()
     {
-        var skopeo = Requires.Tool("skopeo", "skopeo");
+        Requires.Tool("skopeo", "skopeo");
         using var work = new TempDirectory("kindling-crash");
         var data = work.File("data");
         var layout = new OciLayoutBuilder(work.File("in"));
@@ -72,7 +72,7 @@ public class NodeServeTests
             var pushes = new List<Task<ProcessResult>>();
             foreach (var tag in new[] { "big", "small0", "small1", "small2", "small3", "small4", "small5" })
             {
-                pushes.Add(SkopeoPush(skopeo, node, layout, tag, credentials));
+                pushes.Add(SkopeoPush(node, layout, tag, credentials));
             }
 
             await Task.Delay(delay, TestContext.Current.CancellationToken);
@@ -87,9 +87,9 @@ public class NodeServeTests
         // After the crashes the node starts, drops temporary files, and the same push completes.
         using (var node = await ServedNode.StartAsync(data))
         {
-            var again = await SkopeoPush(skopeo, node, layout, "big", node.Credentials);
+            var again = await SkopeoPush(node, layout, "big", node.Credentials);
             Assert.True(again.ExitCode == 0, again.ToString());
-            var raw = await ProcessRunner.RunAsync(skopeo, ["inspect", "--raw", "--cert-dir", node.CaDirectory, $"docker://{node.Registry}/library/crash:big"]);
+            var raw = await Skopeo.InspectRawAsync($"docker://{node.Registry}/library/crash:big", node.CaDirectory);
             Assert.Equal(System.Text.Encoding.UTF8.GetString(layout.Read(big.Digest)), raw.StdOut.TrimEnd('\n'));
             await node.KillAsync();
         }
@@ -97,9 +97,8 @@ public class NodeServeTests
         AssertConsistent(data);
     }
 
-    private static Task<ProcessResult> SkopeoPush(string skopeo, ServedNode node, OciLayoutBuilder layout, string tag, string credentials) =>
-        ProcessRunner.RunAsync(skopeo, ["copy", "--retry-times", "0", "--preserve-digests", "--dest-cert-dir", node.CaDirectory, "--dest-creds", credentials,
-            $"oci:{layout.Directory}:{tag}", $"docker://{node.Registry}/library/crash:{tag}"], TimeSpan.FromMinutes(3));
+    private static Task<ProcessResult> SkopeoPush(ServedNode node, OciLayoutBuilder layout, string tag, string credentials) =>
+        Skopeo.CopyAsync($"oci:{layout.Directory}:{tag}", $"docker://{node.Registry}/library/crash:{tag}", node.CaDirectory, credentials, "--preserve-digests");
 
     /// <summary>Opens the store as the next start would, and checks every tag, manifest and blob.</summary>
     private static void AssertConsistent(string data)

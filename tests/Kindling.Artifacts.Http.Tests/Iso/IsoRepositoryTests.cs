@@ -19,7 +19,7 @@ public class IsoRepositoryTests
         string[] common =
         [
             "--setopt=reposdir=/nonexistent", $"--setopt=cachedir={work.File("cache")}", $"--installroot={work.File("root")}", "--releasever=7",
-            $"--repofrompath=kindling,{baseUrl}", $"--setopt=kindling.sslcacert={TestCertificates.Instance.CaFile}", "--setopt=kindling.gpgcheck=0",
+            $"--repofrompath=kindling,{baseUrl}", $"--setopt=kindling.sslcacert={TestPki.Shared.CaFile}", "--setopt=kindling.gpgcheck=0",
             "--repo=kindling", "-q",
         ];
 

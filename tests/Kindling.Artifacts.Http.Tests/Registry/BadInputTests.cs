@@ -27,7 +27,7 @@ public class BadInputTests
         await using var node = await NodeFixture.StartAsync();
         var before = Snapshot(node.Data.Path);
 
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--path-as-is", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--path-as-is", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials,
             "-X", "PUT", "-H", "Content-Type: application/vnd.oci.image.manifest.v1+json", "--data-binary", "{}", "-w", "\n%{http_code}", node.RegistryUrl + path]);
         var lines = result.StdOut.TrimEnd().Split('\n');
         var status = int.Parse(lines[^1], System.Globalization.CultureInfo.InvariantCulture);
@@ -46,10 +46,10 @@ public class BadInputTests
         var curl = Requires.Tool("curl", "curl");
         await using var node = await NodeFixture.StartAsync();
 
-        var huge = await ProcessRunner.RunAsync(curl, ["-s", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", TestCertificates.Instance.CaFile,
+        var huge = await ProcessRunner.RunAsync(curl, ["-s", "--http1.1", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", TestPki.Shared.CaFile,
             "-H", "X-Padding: " + new string('a', 64 * 1024), node.RegistryUrl + "/v2/library/x/manifests/latest"]);
         // Over HTTP/2 an oversized header block is a connection error (RFC 9113): curl sees no status at all.
-        var huge2 = await ProcessRunner.RunAsync(curl, ["-s", "--http2", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", TestCertificates.Instance.CaFile,
+        var huge2 = await ProcessRunner.RunAsync(curl, ["-s", "--http2", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", TestPki.Shared.CaFile,
             "-H", "X-Padding: " + new string('a', 64 * 1024), node.RegistryUrl + "/v2/library/x/manifests/latest"]);
         using var after = await node.SendAsync(HttpMethod.Get, "/v2/", authenticated: true);
 

@@ -21,18 +21,18 @@ public class ContainerdMirrorTests
         using var work = new TempDirectory("kindling-ctr");
         var layout = new OciLayoutBuilder(work.File("in"));
         var image = layout.AddImage("amd64", new Dictionary<string, byte[]> { ["pause"] = Encoding.UTF8.GetBytes("paused\n") }, "3.9");
-        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:3.9", $"docker://{node.Registry}/registry.k8s.io/pause:3.9", node.Credentials);
+        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:3.9", $"docker://{node.Registry}/registry.k8s.io/pause:3.9", TestPki.Shared.CaDirectory, node.Credentials);
         Assert.True(push.ExitCode == 0, push.ToString());
 
         // Both the mirror and the fallback server are this node: nothing leaves the loopback.
         var hosts = work.File("certs.d");
         work.Write("certs.d/registry.k8s.io/hosts.toml", $"""
             server = "{node.RegistryUrl}"
-            ca = "{TestCertificates.Instance.CaFile}"
+            ca = "{TestPki.Shared.CaFile}"
 
             [host."{node.RegistryUrl}"]
               capabilities = ["pull", "resolve"]
-              ca = "{TestCertificates.Instance.CaFile}"
+              ca = "{TestPki.Shared.CaFile}"
             """);
         var socket = work.File("c.sock");
         var config = work.Write("containerd.toml", $"""

@@ -44,7 +44,7 @@ public class ManifestHardeningTests
         var body = Path.Combine(node.Data.Path, "manifest.json");
         await File.WriteAllBytesAsync(body, valid, TestContext.Current.CancellationToken);
 
-        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials, "-X", "PUT",
+        var result = await ProcessRunner.RunAsync(curl, ["-sS", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials, "-X", "PUT",
             "-H", "Content-Type: " + OciManifest, "--data-binary", "@" + body, "-w", "\n%{http_code}", node.RegistryUrl + path]);
         var lines = result.StdOut.TrimEnd().Split('\n');
         using var catalog = await node.SendAsync(HttpMethod.Get, "/v2/_catalog");

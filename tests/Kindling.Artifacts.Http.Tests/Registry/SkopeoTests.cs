@@ -18,9 +18,9 @@ public class SkopeoTests
         var image = layout.AddImage("amd64", new Dictionary<string, byte[]> { ["etc/motd"] = Encoding.UTF8.GetBytes("hello from the bootstrap node\n") }, "v0.1");
         var target = $"docker://{node.Registry}/release.daocloud.io/kpanda/kpanda-apiserver:v0.1";
 
-        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:v0.1", target, node.Credentials);
-        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:v0.1", null);
-        var raw = await Skopeo.InspectRawAsync(target);
+        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:v0.1", target, TestPki.Shared.CaDirectory, node.Credentials);
+        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:v0.1", TestPki.Shared.CaDirectory, null);
+        var raw = await Skopeo.InspectRawAsync(target, TestPki.Shared.CaDirectory);
 
         Assert.True(push.ExitCode == 0, push.ToString());
         Assert.True(pull.ExitCode == 0, pull.ToString());
@@ -43,9 +43,9 @@ public class SkopeoTests
         var index = layout.AddIndex("1.0", (amd, "amd64"), (arm, "arm64"));
         var target = $"docker://{node.Registry}/docker.io/library/multi:1.0";
 
-        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:1.0", target, node.Credentials, "--all");
-        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:1.0", null, "--all");
-        var raw = await Skopeo.InspectRawAsync(target);
+        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:1.0", target, TestPki.Shared.CaDirectory, node.Credentials, "--all");
+        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:1.0", TestPki.Shared.CaDirectory, null, "--all");
+        var raw = await Skopeo.InspectRawAsync(target, TestPki.Shared.CaDirectory);
 
         Assert.True(push.ExitCode == 0, push.ToString());
         Assert.True(pull.ExitCode == 0, pull.ToString());
@@ -69,8 +69,8 @@ public class SkopeoTests
         var target = $"docker://{node.Registry}/library/big:1";
 
         // The layer is an uncompressed tar: without --preserve-digests skopeo would gzip it on the way in.
-        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:big", target, node.Credentials, "--preserve-digests");
-        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:big", null, "--preserve-digests");
+        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:big", target, TestPki.Shared.CaDirectory, node.Credentials, "--preserve-digests");
+        var pull = await Skopeo.CopyAsync(target, $"oci:{work.File("out")}:big", TestPki.Shared.CaDirectory, null, "--preserve-digests");
 
         Assert.True(push.ExitCode == 0, push.ToString());
         Assert.True(pull.ExitCode == 0, pull.ToString());
@@ -88,7 +88,7 @@ public class SkopeoTests
         var layout = new OciLayoutBuilder(work.File("in"));
         layout.AddImage("amd64", new Dictionary<string, byte[]> { ["x"] = "x"u8.ToArray() }, "v1");
 
-        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:v1", $"docker://{node.Registry}/library/anon:v1", null);
+        var push = await Skopeo.CopyAsync($"oci:{layout.Directory}:v1", $"docker://{node.Registry}/library/anon:v1", TestPki.Shared.CaDirectory, null);
 
         Assert.NotEqual(0, push.ExitCode);
         Assert.Contains("unauthorized", push.StdErr + push.StdOut, StringComparison.OrdinalIgnoreCase);

@@ -22,7 +22,7 @@ public class UploadResumeTests
         var location = start.Headers.Location!.ToString();
 
         // The first PATCH streams the whole blob at 2 MB/s; curl is killed (SIGKILL) once a few MB arrived.
-        using (var patch = BackgroundProcess.Start(curl, ["-sS", "--limit-rate", "2M", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+        using (var patch = BackgroundProcess.Start(curl, ["-sS", "--limit-rate", "2M", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials,
             "-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-H", $"Content-Range: 0-{content.Length - 1}", "--data-binary", $"@{file}", node.RegistryUrl + location]))
         {
             var offset = 0L;
@@ -41,7 +41,7 @@ public class UploadResumeTests
 
         var rest = work.File("rest.bin");
         await File.WriteAllBytesAsync(rest, content[(int)received..], TestContext.Current.CancellationToken);
-        var resume = await ProcessRunner.RunAsync(curl, ["-sS", "-f", "--cacert", TestCertificates.Instance.CaFile, "-u", node.Credentials,
+        var resume = await ProcessRunner.RunAsync(curl, ["-sS", "-f", "--cacert", TestPki.Shared.CaFile, "-u", node.Credentials,
             "-X", "PATCH", "-H", "Content-Type: application/octet-stream", "-H", $"Content-Range: {received}-{content.Length - 1}", "--data-binary", $"@{rest}", node.RegistryUrl + location]);
         Assert.True(resume.ExitCode == 0, resume.ToString());
         using var close = await node.SendAsync(HttpMethod.Put, $"{location}?digest={DigestOf(content)}", authenticated: true);

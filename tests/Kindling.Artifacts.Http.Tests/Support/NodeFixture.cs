@@ -18,7 +18,7 @@ internal sealed class NodeFixture : IAsyncDisposable
         ChartsPort = charts;
         FilesPort = files;
         Logs = logs;
-        Client = TestCertificates.Instance.CreateClient();
+        Client = TestPki.Shared.CreateClient();
         var line = File.ReadAllText(Path.Combine(data.Path, "admin-credentials")).Trim();
         User = line[..line.IndexOf(':', StringComparison.Ordinal)];
         Password = line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..];
@@ -53,7 +53,7 @@ internal sealed class NodeFixture : IAsyncDisposable
                 var options = new NodeHostOptions
                 {
                     DataDirectory = data.Path,
-                    Certificate = TestCertificates.Instance.Server,
+                    Certificate = TestPki.Shared.LocalNode,
                     Address = IPAddress.Loopback,
                     RegistryPort = registry,
                     ChartsPort = charts,

@@ -9,9 +9,9 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
 {
     private const string Steps = "1+";
 
-    private static async Task<string> RawManifestDigest(string skopeo, InstalledNode node, string reference)
+    private static async Task<string> RawManifestDigest(InstalledNode node, string reference)
     {
-        var raw = await ProcessRunner.RunAsync(skopeo, ["inspect", "--raw", "--cert-dir", node.CertDir(), $"docker://{node.Registry}/{reference}"]);
+        var raw = await Skopeo.InspectRawAsync($"docker://{node.Registry}/{reference}", node.CertDir());
         Assert.True(raw.ExitCode == 0, raw.ToString());
         return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(raw.StdOut.TrimEnd('\n'))));
     }
@@ -19,7 +19,7 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
     [Fact]
     public async Task ClusterCreate_SamplePackage_ServesEveryImageAndASecondRunImportsNothing()
     {
-        var skopeo = Requires.Tool("skopeo", "skopeo");
+        Requires.Tool("skopeo", "skopeo");
         await using var node = new InstalledNode("127.0.41.193", package.Path);
 
         var first = await node.InstallAsync("-j", Steps);
@@ -28,7 +28,7 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
 
         foreach (var (reference, digest) in InstalledNode.PackageImages(package.Path))
         {
-            Assert.Equal(digest, await RawManifestDigest(skopeo, node, reference));
+            Assert.Equal(digest, await RawManifestDigest(node, reference));
         }
 
         var second = await node.InstallAsync("-j", Steps);
@@ -44,7 +44,7 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
     [Fact]
     public async Task ClusterCreate_KilledDuringImagesStep_RerunCompletesWithEveryBlobIntact()
     {
-        var skopeo = Requires.Tool("skopeo", "skopeo");
+        Requires.Tool("skopeo", "skopeo");
         await using var node = new InstalledNode("127.0.41.193", package.Path);
         using (var install = BackgroundProcess.Start(Repository.KindlingScript,
             ["cluster-create", "-c", node.ConfigPath, "-t", node.Address, "--data", node.DataDir, "--hosts-file", node.HostsFile, "--dns", "127.0.0.1:9", "-l", node.LogFile, "-j", Steps]))
@@ -60,9 +60,9 @@ public class ClusterCreateTests(SamplePackageFixture package) : IClassFixture<Sa
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(node.DataDir, "store", "tmp")));
         foreach (var (reference, digest) in InstalledNode.PackageImages(package.Path))
         {
-            Assert.Equal(digest, await RawManifestDigest(skopeo, node, reference));
+            Assert.Equal(digest, await RawManifestDigest(node, reference));
             using var copy = new TempDirectory();
-            var pulled = await ProcessRunner.RunAsync(skopeo, ["copy", "--all", "--src-cert-dir", node.CertDir(), $"docker://{node.Registry}/{reference}", $"oci:{copy.Path}:x"]);
+            var pulled = await Skopeo.CopyAsync($"docker://{node.Registry}/{reference}", $"oci:{copy.Path}:x", node.CertDir(), null, "--all");
             Assert.True(pulled.ExitCode == 0, $"{reference}: {pulled}");
         }
     }

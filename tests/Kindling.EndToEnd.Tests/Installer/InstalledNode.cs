@@ -66,13 +66,7 @@ internal sealed class InstalledNode : IAsyncDisposable
     public string Registry => $"{Address}:{RegistryPort}";
 
     /// <summary>A folder holding only ca.crt, as skopeo's --cert-dir wants it.</summary>
-    public string CertDir(string? caFile = null)
-    {
-        var dir = _dir.File("certs");
-        Directory.CreateDirectory(dir);
-        File.Copy(caFile ?? CaCertificate, Path.Combine(dir, "ca.crt"), overwrite: true);
-        return dir;
-    }
+    public string CertDir(string? caFile = null) => Skopeo.CertDir(caFile ?? CaCertificate, _dir.File("certs"));
 
     public Task<ProcessResult> InstallAsync(params string[] extra) =>
         ProcessRunner.KindlingAsync(["cluster-create", "-c", ConfigPath, "-t", Address, "--data", DataDir, "--hosts-file", HostsFile,

@@ -83,7 +83,7 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
     [Fact]
     public async Task UpgradeTinder_NewTag_IsServedWithTheOldOnesAndRetryingClientsNeverFail()
     {
-        var skopeo = Requires.Tool("skopeo", "skopeo");
+        Requires.Tool("skopeo", "skopeo");
         using var work = new TempDirectory();
         await using var node = new InstalledNode("127.0.41.193", package.Path);
         var installed = await node.InstallAsync();
@@ -141,7 +141,7 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
         Assert.True(requests > 0);
         foreach (var reference in new[] { newReference, oldReference })
         {
-            var inspect = await ProcessRunner.RunAsync(skopeo, ["inspect", "--raw", "--cert-dir", node.CertDir(), $"docker://{node.Registry}/{reference}"]);
+            var inspect = await Skopeo.InspectRawAsync($"docker://{node.Registry}/{reference}", node.CertDir());
             Assert.True(inspect.ExitCode == 0, $"{reference}: {inspect}");
         }
 

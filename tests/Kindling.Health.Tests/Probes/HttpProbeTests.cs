@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Kindling.Health.Probes;
+using Kindling.Testing;
 
 namespace Kindling.Health.Tests.Probes;
 

@@ -34,8 +34,8 @@ public class ClientConfigConsumerTests
         {
             var layout = new TestLayout(nodes.Work.File("layout"));
             var digest = layout.AddImage(Image, layout.AddLayer(300_000)).Digest;
-            await Skopeo.PushAsync(layout.Directory, Image, nodes.Primary);
-            await Skopeo.PushAsync(layout.Directory, Image, nodes.Backup);
+            await nodes.Primary.PushImageAsync(layout.Directory, Image);
+            await nodes.Backup.PushImageAsync(layout.Directory, Image);
             var domain = $"localhost:{nodes.Primary.RegistryPort}";
             var output = nodes.Work.File("out-" + format);
             var written = await ProcessRunner.KindlingAsync("client-config", "--domain", domain, "--node", nodes.Primary.RegistryUrl, "--node", nodes.Backup.RegistryUrl,

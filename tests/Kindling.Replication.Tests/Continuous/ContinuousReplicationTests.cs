@@ -20,7 +20,7 @@ public class ContinuousReplicationTests
         var layout = new TestLayout(nodes.Work.File("layout"));
         layout.AddImage("library/first:v1", layout.AddLayer(300_000));
         layout.AddImage("library/second:v1", layout.AddLayer(300_000));
-        await Skopeo.PushAsync(layout.Directory, "library/first:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/first:v1");
         await InStepAsync(nodes);
 
         var metrics = await Curl.GetAsync(nodes.Backup, "/metrics");
@@ -37,7 +37,7 @@ public class ContinuousReplicationTests
 
         // The backup goes down; the primary changes meanwhile; the backup comes back and catches up.
         await nodes.Backup.KillAsync();
-        await Skopeo.PushAsync(layout.Directory, "library/second:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/second:v1");
         var upload = nodes.Work.File("upload");
         Directory.CreateDirectory(upload);
         await TestContent.UploadChartAsync(nodes.Primary, upload, TestContent.Chart("web", "1.0.0", "replicas: 3\n"));
@@ -56,7 +56,7 @@ public class ContinuousReplicationTests
             ["--replicate-from", primary.RegistryUrl, "--replicate-interval", "1s", "--replicate-credentials", primary.CredentialsFile]);
         var layout = new TestLayout(nodes.Work.File("layout"));
         layout.AddImage("library/app:v1", layout.AddLayer(200_000));
-        await Skopeo.PushAsync(layout.Directory, "library/app:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/app:v1");
         await InStepAsync(nodes);
 
         // Failover: the primary is down, clients push to the backup (a new image, and a tag moved).
@@ -64,8 +64,8 @@ public class ContinuousReplicationTests
         var during = new TestLayout(nodes.Work.File("during"));
         during.AddImage("library/hotfix:v1", during.AddLayer(250_000));
         during.AddImage("library/app:v1", during.AddLayer(120_000));
-        await Skopeo.PushAsync(during.Directory, "library/hotfix:v1", nodes.Backup);
-        await Skopeo.PushAsync(during.Directory, "library/app:v1", nodes.Backup);
+        await nodes.Backup.PushImageAsync(during.Directory, "library/hotfix:v1");
+        await nodes.Backup.PushImageAsync(during.Directory, "library/app:v1");
         var hotfix = await Curl.ManifestDigestAsync(nodes.Backup, "library/hotfix", "v1");
         var movedApp = await Curl.ManifestDigestAsync(nodes.Backup, "library/app", "v1");
         await Eventually.TrueAsync(async () => await ReplicationStatusAsync(nodes.Backup) == "failing", CatchUp,
@@ -78,7 +78,7 @@ public class ContinuousReplicationTests
         Assert.Equal(movedApp, await Curl.ManifestDigestAsync(nodes.Primary, "library/app", "v1"));
         Assert.Equal(movedApp, await Curl.ManifestDigestAsync(nodes.Backup, "library/app", "v1"));
         Assert.Contains("back to", nodes.Backup.Output, StringComparison.Ordinal);
-        var pulled = await Skopeo.PullAsync(nodes.Primary, "library/hotfix:v1", nodes.Work.File("pulled"));
+        var pulled = await nodes.Primary.PullImageAsync("library/hotfix:v1", nodes.Work.File("pulled"));
         Assert.True(pulled.ExitCode == 0, pulled.ToString());
 
         var metrics = await Curl.GetAsync(nodes.Backup, "/metrics");

@@ -44,6 +44,20 @@ internal sealed class TestNode : IAsyncDisposable
     public string Output => _process?.Output ?? "";
     public BackgroundProcess Process => _process ?? throw new InvalidOperationException("not started");
 
+    /// <summary>A folder holding only the node's ca.crt, as skopeo's cert dirs want it.</summary>
+    public string CertDir => Skopeo.CertDir(CaFile, DataDirectory + "-certs");
+
+    /// <summary>Pushes <paramref name="reference"/> of an OCI layout (all architectures) to this node as the admin.</summary>
+    public async Task PushImageAsync(string layout, string reference)
+    {
+        var result = await Skopeo.CopyAsync($"oci:{layout}:{reference}", $"docker://{Registry}/{reference}", CertDir, Credentials, "--all");
+        Assert.True(result.ExitCode == 0, $"skopeo push {reference} to {this}: {result}");
+    }
+
+    /// <summary>Pulls an image from this node into an OCI layout (skopeo checks every blob's digest).</summary>
+    public Task<ProcessResult> PullImageAsync(string reference, string layout) =>
+        Skopeo.CopyAsync($"docker://{Registry}/{reference}", $"oci:{layout}:{reference.Replace('/', '_')}", CertDir, null, "--all");
+
     public static async Task<TestNode> StartAsync(string address, string dataDirectory, params string[] extra)
     {
         var node = new TestNode(address, dataDirectory, extra);

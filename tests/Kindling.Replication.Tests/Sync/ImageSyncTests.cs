@@ -27,12 +27,12 @@ public class ImageSyncTests
 
         foreach (var reference in sampleRefs)
         {
-            await Skopeo.PushAsync(sampleLayout, reference, nodes.Primary);
+            await nodes.Primary.PushImageAsync(sampleLayout, reference);
         }
 
         foreach (var app in Apps)
         {
-            await Skopeo.PushAsync(layout.Directory, $"{app}:v1", nodes.Primary);
+            await nodes.Primary.PushImageAsync(layout.Directory, $"{app}:v1");
         }
 
         var references = sampleRefs.Concat(Apps.Select(a => $"{a}:v1")).ToList();
@@ -59,14 +59,14 @@ public class ImageSyncTests
         }
 
         Assert.Equal(await nodes.Primary.DigestAsync(), await nodes.Backup.DigestAsync());
-        var pulled = await Skopeo.PullAsync(nodes.Backup, "release.daocloud.io/kindling/hello:v1.0.0", nodes.Work.File("pulled"));
+        var pulled = await nodes.Backup.PullImageAsync("release.daocloud.io/kindling/hello:v1.0.0", nodes.Work.File("pulled"));
         Assert.True(pulled.ExitCode == 0, $"skopeo pulls the multi-arch image, every blob digest-checked: {pulled}");
 
         // Incremental: one tag moved to a new image, one new repository; only those two are copied.
         layout.AddImage("release.daocloud.io/app/one:v1", baseLayer, layout.AddLayer(128 << 10));
         layout.AddImage("release.daocloud.io/app/four:v1", baseLayer, layout.AddLayer(128 << 10));
-        await Skopeo.PushAsync(layout.Directory, "release.daocloud.io/app/one:v1", nodes.Primary);
-        await Skopeo.PushAsync(layout.Directory, "release.daocloud.io/app/four:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "release.daocloud.io/app/one:v1");
+        await nodes.Primary.PushImageAsync(layout.Directory, "release.daocloud.io/app/four:v1");
         var oldOne = await Curl.ManifestDigestAsync(nodes.Backup, "release.daocloud.io/app/one", "v1");
         var incremental = NodePair.Summary(await NodePair.SyncAsync(nodes.Primary, nodes.Backup));
         var changes = incremental.GetProperty("changes").EnumerateArray().ToList();
@@ -102,9 +102,9 @@ public class ImageSyncTests
         layout.AddImage("library/kept:v1", layout.AddLayer(64 << 10));
         layout.AddImage("library/extra:v1", layout.AddLayer(64 << 10));
         layout.AddImage("library/kept:old", layout.AddLayer(64 << 10));
-        await Skopeo.PushAsync(layout.Directory, "library/kept:v1", nodes.Primary);
-        await Skopeo.PushAsync(layout.Directory, "library/extra:v1", nodes.Backup);
-        await Skopeo.PushAsync(layout.Directory, "library/kept:old", nodes.Backup);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/kept:v1");
+        await nodes.Backup.PushImageAsync(layout.Directory, "library/extra:v1");
+        await nodes.Backup.PushImageAsync(layout.Directory, "library/kept:old");
 
         var plain = NodePair.Summary(await NodePair.SyncAsync(nodes.Primary, nodes.Backup));
         Assert.Equal(0, plain.GetProperty("kinds").GetProperty("images").GetProperty("deleted").GetInt32());
@@ -134,8 +134,8 @@ public class ImageSyncTests
         var bad = layout.AddLayer(1 << 20);
         layout.AddImage("library/broken:v1", bad);
         layout.AddImage("library/fine:v1", layout.AddLayer(1 << 20));
-        await Skopeo.PushAsync(layout.Directory, "library/broken:v1", nodes.Primary);
-        await Skopeo.PushAsync(layout.Directory, "library/fine:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/broken:v1");
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/fine:v1");
 
         // Bit rot on the primary's disk: same length, different bytes.
         var stored = StoredBlob(nodes.Primary, bad.Digest);

@@ -24,7 +24,7 @@ public class ResumeTests
 
         for (var i = 0; i < Images; i++)
         {
-            await Skopeo.PushAsync(layout.Directory, $"library/big{i}:v1", nodes.Primary);
+            await nodes.Primary.PushImageAsync(layout.Directory, $"library/big{i}:v1");
         }
 
         var total = layers.Sum(l => l.Size);
@@ -62,7 +62,7 @@ public class ResumeTests
             Assert.Equal(200, await Curl.StatusAsync(nodes.Backup, $"/v2/library/big{layers.IndexOf(layer)}/blobs/{layer.Digest}", "HEAD"));
         }
 
-        var pulled = await Skopeo.PullAsync(nodes.Backup, "library/big5:v1", nodes.Work.File("pulled"));
+        var pulled = await nodes.Backup.PullImageAsync("library/big5:v1", nodes.Work.File("pulled"));
         Assert.True(pulled.ExitCode == 0, pulled.ToString());
     }
 }

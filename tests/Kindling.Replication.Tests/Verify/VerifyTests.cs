@@ -25,8 +25,8 @@ public class VerifyTests
         var layout = new TestLayout(nodes.Work.File("layout"));
         layout.AddImage("library/app:v1", layout.AddLayer(200_000));
         layout.AddImage("library/tool:v2", layout.AddLayer(100_000));
-        await Skopeo.PushAsync(layout.Directory, "library/app:v1", nodes.Primary);
-        await Skopeo.PushAsync(layout.Directory, "library/tool:v2", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/app:v1");
+        await nodes.Primary.PushImageAsync(layout.Directory, "library/tool:v2");
         var upload = nodes.Work.File("upload");
         Directory.CreateDirectory(upload);
         await TestContent.UploadChartAsync(nodes.Primary, upload, TestContent.Chart("web", "1.0.0", "replicas: 1\n"));
@@ -57,7 +57,7 @@ public class VerifyTests
         // The backup's library/app:v1 now names another image.
         var other = new TestLayout(nodes.Work.File("other"));
         other.AddImage("library/app:v1", other.AddLayer(150_000));
-        await Skopeo.PushAsync(other.Directory, "library/app:v1", nodes.Backup);
+        await nodes.Backup.PushImageAsync(other.Directory, "library/app:v1");
         var primaryDigest = await Curl.ManifestDigestAsync(nodes.Primary, "library/app", "v1");
         var backupDigest = await Curl.ManifestDigestAsync(nodes.Backup, "library/app", "v1");
 
@@ -99,13 +99,7 @@ public class VerifyTests
         // Given another CA, the nodes' certificates are not trusted: with --ca the process trusts exactly the files
         // given (and skips reading the machine's store), so nothing else may make the chain valid.
         var otherCa = nodes.Work.File("other-ca.crt");
-        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-        {
-            var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=Some Other CA", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension(true, false, 0, true));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-            await File.WriteAllTextAsync(otherCa, certificate.ExportCertificatePem(), TestContext.Current.CancellationToken);
-        }
+        await File.WriteAllTextAsync(otherCa, new TestPki("Some Other CA").CaPem, TestContext.Current.CancellationToken);
 
         var untrusted = await VerifyAsync(nodes, dns, Domain, withNodes: false, caFile: otherCa);
         Assert.Equal(1, untrusted.ExitCode);
