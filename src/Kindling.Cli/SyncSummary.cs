@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kindling.Artifacts;
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Sync;
 
 namespace Kindling.Cli;
@@ -72,14 +73,9 @@ internal static class SyncSummary
         ["failures"] = new JsonArray([.. result.Tally.Failures.Select(f => new JsonObject { ["kind"] = Kind(f.Kind), ["name"] = f.Name, ["reason"] = f.Reason })]),
     });
 
-    private static string Kind(ContentKind kind) => kind.ToString().ToLowerInvariant();
+    private static string Kind(ContentKind kind) => kind.Name();
 
-    private static string Parts(ContentKind kind) => kind switch
-    {
-        ContentKind.Images => "repositories",
-        ContentKind.Charts => "charts",
-        _ => "buckets",
-    };
+    private static string Parts(ContentKind kind) => kind.Parts();
 
     public static string Size(long bytes) => bytes switch
     {

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Kindling.Artifacts.Charts;
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
 using Kindling.Artifacts.Http.Hosting;
@@ -14,7 +15,7 @@ namespace Kindling.Artifacts.Http.Charts;
 /// <c>/charts/NAME-VERSION.tgz</c>, <c>/api/charts[/NAME[/VERSION]]</c> (GET, POST upload, DELETE) and <c>/health</c>.
 /// Reads are anonymous; uploads and deletes need HTTP Basic credentials.
 /// </summary>
-internal sealed class ChartsService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger) : NodeService("charts", port, scheme)
+internal sealed class ChartsService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger) : NodeService(ContentKind.Charts.Service(), port, scheme)
 {
     private readonly ChartStore _charts = store.Charts;
 

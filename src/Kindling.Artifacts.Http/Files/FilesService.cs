@@ -1,6 +1,7 @@
 using System.Text;
 using System.Xml.Linq;
 using Kindling.Artifacts.Access;
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
@@ -20,7 +21,7 @@ namespace Kindling.Artifacts.Http.Files;
 /// Bucket <c>kubean</c> is readable anonymously, as in DCE.
 /// </summary>
 internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time, long maxPutBytes)
-    : NodeService("files", port, scheme)
+    : NodeService(ContentKind.Files.Service(), port, scheme)
 {
     private readonly FileStore _files = store.Files;
 

@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Hosting;
 using Kindling.Artifacts.Registry;
@@ -11,7 +12,7 @@ namespace Kindling.Artifacts.Http.Registry;
 /// The OCI Distribution Specification v1.1 API under <c>/v2/</c>: thin handlers over <see cref="RegistryStore"/>
 /// and <see cref="UploadSessions"/>. Anyone may pull; pushing and deleting need HTTP Basic credentials.
 /// </summary>
-internal sealed partial class RegistryService(NodeStore store, int port, ILogger logger) : NodeService("registry", port, "https")
+internal sealed partial class RegistryService(NodeStore store, int port, ILogger logger) : NodeService(ContentKind.Images.Service(), port, "https")
 {
     private readonly RegistryStore _registry = store.Registry;
 

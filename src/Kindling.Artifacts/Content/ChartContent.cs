@@ -9,7 +9,7 @@ namespace Kindling.Artifacts.Content;
 /// </summary>
 public static class ChartContent
 {
-    public const string Service = "charts";
+    public static readonly string Service = ContentKind.Charts.Service();
 
     public static void Track(ChartStore charts, ContentDigest content)
     {

@@ -20,7 +20,7 @@ namespace Kindling.Artifacts.Content;
 public sealed class ContentDigest
 {
     /// <summary>The services every node reports, in the order the node digest covers them (absent ones are empty).</summary>
-    public static readonly IReadOnlyList<string> Services = ["registry", "charts", "files"];
+    public static readonly IReadOnlyList<string> Services = [.. ContentKinds.All.Select(k => k.Service())];
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, ServiceState> _services = new(StringComparer.Ordinal);

@@ -12,7 +12,7 @@ namespace Kindling.Artifacts.Content;
 /// </summary>
 public static class FileContent
 {
-    public const string Service = "files";
+    public static readonly string Service = ContentKind.Files.Service();
 
     public static void Track(FileStore files, ContentDigest content, string tempDirectory)
     {

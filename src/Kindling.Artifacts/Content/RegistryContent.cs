@@ -9,7 +9,7 @@ namespace Kindling.Artifacts.Content;
 /// </summary>
 public static class RegistryContent
 {
-    public const string Service = "registry";
+    public static readonly string Service = ContentKind.Images.Service();
 
     /// <summary>Adds every current tag, then follows each tag change the store makes.</summary>
     public static void Track(RegistryStore registry, ContentDigest content)

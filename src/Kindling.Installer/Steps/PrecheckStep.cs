@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Kindling.Artifacts.Content;
 using Kindling.Installer.Package;
 
 namespace Kindling.Installer.Steps;
@@ -76,7 +77,7 @@ public sealed class PrecheckStep(TimeProvider? time = null) : IInstallStep
         }
 
         var t = context.Plan.Config.TinderKind;
-        foreach (var (port, name, path) in new[] { (t.RegistryPort, "registry", "registryPort"), (t.ChartmuseumPort, "charts", "chartmuseumPort"), (t.MinioServerPort, "files", "minioServerPort") })
+        foreach (var (port, name, path) in new[] { (t.RegistryPort, ContentKind.Images.Service(), "registryPort"), (t.ChartmuseumPort, ContentKind.Charts.Service(), "chartmuseumPort"), (t.MinioServerPort, ContentKind.Files.Service(), "minioServerPort") })
         {
             string? problem = null;
             try

@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Sync;
 
 namespace Kindling.Replication.Charts;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Sync;
 
 namespace Kindling.Replication.Continuous;
@@ -110,13 +111,7 @@ internal sealed class ReplicationBase
         DurableFile.Write(_path, file => JsonSerializer.Serialize(file, rows, BaseJson.Default.StringArrayArray));
     }
 
-    private static ContentKind? Kind(string service) => service switch
-    {
-        "registry" => ContentKind.Images,
-        "charts" => ContentKind.Charts,
-        "files" => ContentKind.Files,
-        _ => null,
-    };
+    private static ContentKind? Kind(string service) => ContentKinds.FromService(service);
 }
 
 /// <summary>The base file's rows (service, part, entry, value), serialized without reflection (the CLI is compiled ahead of time).</summary>

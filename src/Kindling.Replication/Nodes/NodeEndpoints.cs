@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Kindling.Artifacts.Content;
 
 namespace Kindling.Replication.Nodes;
 
@@ -58,7 +59,7 @@ public sealed record NodeEndpoints(Uri Given, string Name, Uri? Registry, Uri? C
                 var root = json.RootElement;
                 var services = root.GetProperty("services");
                 return new NodeEndpoints(given, root.TryGetProperty("name", out var name) ? name.GetString() ?? given.Authority : given.Authority,
-                    Service(services, "registry"), Service(services, "charts"), Service(services, "files"), IsKindling: true);
+                    Service(services, ContentKind.Images), Service(services, ContentKind.Charts), Service(services, ContentKind.Files), IsKindling: true);
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or UriFormatException)
             {
@@ -67,8 +68,8 @@ public sealed record NodeEndpoints(Uri Given, string Name, Uri? Registry, Uri? C
         }
     }
 
-    private static Uri? Service(JsonElement services, string name) =>
-        services.TryGetProperty(name, out var url) && url.GetString() is { Length: > 0 } text ? new Uri(text.TrimEnd('/') + "/") : null;
+    private static Uri? Service(JsonElement services, ContentKind kind) =>
+        services.TryGetProperty(kind.Service(), out var url) && url.GetString() is { Length: > 0 } text ? new Uri(text.TrimEnd('/') + "/") : null;
 
     /// <summary>The innermost cause of a failed request (refused, TLS name mismatch, untrusted CA), which is what a user can act on.</summary>
     public static string Describe(Exception e)

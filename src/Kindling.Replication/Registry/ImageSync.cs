@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
 using Kindling.Replication.Sync;

@@ -47,9 +47,9 @@ public static class NodeSync
             targetDigests = await t;
         }
 
-        var images = options.Only.Contains(ContentKind.Images) && !ServiceEqual(sourceDigests, targetDigests, RegistryContent.Service);
-        var charts = options.Only.Contains(ContentKind.Charts) && !ServiceEqual(sourceDigests, targetDigests, ChartContent.Service);
-        var files = options.Only.Contains(ContentKind.Files) && !ServiceEqual(sourceDigests, targetDigests, FileContent.Service);
+        var images = options.Only.Contains(ContentKind.Images) && !ServiceEqual(sourceDigests, targetDigests, ContentKind.Images.Service());
+        var charts = options.Only.Contains(ContentKind.Charts) && !ServiceEqual(sourceDigests, targetDigests, ContentKind.Charts.Service());
+        var files = options.Only.Contains(ContentKind.Files) && !ServiceEqual(sourceDigests, targetDigests, ContentKind.Files.Service());
         if ((images || charts || files) && options.ToCredentials is not null && target.Registry is not null && !options.DryRun)
         {
             // One check before the parallel work; every service of a node shares its users. Skipped when the content
@@ -95,7 +95,7 @@ public static class NodeSync
 
         var from = new RegistryClient(http, source.Registry, options.FromCredentials);
         var to = new RegistryClient(http, target.Registry, options.ToCredentials, singleRequestUploads: target.IsKindling);
-        var unchanged = ContentDigestClient.EqualParts(sourceDigests, targetDigests, RegistryContent.Service);
+        var unchanged = ContentDigestClient.EqualParts(sourceDigests, targetDigests, ContentKind.Images.Service());
         try
         {
             using var images = new ImageSync(from, to, options, tally);
@@ -120,7 +120,7 @@ public static class NodeSync
         var to = new ChartRepositoryClient(http, target.Charts, options.ToCredentials);
         try
         {
-            await new ChartSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, ChartContent.Service), cancellationToken);
+            await new ChartSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, ContentKind.Charts.Service()), cancellationToken);
         }
         catch (ReplicationException e)
         {
@@ -140,7 +140,7 @@ public static class NodeSync
         var to = new ObjectStoreClient(http, target.Files, options.ToCredentials);
         try
         {
-            await new FileSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, FileContent.Service), cancellationToken);
+            await new FileSync(from, to, options, tally).RunAsync(ContentDigestClient.EqualParts(sourceDigests, targetDigests, ContentKind.Files.Service()), cancellationToken);
         }
         catch (ReplicationException e)
         {
@@ -160,7 +160,7 @@ public static class NodeSync
             return snapshot?.Digest;
         }
 
-        var services = options.Only.Select(k => k switch { ContentKind.Images => "registry", ContentKind.Charts => "charts", _ => "files" });
+        var services = options.Only.Select(k => k.Service());
         return string.Join(",", services.Select(s => snapshot.Services.TryGetValue(s, out var d) ? d.Digest : ContentDigest.EmptyDigest));
     }
 }

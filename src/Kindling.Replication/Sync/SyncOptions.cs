@@ -1,19 +1,12 @@
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Nodes;
 
 namespace Kindling.Replication.Sync;
 
-/// <summary>What a node serves, as <c>--only</c> names it.</summary>
-public enum ContentKind
-{
-    Images,
-    Charts,
-    Files,
-}
-
 /// <summary>The settings of one <c>kindling sync</c> run.</summary>
 public sealed record SyncOptions
 {
-    public static readonly IReadOnlySet<ContentKind> AllKinds = new HashSet<ContentKind> { ContentKind.Images, ContentKind.Charts, ContentKind.Files };
+    public static readonly IReadOnlySet<ContentKind> AllKinds = ContentKinds.All.ToHashSet();
 
     /// <summary>Any one URL of the source node.</summary>
     public required Uri From { get; init; }
@@ -58,21 +51,19 @@ public sealed record SyncOptions
     /// <summary>Skip parts (repositories, charts) whose content digests already match on both nodes.</summary>
     public bool UseContentDigests { get; init; } = true;
 
+    private static string KindNames => string.Join(", ", ContentKinds.All.Select(k => k.Name()));
+
     /// <summary>Parses <c>--only images,charts,files</c>.</summary>
     public static IReadOnlySet<ContentKind> ParseKinds(string text)
     {
         var kinds = new HashSet<ContentKind>();
         foreach (var item in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            kinds.Add(item.ToLowerInvariant() switch
-            {
-                "images" or "image" or "registry" => ContentKind.Images,
-                "charts" or "chart" => ContentKind.Charts,
-                "files" or "file" => ContentKind.Files,
-                _ => throw new ReplicationException($"--only '{item}': not a kind of content; use images, charts, files (comma-separated)"),
-            });
+            kinds.Add(ContentKinds.TryParse(item, out var kind)
+                ? kind
+                : throw new ReplicationException($"--only '{item}': not a kind of content; use {KindNames} (comma-separated)"));
         }
 
-        return kinds.Count > 0 ? kinds : throw new ReplicationException("--only: name at least one of images, charts, files");
+        return kinds.Count > 0 ? kinds : throw new ReplicationException($"--only: name at least one of {KindNames}");
     }
 }

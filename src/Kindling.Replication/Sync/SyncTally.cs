@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Kindling.Artifacts.Content;
 
 namespace Kindling.Replication.Sync;
 
@@ -8,12 +9,7 @@ namespace Kindling.Replication.Sync;
 /// </summary>
 public readonly record struct ContentItem(ContentKind Kind, string Part, string Entry)
 {
-    public string Service => Kind switch
-    {
-        ContentKind.Images => "registry",
-        ContentKind.Charts => "charts",
-        _ => "files",
-    };
+    public string Service => Kind.Service();
 }
 
 /// <summary>One change a sync made (or, in a dry run, would make): the item, its value before and after (content digests, or ETags for files).</summary>

@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Transfer;
 
 namespace Kindling.Replication.Sync;

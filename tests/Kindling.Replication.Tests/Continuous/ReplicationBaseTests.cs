@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Continuous;
 using Kindling.Replication.Sync;
 using Kindling.Testing;
