@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Kindling.Dns;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 
 namespace Kindling.Demo;
 

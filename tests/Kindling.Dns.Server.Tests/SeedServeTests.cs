@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Testing;
 
 namespace Kindling.Dns.Server.Tests;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Kindling.Dns.Client;
 using Kindling.Dns.Config;
-using Kindling.Dns.Server.Client;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
 using Microsoft.Extensions.Logging;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Kindling.Dns;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Dns.Tsig;
 
 namespace Kindling.Health.External;

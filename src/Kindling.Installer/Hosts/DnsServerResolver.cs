@@ -1,6 +1,6 @@
 using System.Net;
 using Kindling.Dns;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 
 namespace Kindling.Installer.Hosts;
 

@@ -1,6 +1,6 @@
 using System.Text;
+using Kindling.Dns.Client;
 using Kindling.Dns.Records;
-using Kindling.Dns.Server.Client;
 
 namespace Kindling.Dns.Server.Tests.Differential;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 
 namespace Kindling.Dns.Server.Tests.Differential;
 

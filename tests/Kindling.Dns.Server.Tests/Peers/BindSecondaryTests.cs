@@ -1,5 +1,5 @@
 using System.Net;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Dns.Server.Overlay;
 using Kindling.Dns.Server.Tests.Differential;
 using Kindling.Testing;

@@ -1,5 +1,5 @@
 using System.Net;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Testing;
 
 namespace Kindling.Dns.Server.Tests.Peers;

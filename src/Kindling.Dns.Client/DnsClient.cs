@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 
-namespace Kindling.Dns.Server.Client;
+namespace Kindling.Dns.Client;
 
 /// <summary>
 /// A small stub-resolver client for one server: UDP first, TCP when the answer comes back truncated (RFC 7766 §5),
