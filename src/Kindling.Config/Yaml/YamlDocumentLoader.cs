@@ -5,8 +5,13 @@ using YamlDotNet.RepresentationModel;
 namespace Kindling.Config.Yaml;
 
 /// <summary>Reads one YAML document into a node tree, turning every syntax problem into a located error.</summary>
-internal static class YamlDocumentLoader
+public static class YamlDocumentLoader
 {
+    /// <summary>
+    /// The document's root mapping, or null with the reason recorded in <paramref name="context"/> (an empty file,
+    /// a syntax error at its line, more than one document, a root that is not a mapping);
+    /// <paramref name="expected"/> and <paramref name="shape"/> say in those messages what the file should hold.
+    /// </summary>
     public static YamlMappingNode? Load(string text, YamlContext context, string expected, string shape = "a mapping with apiVersion, kind and spec")
     {
         if (string.IsNullOrWhiteSpace(StripComments(text)))

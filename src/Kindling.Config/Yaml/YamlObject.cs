@@ -4,10 +4,13 @@ using YamlDotNet.RepresentationModel;
 namespace Kindling.Config.Yaml;
 
 /// <summary>
-/// A YAML mapping being read into a model: every getter records the key as known, reports type
-/// errors with the key's YAML path and line, and <see cref="ReportUnknownKeys"/> warns about the rest.
+/// A YAML mapping being read into a model, the walker every Kindling file format uses: every getter records the key
+/// as known, returns null (or an empty list) when the key is absent or null, reports a value of the wrong type as an
+/// error with the key's YAML path and line in the <see cref="YamlContext"/>, and <see cref="ReportUnknownKeys"/>
+/// warns about the keys no getter asked for. A file is read by <see cref="YamlDocumentLoader.Load"/>, then walked
+/// from <c>new YamlObject(root, "", context)</c>.
 /// </summary>
-internal sealed class YamlObject
+public sealed class YamlObject
 {
     private readonly YamlMappingNode _node;
     private readonly YamlContext _context;
@@ -28,10 +31,12 @@ internal sealed class YamlObject
         }
     }
 
+    /// <summary>This mapping's YAML path (<c>spec.tinderKind</c>, <c>records[0]</c>; empty at the root).</summary>
     public string Path { get; }
 
     public YamlMappingNode Node => _node;
 
+    /// <summary>The YAML path of one of this mapping's keys.</summary>
     public string Child(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     /// <summary>The raw node for a key, marking the key as known; null when absent.</summary>
@@ -41,8 +46,10 @@ internal sealed class YamlObject
         return _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
     }
 
+    /// <summary>Whether the key is present (without marking it as known).</summary>
     public bool Has(string key) => _node.Children.ContainsKey(new YamlScalarNode(key));
 
+    /// <summary>A scalar's text; an error when the value is a mapping or a list.</summary>
     public string? String(string key)
     {
         var node = Raw(key);
@@ -60,6 +67,7 @@ internal sealed class YamlObject
         return null;
     }
 
+    /// <summary>A whole number within [<paramref name="min"/>, <paramref name="max"/>]; an error otherwise.</summary>
     public int? Int(string key, int min = int.MinValue, int max = int.MaxValue)
     {
         var node = Raw(key);
@@ -83,6 +91,7 @@ internal sealed class YamlObject
         return null;
     }
 
+    /// <summary>true/yes/on or false/no/off, in any case; an error otherwise.</summary>
     public bool? Bool(string key)
     {
         var node = Raw(key);
@@ -106,6 +115,7 @@ internal sealed class YamlObject
         return null;
     }
 
+    /// <summary>A nested mapping; an error when the value is a scalar or a list.</summary>
     public YamlObject? Object(string key)
     {
         var node = Raw(key);
@@ -123,6 +133,7 @@ internal sealed class YamlObject
         return null;
     }
 
+    /// <summary>A list of mappings; each item that is not a mapping is an error (and left out).</summary>
     public IReadOnlyList<YamlObject> ObjectList(string key)
     {
         var node = Raw(key);
@@ -203,6 +214,7 @@ internal sealed class YamlObject
         return result;
     }
 
+    /// <summary>A mapping of strings to strings (labels, annotations); each non-scalar value is an error.</summary>
     public IReadOnlyDictionary<string, string> StringMap(string key)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -233,6 +245,7 @@ internal sealed class YamlObject
     public IEnumerable<string> Keys =>
         _node.Children.Keys.OfType<YamlScalarNode>().Select(k => k.Value ?? "");
 
+    /// <summary>Warns about every key of this mapping that no getter asked for (a misspelling, a wrong indentation).</summary>
     public void ReportUnknownKeys()
     {
         foreach (var key in _node.Children.Keys)
@@ -245,11 +258,13 @@ internal sealed class YamlObject
         }
     }
 
+    /// <summary>Whether a node is YAML's null (empty, <c>~</c>, <c>null</c>), which a getter reads as absent.</summary>
     public static bool IsNull(YamlNode node) =>
         node is YamlScalarNode scalar
         && scalar.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any
         && (string.IsNullOrEmpty(scalar.Value) || scalar.Value is "~" or "null" or "Null" or "NULL");
 
+    /// <summary>What a node is, for messages: mapping, list or scalar.</summary>
     public static string Describe(YamlNode node) => node switch
     {
         YamlMappingNode => "mapping",
@@ -257,6 +272,7 @@ internal sealed class YamlObject
         _ => "scalar",
     };
 
+    /// <summary>A scalar's text in quotes, or what the node is, for messages.</summary>
     public static string Quote(YamlNode node) =>
         node is YamlScalarNode { Value: { } text } ? $"\"{text}\"" : Describe(node);
 }
