@@ -12,7 +12,8 @@ namespace Kindling.Artifacts.Http.Common;
 /// <summary>
 /// <c>GET /healthz</c>: 200 only when the store is readable and writable and every service answers an HTTP
 /// request on its own port (a loopback request to its <c>/kindling/v1/info</c>); the JSON body has one entry
-/// per service. The result is kept for a second, so probes every second cost one round of checks. Anyone may ask,
+/// per service. The result is kept for a second (one immutable <see cref="Snapshot"/>, swapped whole, timed by the
+/// injected <see cref="TimeProvider"/>), so probes every second cost one round of checks. Anyone may ask,
 /// so the answer names no folder: a storage problem's detail (path and error) goes to the node's log. A draining node
 /// answers 503 with <c>"status": "draining"</c> at once, whatever its checks say.
 /// </summary>
@@ -26,13 +27,17 @@ internal sealed class NodeHealth : IDisposable
     private readonly HttpClient _client;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly NodeDrain? _drain;
-    private (DateTime At, bool Healthy, byte[] Body)? _last;
+    private readonly TimeProvider _time;
+
+    /// <summary>The last round's result; read without the lock, so it is replaced whole, never changed.</summary>
+    private volatile Snapshot? _last;
 
     private readonly ILogger _logger;
 
-    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options, ILogger logger, NodeDrain? drain = null)
+    public NodeHealth(NodeStore store, IReadOnlyList<NodeService> services, NodeHostOptions options, ILogger logger, NodeDrain? drain = null, TimeProvider? time = null)
     {
         _logger = logger;
+        _time = time ?? TimeProvider.System;
         _drain = drain;
         _store = store;
         _services = services;
@@ -71,7 +76,7 @@ internal sealed class NodeHealth : IDisposable
 
     public async Task<(bool Healthy, byte[] Body)> CheckAsync(CancellationToken cancellationToken)
     {
-        if (_last is { } cached && DateTime.UtcNow - cached.At < CacheFor)
+        if (Fresh() is { } cached)
         {
             return (cached.Healthy, cached.Body);
         }
@@ -79,7 +84,7 @@ internal sealed class NodeHealth : IDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            if (_last is { } again && DateTime.UtcNow - again.At < CacheFor)
+            if (Fresh() is { } again)
             {
                 return (again.Healthy, again.Body);
             }
@@ -104,7 +109,7 @@ internal sealed class NodeHealth : IDisposable
                 ["reports"] = _reports.Count == 0 ? null : new JsonObject(_reports.Select(r => KeyValuePair.Create(r.Name, (JsonNode?)r.Health()))),
             };
             var body = JsonTree.ToUtf8(report);
-            _last = (DateTime.UtcNow, healthy, body);
+            _last = new Snapshot(_time.GetTimestamp(), healthy, body);
             return (healthy, body);
         }
         finally
@@ -112,6 +117,9 @@ internal sealed class NodeHealth : IDisposable
             _gate.Release();
         }
     }
+
+    /// <summary>The last result while it is younger than <see cref="CacheFor"/>, else null.</summary>
+    private Snapshot? Fresh() => _last is { } last && _time.GetElapsedTime(last.Timestamp) < CacheFor ? last : null;
 
     private string? StorageProblem()
     {
@@ -156,4 +164,7 @@ internal sealed class NodeHealth : IDisposable
         _client.Dispose();
         _gate.Dispose();
     }
+
+    /// <summary>One round's result: when it was taken (a <see cref="TimeProvider"/> timestamp), the verdict and the JSON body.</summary>
+    private sealed record Snapshot(long Timestamp, bool Healthy, byte[] Body);
 }
