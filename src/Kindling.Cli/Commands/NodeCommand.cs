@@ -4,6 +4,7 @@ using Kindling.Artifacts.Http.Hosting;
 using Kindling.Config;
 using Kindling.Installer.Network;
 using Kindling.Installer.Pki;
+using Kindling.Replication.Continuous;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Cli.Commands;
@@ -79,45 +80,51 @@ internal static class NodeCommand
                 DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
             };
 
-            NodeHost host;
-            try
-            {
-                host = await NodeHost.StartAsync(options, cancellationToken);
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"kindling: cannot listen on {listen} ports {options.RegistryPort}/{options.ChartsPort}/{options.FilesPort}: {e.Message} (choose others with --registry-port/--charts-port/--files-port, or stop what holds them)");
-                return ExitCodes.Failure;
-            }
-
-            await using (host)
-            {
-                if (host.Store.NewAdminPassword is { } password)
-                {
-                    Console.WriteLine($"admin credentials created: user admin, password {password}");
-                    Console.WriteLine($"  (printed once; stored in {Path.Combine(dataDir, "admin-credentials")}, mode 0600)");
-                }
-
-                var shown = listen.Equals(IPAddress.Any) ? "127.0.0.1" : listen.ToString();
-                foreach (var (name, url) in host.Urls(shown.Contains(':', StringComparison.Ordinal) ? $"[{shown}]" : shown))
-                {
-                    Console.WriteLine($"{name,-9} {url}");
-                }
-
-                Console.WriteLine($"CA certificate for clients: {certificates.CaCertificatePath}");
-                Console.Out.Flush();
-                replicator?.Start(host.Store.Content);
-                await host.WaitForShutdownAsync(CancellationToken.None);
-                if (replicator is not null)
-                {
-                    await replicator.DisposeAsync();
-                }
-            }
-
-            Console.WriteLine("node stopped");
-            return ExitCodes.Ok;
+            return await RunAsync(options, certificates, replicator, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Serves until SIGTERM or SIGINT: starts the host, prints the admin password (once), the URLs and the CA, runs the replicator beside it.</summary>
+    private static async Task<int> RunAsync(NodeHostOptions options, NodeCertificateFiles certificates, ContinuousReplication? replicator, CancellationToken cancellationToken)
+    {
+        NodeHost host;
+        try
+        {
+            host = await NodeHost.StartAsync(options, cancellationToken);
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"kindling: cannot listen on {options.Address} ports {options.RegistryPort}/{options.ChartsPort}/{options.FilesPort}: {e.Message} (choose others with --registry-port/--charts-port/--files-port, or stop what holds them)");
+            return ExitCodes.Failure;
+        }
+
+        await using (host)
+        {
+            if (host.Store.NewAdminPassword is { } password)
+            {
+                Console.WriteLine($"admin credentials created: user admin, password {password}");
+                Console.WriteLine($"  (printed once; stored in {Path.Combine(options.DataDirectory, "admin-credentials")}, mode 0600)");
+            }
+
+            var shown = options.Address.Equals(IPAddress.Any) ? "127.0.0.1" : options.Address.ToString();
+            foreach (var (name, url) in host.Urls(shown.Contains(':', StringComparison.Ordinal) ? $"[{shown}]" : shown))
+            {
+                Console.WriteLine($"{name,-9} {url}");
+            }
+
+            Console.WriteLine($"CA certificate for clients: {certificates.CaCertificatePath}");
+            Console.Out.Flush();
+            replicator?.Start(host.Store.Content);
+            await host.WaitForShutdownAsync(CancellationToken.None);
+            if (replicator is not null)
+            {
+                await replicator.DisposeAsync();
+            }
+        }
+
+        Console.WriteLine("node stopped");
+        return ExitCodes.Ok;
     }
 
     private static void ConsoleLogging(ILoggingBuilder logging) => logging.AddSimpleConsole(o =>
