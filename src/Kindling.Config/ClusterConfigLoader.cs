@@ -288,19 +288,35 @@ public static class ClusterConfigLoader
 
     private static void Validate(ClusterConfig config, YamlObject spec, YamlContext context)
     {
-        int Line(string path) => context.LineOf(path) is var l and > 0 ? l : context.LineOf("spec");
+        ValidateNames(config, context);
+        ValidatePorts(config, context);
+        ValidateNodeNames(config, context);
+        ValidateRepositories(config, context);
+        ValidatePaths(config, context);
+        _ = spec;
+    }
 
+    /// <summary>The line of a YAML path, or of <c>spec</c> when the path is absent (a missing field is reported where spec starts).</summary>
+    private static int Line(YamlContext context, string path) => context.LineOf(path) is var l and > 0 ? l : context.LineOf("spec");
+
+    /// <summary>The cluster has a name; a domain-name bootstrapNode is a valid host name.</summary>
+    private static void ValidateNames(ClusterConfig config, YamlContext context)
+    {
         if (string.IsNullOrWhiteSpace(config.ClusterName))
         {
-            context.Error(Line("spec.clusterName"), "spec.clusterName", "missing; name the cluster (e.g. clusterName: my-cluster)");
+            context.Error(Line(context, "spec.clusterName"), "spec.clusterName", "missing; name the cluster (e.g. clusterName: my-cluster)");
         }
 
         var node = config.BootstrapNode;
         if (config.BootstrapNodeMode == BootstrapNodeMode.Domain && !NetworkNames.IsHostName(node))
         {
-            context.Error(Line("spec.bootstrapNode"), "spec.bootstrapNode", NetworkNames.DescribeInvalidHost(node) + "; expected a domain name, an IP address or auto");
+            context.Error(Line(context, "spec.bootstrapNode"), "spec.bootstrapNode", NetworkNames.DescribeInvalidHost(node) + "; expected a domain name, an IP address or auto");
         }
+    }
 
+    /// <summary>The tinderKind services each have a port of their own.</summary>
+    private static void ValidatePorts(ClusterConfig config, YamlContext context)
+    {
         var ports = new (string Name, int Port)[]
         {
             ("registryPort", config.TinderKind.RegistryPort),
@@ -312,9 +328,13 @@ public static class ClusterConfigLoader
         {
             var names = group.Select(p => p.Name).ToList();
             var path = $"spec.tinderKind.{names[1]}";
-            context.Error(Line(path), path, $"port {group.Key} is also used by {string.Join(", ", names.Where(n => n != names[1]))}; each service needs its own port");
+            context.Error(Line(context, path), path, $"port {group.Key} is also used by {string.Join(", ", names.Where(n => n != names[1]))}; each service needs its own port");
         }
+    }
 
+    /// <summary>Master and worker node names are unique.</summary>
+    private static void ValidateNodeNames(ClusterConfig config, YamlContext context)
+    {
         var allNodes = config.MasterNodes.Select((n, i) => (n, $"spec.masterNodes[{i}]"))
             .Concat(config.WorkerNodes.Select((n, i) => (n, $"spec.workerNodes[{i}]")))
             .Concat(config.EtcdNodes.Select((n, i) => (n, $"spec.etcdNodes[{i}]")));
@@ -325,7 +345,7 @@ public static class ClusterConfigLoader
             {
                 if (seen.TryGetValue(n.NodeName, out var first))
                 {
-                    context.Error(Line($"{path}.nodeName"), $"{path}.nodeName", $"\"{n.NodeName}\" is already the name of {first}; node names must be unique");
+                    context.Error(Line(context, $"{path}.nodeName"), $"{path}.nodeName", $"\"{n.NodeName}\" is already the name of {first}; node names must be unique");
                 }
                 else
                 {
@@ -333,7 +353,11 @@ public static class ClusterConfigLoader
                 }
             }
         }
+    }
 
+    /// <summary>Builtin repositories have the offline package and ISO they install from; external ones have their address.</summary>
+    private static void ValidateRepositories(ClusterConfig config, YamlContext context)
+    {
         if (config.UsesOfflinePackage && string.IsNullOrWhiteSpace(config.FullPackagePath))
         {
             var builtin = new List<string>();
@@ -352,38 +376,40 @@ public static class ClusterConfigLoader
                 builtin.Add("binaries");
             }
 
-            context.Error(Line("spec.fullPackagePath"), "spec.fullPackagePath", $"missing; {string.Join(", ", builtin)} use type builtin, which installs from the offline package: set fullPackagePath to the unpacked package folder");
+            context.Error(Line(context, "spec.fullPackagePath"), "spec.fullPackagePath", $"missing; {string.Join(", ", builtin)} use type builtin, which installs from the offline package: set fullPackagePath to the unpacked package folder");
         }
 
         if (config.OsRepos.Type == RepoType.Builtin && string.IsNullOrWhiteSpace(config.OsRepos.IsoPath))
         {
-            context.Error(Line("spec.osRepos"), "spec.osRepos.isoPath", "missing; builtin OS repositories are served from the OS ISO: set isoPath");
+            context.Error(Line(context, "spec.osRepos"), "spec.osRepos.isoPath", "missing; builtin OS repositories are served from the OS ISO: set isoPath");
         }
 
         if (config.OsRepos.Type == RepoType.External && string.IsNullOrWhiteSpace(config.OsRepos.ExternalRepoEndpoint) && config.OsRepos.ExternalRepoUrls.Count == 0)
         {
-            context.Error(Line("spec.osRepos"), "spec.osRepos.externalRepoEndpoint", "missing; external OS repositories need externalRepoEndpoint or externalRepoURLs");
+            context.Error(Line(context, "spec.osRepos"), "spec.osRepos.externalRepoEndpoint", "missing; external OS repositories need externalRepoEndpoint or externalRepoURLs");
         }
 
         if (config.ImagesAndCharts.Type == RepoType.External && string.IsNullOrWhiteSpace(config.ImagesAndCharts.ExternalImageRepo))
         {
-            context.Error(Line("spec.imagesAndCharts"), "spec.imagesAndCharts.externalImageRepo", "missing; an external image repository needs its address");
+            context.Error(Line(context, "spec.imagesAndCharts"), "spec.imagesAndCharts.externalImageRepo", "missing; an external image repository needs its address");
         }
 
         if (config.Binaries.Type == RepoType.External && string.IsNullOrWhiteSpace(config.Binaries.ExternalRepository))
         {
-            context.Error(Line("spec.binaries"), "spec.binaries.externalRepository", "missing; external binaries need the repository address");
+            context.Error(Line(context, "spec.binaries"), "spec.binaries.externalRepository", "missing; external binaries need the repository address");
         }
+    }
 
+    /// <summary>No path holds a NUL character.</summary>
+    private static void ValidatePaths(ClusterConfig config, YamlContext context)
+    {
         foreach (var (key, path) in new[] { (config.FullPackagePath, "spec.fullPackagePath"), (config.OsRepos.IsoPath, "spec.osRepos.isoPath"), (config.OsRepos.OsPackagePath, "spec.osRepos.osPackagePath") })
         {
             if (key is { Length: > 0 } && key.Contains('\0', StringComparison.Ordinal))
             {
-                context.Error(Line(path), path, "contains a NUL character");
+                context.Error(Line(context, path), path, "contains a NUL character");
             }
         }
-
-        _ = spec;
     }
 
     /// <summary>Turns a YAML node into strings, lists and dictionaries, for fields kept but not interpreted.</summary>
