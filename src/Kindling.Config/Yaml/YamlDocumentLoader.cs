@@ -33,21 +33,8 @@ public static class YamlDocumentLoader
         }
         catch (YamlException e)
         {
-            var lines = text.Split('\n');
-            var line = (int)e.Start.Line;
-            var column = (int)e.Start.Column;
-            var hint = "";
-            var tabLine = Array.FindIndex(lines, Math.Clamp(line - 1, 0, lines.Length), l => l.StartsWith('\t') || l.TrimStart(' ').StartsWith('\t'));
-            if (tabLine >= 0 && (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) || tabLine == line - 1))
-            {
-                // YamlDotNet reports where the enclosing mapping started; point at the tab itself.
-                line = tabLine + 1;
-                column = lines[tabLine].IndexOf('\t', StringComparison.Ordinal) + 1;
-                hint = "; YAML is indented with spaces, not tabs";
-            }
-
-            var message = e.InnerException?.Message ?? e.Message;
-            context.Error(line, "", $"YAML syntax error at column {column}: {Clean(message).TrimEnd('.')}{hint}");
+            var (line, message) = SyntaxErrorAt(text, e);
+            context.Error(line, "", message);
             return null;
         }
         catch (InvalidOperationException e)
@@ -82,6 +69,26 @@ public static class YamlDocumentLoader
         }
 
         return mapping;
+    }
+
+    /// <summary>A syntax error where it is: at the tab when a tab indents the line (YamlDotNet points at the enclosing mapping), with a hint.</summary>
+    private static (int Line, string Message) SyntaxErrorAt(string text, YamlException e)
+    {
+        var lines = text.Split('\n');
+        var line = (int)e.Start.Line;
+        var column = (int)e.Start.Column;
+        var hint = "";
+        var tabLine = Array.FindIndex(lines, Math.Clamp(line - 1, 0, lines.Length), l => l.StartsWith('\t') || l.TrimStart(' ').StartsWith('\t'));
+        if (tabLine >= 0 && (e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase) || tabLine == line - 1))
+        {
+            // YamlDotNet reports where the enclosing mapping started; point at the tab itself.
+            line = tabLine + 1;
+            column = lines[tabLine].IndexOf('\t', StringComparison.Ordinal) + 1;
+            hint = "; YAML is indented with spaces, not tabs";
+        }
+
+        var message = e.InnerException?.Message ?? e.Message;
+        return (line, $"YAML syntax error at column {column}: {Clean(message).TrimEnd('.')}{hint}");
     }
 
     /// <summary>Deeper nesting is refused before the tree is built (YamlDotNet builds it recursively; Kindling's files nest about 6 levels).</summary>
