@@ -235,7 +235,7 @@ cpu_ticks() {
 ticks_per_second=$(getconf CLK_TCK)
 
 measure() { # server setting repeat
-  local load=() out qps lost rss p50=- p99=- cpu0 cpu1 done_queries run_time cpu_s us_per_query per_core server_pct gen_pct
+  local load=() out qps lost rss p50=- p99=- batch cpu0 cpu1 done_queries run_time cpu_s us_per_query per_core server_pct gen_pct
   [[ $2 == pinned ]] && load=(taskset -c 1)
   start_server "$1" "$2"
   cpu0=$(cpu_ticks "$server_pid")
@@ -261,8 +261,11 @@ measure() { # server setting repeat
       | awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.3f %.3f\n", v[int(NR * 0.50) + (NR * 0.50 > int(NR * 0.50))], v[int(NR * 0.99) + (NR * 0.99 > int(NR * 0.99))] }')
   fi
   stop_server
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" \
-    "$us_per_query" "$per_core" "$server_pct" "$gen_pct" | tee -a "$results"
+  # Kindling logs on shutdown how many datagrams each recvmmsg returned on average (over both dnsperf runs).
+  batch=-
+  [[ $1 == kindling ]] && batch=$(grep -o 'mean batch [0-9.]*' "$work/kindling.log" | awk '{ print $3 }' | tail -1)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" \
+    "$us_per_query" "$per_core" "$server_pct" "$gen_pct" "${batch:--}" | tee -a "$results"
 }
 
 echo "command:  BENCH_NICE=${BENCH_NICE:-0} BENCH_SERVERS=\"${servers[*]}\" BENCH_SETTINGS=\"${settings[*]}\" KINDLING_ARGS=\"${KINDLING_ARGS:-}\" bench/dns/run.sh $seconds $repeats"
@@ -275,7 +278,7 @@ for s in "${servers[@]}"; do
     kindling) echo "kindling: $("$root/.build/cli/kindling" version)" ;;
   esac
 done
-printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\tcpu_us_per_query\tqps_per_cpu_s\tserver_cpu_pct\tdnsperf_cpu_pct\n' | tee "$results"
+printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\tcpu_us_per_query\tqps_per_cpu_s\tserver_cpu_pct\tdnsperf_cpu_pct\tudp_batch\n' | tee "$results"
 for setting in "${settings[@]}"; do
   for ((r = 0; r < repeats; r++)); do
     n=${#servers[@]}
@@ -289,7 +292,7 @@ echo
 echo "min/median/max over $repeats repeat(s); qps from dnsperf $dnsperf_args -l $seconds; p99 at ${latency_qps} qps"
 awk -F'\t' 'NR > 1 {
     key = $1 SUBSEP $2; n[key]++; q[key, n[key]] = $4; lost[key] += $5; rss[key] = ($6 > rss[key] ? $6 : rss[key]);
-    p99[key, n[key]] = $8; us[key, n[key]] = $9; pc[key, n[key]] = $10; sp[key, n[key]] = $11; gp[key, n[key]] = $12
+    p99[key, n[key]] = $8; us[key, n[key]] = $9; pc[key, n[key]] = $10; sp[key, n[key]] = $11; gp[key, n[key]] = $12; bt[key, n[key]] = $13
     if (!(($1) in seen)) { seen[$1] = 1; order[++ns] = $1 } if (!(($1, $2) in sv)) { sv[$1, $2] = 1; so[$1, ++m[$1]] = $2 }
   }
   function sorted(arr, key, c, fmt,   i, j, t, out) { for (i = 1; i <= c; i++) out[i] = arr[key, i]; for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (out[j] + 0 < out[i] + 0) { t = out[i]; out[i] = out[j]; out[j] = t }
@@ -298,15 +301,15 @@ awk -F'\t' 'NR > 1 {
   END {
     for (s = 1; s <= ns; s++) {
       setting = order[s]
-      printf "\n%s\n%-9s %10s %10s %10s %6s %8s %9s %10s %12s %8s %8s\n", setting, "server", "min qps", "median", "max", "lost", "RSS MB", "p99 ms",
-        "CPU us/q", "qps/CPU-s", "srv CPU%", "gen CPU%"
+      printf "\n%s\n%-9s %10s %10s %10s %6s %8s %9s %10s %12s %8s %8s %6s\n", setting, "server", "min qps", "median", "max", "lost", "RSS MB", "p99 ms",
+        "CPU us/q", "qps/CPU-s", "srv CPU%", "gen CPU%", "batch"
       peer_q = 0; peer_c = 0; peer_us = 0
       for (k = 1; k <= m[setting]; k++) {
         srv = so[setting, k]; key = setting SUBSEP srv; c = n[key]
         split(sorted(q, key, c, "%.0f"), a, " "); split(sorted(p99, key, c, "%.3f"), l, " "); split(sorted(us, key, c, "%.3f"), u, " ")
-        split(sorted(pc, key, c, "%.0f"), e, " "); split(sorted(sp, key, c, "%.0f"), w, " "); split(sorted(gp, key, c, "%.0f"), g, " ")
+        split(sorted(pc, key, c, "%.0f"), e, " "); split(sorted(sp, key, c, "%.0f"), w, " "); split(sorted(gp, key, c, "%.0f"), g, " "); split(sorted(bt, key, c, "%s"), b, " ")
         med[srv] = a[2]; cpu[srv] = e[2]; usq[srv] = u[2]
-        printf "%-9s %10s %10s %10s %6d %8d %9s %10s %12s %8s %8s\n", srv, a[1], a[2], a[3], lost[key], rss[key], l[2], u[2], e[2], w[2], g[2]
+        printf "%-9s %10s %10s %10s %6d %8d %9s %10s %12s %8s %8s %6s\n", srv, a[1], a[2], a[3], lost[key], rss[key], l[2], u[2], e[2], w[2], g[2], b[2]
         if ((srv == "knotd" || srv == "nsd") && a[2] > peer_q) peer_q = a[2]
         if ((srv == "knotd" || srv == "nsd") && e[2] > peer_c) { peer_c = e[2]; peer_us = u[2] }
       }
@@ -323,4 +326,5 @@ awk -F'\t' 'NR > 1 {
     print "\nCPU us/q: server CPU time (user + system, all threads and child processes) during the qps run / answered queries;"
     print "qps/CPU-s: answers per second of server CPU; srv/gen CPU%: server and dnsperf CPU time / run time (100 = one core)."
     print "A generator near 100 % of its core means the qps columns measure dnsperf, not the server: compare CPU per query."
+    print "batch: datagrams per recvmmsg call, the mean Kindling logs at shutdown (32 is the most one call takes)."
   }' "$results"
