@@ -22,8 +22,8 @@ public sealed class UdpListener : IDisposable
     private const int BufferSize = 8192;
 
     // Buffers of a batch lie one cache line more than BufferSize apart: at exactly 8192 every buffer's first line fell
-    // into the same L1 set (a 32 KiB 8-way cache repeats its sets every 4 KiB), and a batch of 32 queries and 32
-    // answers evicted itself.
+    // into the same L1 set (a 32 KiB 8-way cache repeats its sets every 4 KiB), so a batch of up to 32 queries and 32
+    // answers, 8 lines per set, kept evicting itself.
     private const int SlotStride = BufferSize + 64;
     private const int AddressSize = 28; // sockaddr_in6, large enough for sockaddr_in too
 
