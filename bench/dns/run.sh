@@ -5,7 +5,10 @@
 #   unpinned  every server with its defaults, dnsperf beside it on the same cores;
 #   pinned    every server on core 0 with one worker (named -n 1, knotd udp-workers 1, nsd server-count 1,
 #             kindling --udp-threads 1) and dnsperf on core 1 (`taskset`): queries per second per core.
-# Each measurement: `dnsperf -c 4 -l SECONDS` for qps and lost queries, then the server's memory, then a second dnsperf
+# Each measurement: `dnsperf -c 4 -l SECONDS` for qps and lost queries, with the server's CPU time (all threads and
+# descendants, /proc/PID/stat) and dnsperf's (GNU time) over that run: server CPU µs per answered query and answers per
+# second of server CPU, the per-core comparison that holds even when dnsperf or other load limits the qps; then the
+# server's memory, then a second dnsperf
 # at a fixed rate (BENCH_LATENCY_QPS, below every server's capacity) with -v for the latency percentiles (p50/p99).
 # Every server gets a fresh start per measurement; the order rotates each repeat. Min/median/max over the repeats.
 # Servers listen on 127.0.0.1 only, send no NOTIFY (no secondaries configured anywhere, `notify no` for named), NSD
@@ -18,8 +21,10 @@
 #   KINDLING_ARGS="--udp-threads 2"               extra arguments for kindling dns serve (both settings)
 #   BENCH_NICE=-20                                servers and dnsperf at that priority (all servers alike)
 #   BENCH_OUT=results.tsv                         keep every measurement (one line each) in that file
-# Output: one line per measurement, then a table per setting (qps, lost, RSS, p99) and Kindling's ratios to named and
-# to the faster of knotd and nsd (by median qps). The numbers mean something only on a quiet machine.
+#   BENCH_DNSPERF_ARGS="-c 4"                     dnsperf's load options for the qps run (same for every server)
+# Output: one line per measurement, then a table per setting (qps, lost, RSS, p99, CPU µs per query, qps per CPU
+# second, server and dnsperf CPU %) and Kindling's ratios to named and to the faster of knotd and nsd, by median qps
+# and by qps per CPU-second. qps means something only on a quiet machine; CPU per query also on a busy one.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 seconds="${1:-15}"
@@ -29,6 +34,7 @@ settings=(${BENCH_SETTINGS:-unpinned pinned})
 latency_qps="${BENCH_LATENCY_QPS:-20000}"
 latency_seconds="${BENCH_LATENCY_SECONDS:-5}"
 nice_cmd=(nice -n "${BENCH_NICE:-0}")
+dnsperf_args="${BENCH_DNSPERF_ARGS:--c 4}"
 work="$(mktemp -d /tmp/kindling-dnsbench.XXXXXX)"
 results="${BENCH_OUT:-$work/results.tsv}"
 server_pid=""
@@ -200,23 +206,53 @@ stop_server() {
   fail "port $port still in use after stopping the server"
 }
 
-# Resident memory of the server and its children (nsd forks its workers), in MB.
+# The server and all its descendants (nsd forks xfrd, which forks the serving process).
+process_tree() {
+  local c
+  echo "$1"
+  for c in $(pgrep -P "$1" 2>/dev/null || true); do process_tree "$c"; done
+}
+
+# Resident memory of the server and its descendants, in MB.
 memory_mb() {
   local total=0 p
-  for p in "$1" $(pgrep -P "$1" 2>/dev/null || true); do
+  for p in $(process_tree "$1"); do
     total=$((total + $(awk '/VmRSS/ { print $2 }' "/proc/$p/status" 2>/dev/null || echo 0)))
   done
   echo $((total / 1024))
 }
 
+# CPU time (user + system, all threads) of the server and its descendants, in clock ticks.
+cpu_ticks() {
+  local total=0 p t
+  for p in $(process_tree "$1"); do
+    # Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    t=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || t=0
+    total=$((total + ${t:-0}))
+  done
+  echo "$total"
+}
+ticks_per_second=$(getconf CLK_TCK)
+
 measure() { # server setting repeat
-  local load=() out qps lost rss p50=- p99=-
+  local load=() out qps lost rss p50=- p99=- batch cpu0 cpu1 done_queries run_time cpu_s us_per_query per_core server_pct gen_pct
   [[ $2 == pinned ]] && load=(taskset -c 1)
   start_server "$1" "$2"
-  out=$("${nice_cmd[@]}" "${load[@]}" dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -c 4 -l "$seconds" 2>&1)
+  cpu0=$(cpu_ticks "$server_pid")
+  # dnsperf's own CPU (user + system) through GNU time: above ~95 % the generator, not the server, is the ceiling.
+  out=$("${nice_cmd[@]}" "${load[@]}" /usr/bin/time -f 'generator-cpu %U %S' dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" \
+      ${dnsperf_args} -l "$seconds" 2>&1)
+  cpu1=$(cpu_ticks "$server_pid")
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
   lost=$(awk '/Queries lost/ { print $3 }' <<<"$out")
-  [[ -n "$qps" ]] || { echo "$out" >&2; fail "dnsperf against $1 printed no qps"; }
+  done_queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
+  run_time=$(awk '/Run time \(s\)/ { print $4 }' <<<"$out")
+  [[ -n "$qps" && -n "$done_queries" && -n "$run_time" ]] || { echo "$out" >&2; fail "dnsperf against $1 printed no qps"; }
+  # Server CPU per answered query (µs) and answers per second of server CPU: the per-core comparison, which holds
+  # even when the load generator or other processes limit the qps.
+  read -r cpu_s us_per_query per_core server_pct gen_pct < <(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_second" \
+      -v q="$done_queries" -v rt="$run_time" -v gen="$(awk '/^generator-cpu/ { print $2 + $3 }' <<<"$out")" 'BEGIN {
+        c = t / hz; printf "%.2f %.3f %.0f %.0f %.0f\n", c, (q > 0 ? c * 1e6 / q : 0), (c > 0 ? q / c : 0), c * 100 / rt, gen * 100 / rt }')
   rss=$(memory_mb "$server_pid")
   if ((latency_qps > 0)); then
     # -v prints one line per answer, its latency in seconds last; percentiles by sorting them.
@@ -225,7 +261,11 @@ measure() { # server setting repeat
       | awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.3f %.3f\n", v[int(NR * 0.50) + (NR * 0.50 > int(NR * 0.50))], v[int(NR * 0.99) + (NR * 0.99 > int(NR * 0.99))] }')
   fi
   stop_server
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" | tee -a "$results"
+  # Kindling logs on shutdown how many datagrams each recvmmsg returned on average (over both dnsperf runs).
+  batch=-
+  [[ $1 == kindling ]] && batch=$(grep -o 'mean batch [0-9.]*' "$work/kindling.log" | awk '{ print $3 }' | tail -1)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" \
+    "$us_per_query" "$per_core" "$server_pct" "$gen_pct" "${batch:--}" | tee -a "$results"
 }
 
 echo "command:  BENCH_NICE=${BENCH_NICE:-0} BENCH_SERVERS=\"${servers[*]}\" BENCH_SETTINGS=\"${settings[*]}\" KINDLING_ARGS=\"${KINDLING_ARGS:-}\" bench/dns/run.sh $seconds $repeats"
@@ -238,7 +278,7 @@ for s in "${servers[@]}"; do
     kindling) echo "kindling: $("$root/.build/cli/kindling" version)" ;;
   esac
 done
-printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\n' | tee "$results"
+printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\tcpu_us_per_query\tqps_per_cpu_s\tserver_cpu_pct\tdnsperf_cpu_pct\tudp_batch\n' | tee "$results"
 for setting in "${settings[@]}"; do
   for ((r = 0; r < repeats; r++)); do
     n=${#servers[@]}
@@ -249,24 +289,42 @@ for setting in "${settings[@]}"; do
 done
 
 echo
-echo "min/median/max over $repeats repeat(s); qps from dnsperf -c 4 -l $seconds; p99 at ${latency_qps} qps"
+echo "min/median/max over $repeats repeat(s); qps from dnsperf $dnsperf_args -l $seconds; p99 at ${latency_qps} qps"
 awk -F'\t' 'NR > 1 {
     key = $1 SUBSEP $2; n[key]++; q[key, n[key]] = $4; lost[key] += $5; rss[key] = ($6 > rss[key] ? $6 : rss[key]);
-    p99[key, n[key]] = $8; if (!(($1) in seen)) { seen[$1] = 1; order[++ns] = $1 } if (!(($1, $2) in sv)) { sv[$1, $2] = 1; so[$1, ++m[$1]] = $2 }
+    p99[key, n[key]] = $8; us[key, n[key]] = $9; pc[key, n[key]] = $10; sp[key, n[key]] = $11; gp[key, n[key]] = $12; bt[key, n[key]] = $13
+    if (!(($1) in seen)) { seen[$1] = 1; order[++ns] = $1 } if (!(($1, $2) in sv)) { sv[$1, $2] = 1; so[$1, ++m[$1]] = $2 }
   }
   function sorted(arr, key, c, fmt,   i, j, t, out) { for (i = 1; i <= c; i++) out[i] = arr[key, i]; for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (out[j] + 0 < out[i] + 0) { t = out[i]; out[i] = out[j]; out[j] = t }
     return sprintf(fmt " " fmt " " fmt, out[1], out[int((c + 1) / 2)], out[c]) }
+  function ratio(label, a, b) { if (a > 0 && b > 0) printf "%-44s %.2f\n", label, a / b }
   END {
     for (s = 1; s <= ns; s++) {
-      setting = order[s]; printf "\n%s\n%-9s %10s %10s %10s %6s %8s %9s\n", setting, "server", "min qps", "median", "max", "lost", "RSS MB", "p99 ms"
-      best_peer = 0
+      setting = order[s]
+      printf "\n%s\n%-9s %10s %10s %10s %6s %8s %9s %10s %12s %8s %8s %6s\n", setting, "server", "min qps", "median", "max", "lost", "RSS MB", "p99 ms",
+        "CPU us/q", "qps/CPU-s", "srv CPU%", "gen CPU%", "batch"
+      peer_q = 0; peer_c = 0; peer_us = 0
       for (k = 1; k <= m[setting]; k++) {
-        srv = so[setting, k]; key = setting SUBSEP srv; split(sorted(q, key, n[key], "%.0f"), a, " "); split(sorted(p99, key, n[key], "%.3f"), l, " ")
-        med[srv] = a[2]; printf "%-9s %10s %10s %10s %6d %8d %9s\n", srv, a[1], a[2], a[3], lost[key], rss[key], l[2]
-        if ((srv == "knotd" || srv == "nsd") && a[2] > best_peer) best_peer = a[2]
+        srv = so[setting, k]; key = setting SUBSEP srv; c = n[key]
+        split(sorted(q, key, c, "%.0f"), a, " "); split(sorted(p99, key, c, "%.3f"), l, " "); split(sorted(us, key, c, "%.3f"), u, " ")
+        split(sorted(pc, key, c, "%.0f"), e, " "); split(sorted(sp, key, c, "%.0f"), w, " "); split(sorted(gp, key, c, "%.0f"), g, " "); split(sorted(bt, key, c, "%s"), b, " ")
+        med[srv] = a[2]; cpu[srv] = e[2]; usq[srv] = u[2]
+        printf "%-9s %10s %10s %10s %6d %8d %9s %10s %12s %8s %8s %6s\n", srv, a[1], a[2], a[3], lost[key], rss[key], l[2], u[2], e[2], w[2], g[2], b[2]
+        if ((srv == "knotd" || srv == "nsd") && a[2] > peer_q) peer_q = a[2]
+        if ((srv == "knotd" || srv == "nsd") && e[2] > peer_c) { peer_c = e[2]; peer_us = u[2] }
       }
-      if (med["kindling"] > 0 && med["named"] > 0) printf "kindling/named (median qps): %.2f\n", med["kindling"] / med["named"]
-      if (med["kindling"] > 0 && best_peer > 0) printf "kindling/max(knotd, nsd) (median qps): %.2f\n", med["kindling"] / best_peer
-      delete med
+      if (med["kindling"] > 0) {
+        ratio("kindling/named (median qps):", med["kindling"], med["named"])
+        ratio("kindling/max(knotd, nsd) (median qps):", med["kindling"], peer_q)
+        ratio("kindling/named (qps per CPU-second):", cpu["kindling"], cpu["named"])
+        ratio("kindling/max(knotd, nsd) (qps per CPU-second):", cpu["kindling"], peer_c)
+        if (usq["named"] > 0) printf "%-44s %.3f / %.3f\n", "CPU us per query, kindling / named:", usq["kindling"], usq["named"]
+        if (peer_us > 0) printf "%-44s %.3f / %.3f\n", "CPU us per query, kindling / best peer:", usq["kindling"], peer_us
+      }
+      delete med; delete cpu; delete usq
     }
+    print "\nCPU us/q: server CPU time (user + system, all threads and child processes) during the qps run / answered queries;"
+    print "qps/CPU-s: answers per second of server CPU; srv/gen CPU%: server and dnsperf CPU time / run time (100 = one core)."
+    print "A generator near 100 % of its core means the qps columns measure dnsperf, not the server: compare CPU per query."
+    print "batch: datagrams per recvmmsg call, the mean Kindling logs at shutdown (32 is the most one call takes)."
   }' "$results"

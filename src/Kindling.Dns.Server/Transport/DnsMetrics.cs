@@ -16,6 +16,7 @@ public sealed class DnsMetrics
     private long _tcpTimedOut;
     private long _tcpOpen;
     private long _udpSpecialDropped;
+    private readonly List<UdpThreadCounters> _udpThreads = [];
 
     public long TcpAccepted => Interlocked.Read(ref _tcpAccepted);
 
@@ -35,6 +36,31 @@ public sealed class DnsMetrics
 
     /// <summary>UPDATE, NOTIFY, transfer and TSIG messages over UDP dropped because the bounded queue was full.</summary>
     public long UdpSpecialDropped => Interlocked.Read(ref _udpSpecialDropped);
+
+    /// <summary>Batched receive calls (<c>recvmmsg</c>) of all UDP threads that returned datagrams.</summary>
+    public long UdpReceiveCalls => SumUdp(static c => c.ReceiveCalls);
+
+    /// <summary>Datagrams those calls returned: divided by <see cref="UdpReceiveCalls"/>, the batch size achieved.</summary>
+    public long UdpDatagramsReceived => SumUdp(static c => c.Datagrams);
+
+    internal UdpThreadCounters AddUdpThread()
+    {
+        var counters = new UdpThreadCounters();
+        lock (_udpThreads)
+        {
+            _udpThreads.Add(counters);
+        }
+
+        return counters;
+    }
+
+    private long SumUdp(Func<UdpThreadCounters, long> value)
+    {
+        lock (_udpThreads)
+        {
+            return _udpThreads.Sum(value);
+        }
+    }
 
     internal void Accepted() => Interlocked.Increment(ref _tcpAccepted);
 
@@ -64,6 +90,8 @@ public sealed class DnsMetrics
         Metric("kindling_dns_tcp_refused_full_total", "counter", "DNS TCP connections closed at once: listener full, none idle.", TcpRefusedFull);
         Metric("kindling_dns_tcp_evicted_idle_total", "counter", "Idle DNS TCP connections closed to admit a new one.", TcpEvictedIdle);
         Metric("kindling_dns_tcp_timeouts_total", "counter", "DNS TCP connections closed by the idle or send timeout.", TcpTimedOut);
+        Metric("kindling_dns_udp_receive_calls_total", "counter", "Batched UDP receive calls (recvmmsg) that returned datagrams.", UdpReceiveCalls);
+        Metric("kindling_dns_udp_datagrams_received_total", "counter", "UDP datagrams received by batched receive calls.", UdpDatagramsReceived);
         Metric("kindling_dns_udp_special_dropped_total", "counter", "UPDATE/NOTIFY/transfer/TSIG messages over UDP dropped: queue full.", UdpSpecialDropped);
         return text.ToString();
     }

@@ -44,6 +44,37 @@ public class UdpReusePortTests
     }
 
     [Fact]
+    public async Task Udp_BatchCounters_CountEveryDatagramAndEachReceiveCall()
+    {
+        var metrics = new DnsMetrics();
+        using var udp = new UdpListener(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 0), Answerer(), NullLogger.Instance, threads: 2, metrics);
+        udp.Start();
+
+        // One client socket, no retries (a retry would be a 41st datagram): 40 queries out, 40 answers back.
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        for (var i = 0; i < 40; i++)
+        {
+            await client.SendToAsync(DnsMessage.CreateQuery(DomainName.Parse("www.example.test."), RecordType.A, (ushort)i).ToArray(),
+                SocketFlags.None, udp.LocalEndPoint, TestContext.Current.CancellationToken);
+        }
+
+        var answered = new HashSet<ushort>();
+        var buffer = new byte[4096];
+        while (answered.Count < 40)
+        {
+            var length = await client.ReceiveAsync(buffer, SocketFlags.None, TestContext.Current.CancellationToken);
+            answered.Add(DnsMessage.Parse(buffer.AsSpan(0, length)).Id);
+        }
+
+        // Every datagram was counted before its answer was sent; a receive call returns 1 to 32 of them.
+        Assert.Equal(LinuxDatagrams.Supported ? 40 : 0, metrics.UdpDatagramsReceived);
+        Assert.InRange(metrics.UdpReceiveCalls, LinuxDatagrams.Supported ? 2 : 0, metrics.UdpDatagramsReceived);
+        Assert.Contains($"kindling_dns_udp_datagrams_received_total {metrics.UdpDatagramsReceived}\n", metrics.Render());
+        Assert.Contains($"kindling_dns_udp_receive_calls_total {metrics.UdpReceiveCalls}\n", metrics.Render());
+    }
+
+    [Fact]
     public void Udp_SecondServerOnTheSameAddress_FailsAsAddressInUse()
     {
         using var first = new UdpListener(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 0), Answerer(), NullLogger.Instance, threads: 2);
