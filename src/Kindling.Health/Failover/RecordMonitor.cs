@@ -132,7 +132,8 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             return new RecordStatus(Record.Name, _machine.Active, _machine.Mode, _machine.ActiveSince, (now - _machine.ActiveSince).TotalSeconds,
                 _machine.Transitions, _machine.HoldDown.Current.TotalSeconds, _machine.Explain(now), _parityDetail,
                 SideStatusOf(Side.Primary, now), SideStatusOf(Side.Backup, now),
-                _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions]);
+                _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions],
+                _machine.Peers is null ? null : new RecordAggregate(AggregateOf(_machine.AggregatePrimary), AggregateOf(_machine.AggregateBackup)));
         }
     }
 
@@ -351,6 +352,9 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
 
     private FailoverAnswer BuildAnswer() =>
         new(Record.Name, _machine.Active, _machine.Mode, Record.AddressesOf(_machine.Active), Record.Ttl);
+
+    private static AggregateSideStatus AggregateOf(AggregateSide side) =>
+        new(side.State, side.StateSince, side.RisenAt is not null, side.RisenAt, side.Verdict.Views, side.Verdict.Down, side.Verdict.Up, side.LastDetail);
 
     private SideStatus SideStatusOf(Side side, DateTimeOffset now)
     {
