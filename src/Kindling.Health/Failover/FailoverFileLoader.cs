@@ -69,8 +69,9 @@ public static partial class FailoverFileLoader
             context.Error(top.Raw("records"), "records", "the list is empty; declare at least one failover name");
         }
 
+        var peers = ReadPeers(top, context);
         top.ReportUnknownKeys();
-        return new LoadResult<FailoverFile>(new FailoverFile { Path = file, Records = records, Webhook = webhook }, context.Diagnostics);
+        return new LoadResult<FailoverFile>(new FailoverFile { Path = file, Records = records, Webhook = webhook, Peers = peers }, context.Diagnostics);
     }
 
     private static FailoverRecord? ReadRecord(YamlObject entry, YamlContext context)
@@ -372,6 +373,120 @@ public static partial class FailoverFileLoader
         return ReadCheckUrl(url, parity.Raw("url")!, parity.Child("url"), new CheckSpec { Kind = ProbeKind.Https, UrlTemplate = "" }, context) is { Kind: not ProbeKind.Tcp }
             ? spec
             : null;
+    }
+
+    /// <summary>
+    /// <c>peers:</c> with <c>urls</c> (each instance's <c>--http</c> endpoint), <c>secret</c> (a file of at least 32
+    /// bytes, required with urls), optional <c>ca</c> and <c>self</c>.
+    /// </summary>
+    private static PeersSpec? ReadPeers(YamlObject top, YamlContext context)
+    {
+        var peers = top.Object("peers");
+        if (peers is null)
+        {
+            return null;
+        }
+
+        var errorsBefore = context.Diagnostics.Count(d => d.IsError);
+        var urls = new List<Uri>();
+        foreach (var (value, node, path) in peers.StringList("urls"))
+        {
+            if (ReadPeerUrl(value, node, path, context) is not { } url)
+            {
+                continue;
+            }
+
+            if (urls.Contains(url))
+            {
+                context.Error(node, path, $"{url} is listed twice");
+                continue;
+            }
+
+            urls.Add(url);
+        }
+
+        if (urls.Count == 0 && !context.HasErrors)
+        {
+            context.Error(peers.Raw("urls") ?? peers.Node, peers.Child("urls"), "missing or empty; list every instance's --http endpoint, e.g. urls: [http://172.30.41.192:8053, http://172.30.41.195:8053]");
+        }
+
+        Uri? self = null;
+        if (peers.String("self") is { } selfText && peers.Raw("self") is { } selfNode)
+        {
+            self = ReadPeerUrl(selfText, selfNode, peers.Child("self"), context);
+            if (self is not null && urls.Count > 0 && !urls.Contains(self))
+            {
+                context.Error(selfNode, peers.Child("self"), $"{self} is not one of peers.urls; self names this instance's own entry");
+            }
+        }
+
+        var ca = peers.String("ca") is { } caText ? CheckCaFile(caText, peers, context) : null;
+        if (ca is not null && !urls.Any(u => u.Scheme == "https"))
+        {
+            context.Warning(peers.Raw("ca"), peers.Child("ca"), "ca is only used for https:// peer URLs");
+        }
+
+        var secret = ReadSecret(peers, context);
+        peers.ReportUnknownKeys();
+        if (context.Diagnostics.Count(d => d.IsError) > errorsBefore || secret is null)
+        {
+            return null;
+        }
+
+        return new PeersSpec { SecretFile = secret.Value.File, Secret = secret.Value.Bytes, CaFile = ca, Self = self, Urls = urls };
+    }
+
+    private static Uri? ReadPeerUrl(string text, YamlNode node, string path, YamlContext context)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+        {
+            context.Error(node, path, $"\"{text}\" is not an http:// or https:// URL; give the instance's --http endpoint, e.g. http://172.30.41.195:8053");
+            return null;
+        }
+
+        if (uri.AbsolutePath != "/" || uri.Query.Length > 0 || uri.Fragment.Length > 0 || uri.UserInfo.Length > 0)
+        {
+            context.Error(node, path, $"\"{text}\" has a path, query or user; give only scheme, address and port, e.g. http://172.30.41.195:8053");
+            return null;
+        }
+
+        return new Uri(uri.GetLeftPart(UriPartial.Authority) + "/");
+    }
+
+    private static (string File, byte[] Bytes)? ReadSecret(YamlObject peers, YamlContext context)
+    {
+        var name = peers.String("secret");
+        if (name is null)
+        {
+            context.Error(peers.Node, peers.Child("secret"), $"missing; name a file holding the peers' shared secret (at least {PeersSpec.MinSecretBytes} bytes, the same on every instance), e.g. secret: peer.key made with 'openssl rand -base64 48 > peer.key'");
+            return null;
+        }
+
+        var full = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(context.File)) ?? "", name));
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error(peers.Raw("secret"), peers.Child("secret"), $"cannot read the peer secret {full}: {e.Message}");
+            return null;
+        }
+
+        var length = bytes.Length;
+        while (length > 0 && bytes[length - 1] is (byte)'\n' or (byte)'\r' or (byte)' ' or (byte)'\t')
+        {
+            length--;
+        }
+
+        if (length < PeersSpec.MinSecretBytes)
+        {
+            context.Error(peers.Raw("secret"), peers.Child("secret"), $"{full} holds {length} bytes; the peer secret needs at least {PeersSpec.MinSecretBytes} (e.g. 'openssl rand -base64 48 > {Path.GetFileName(full)}')");
+            return null;
+        }
+
+        return (full, bytes[..length]);
     }
 
     private static Uri? ReadUrl(YamlObject obj, string key, YamlContext context, params string[] schemes)

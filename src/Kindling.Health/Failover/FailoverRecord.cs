@@ -130,4 +130,7 @@ public sealed record FailoverFile
     public required IReadOnlyList<FailoverRecord> Records { get; init; }
 
     public Uri? Webhook { get; init; }
+
+    /// <summary>The other instances whose views are aggregated with this one's; null: this instance decides alone.</summary>
+    public PeersSpec? Peers { get; init; }
 }
