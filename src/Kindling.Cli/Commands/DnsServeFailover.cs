@@ -3,6 +3,7 @@ using Kindling.Dns.Server;
 using Kindling.Dns.Server.Overlay;
 using Kindling.Health.Failover;
 using Kindling.Health.Overlay;
+using Kindling.Health.Peers;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Cli.Commands;
@@ -34,7 +35,21 @@ internal sealed class DnsServeFailover
             return (null, null);
         }
 
-        return (FailoverCommand.LoadFailoverFile(path), new RecordOverlay());
+        var file = FailoverCommand.LoadFailoverFile(path);
+        if (file.Peers is { } peers)
+        {
+            try
+            {
+                // Fails before the server starts: peers: needs --http, and --http must be one of peers.urls (or self: given).
+                PeerMesh.ResolveSelf(peers, FailoverCommand.ParseEndpoint(parse.GetValue(_http), "--http"), file.Path);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
+
+        return (file, new RecordOverlay());
     }
 
     /// <summary>Starts the monitors once the server runs; their decisions go to the overlay.</summary>
@@ -54,7 +69,8 @@ internal sealed class DnsServeFailover
         };
         var failover = FailoverOverlay.Start(server, overlay, file, options);
         Console.WriteLine($"kindling dns: {file.Records.Count} failover record(s) from {file.Path}; checks started"
-            + (failover.Service.StatusUrl is { } url ? $"; status at {url}status, metrics at {url}metrics" : ""));
+            + (failover.Service.StatusUrl is { } url ? $"; status at {url}status, metrics at {url}metrics" : "")
+            + (failover.Service.Peers is { } mesh ? $"; peers of {mesh.Self}: {string.Join(", ", mesh.PeerUrls)}" : ""));
         return failover;
     }
 }

@@ -37,4 +37,7 @@ internal static partial class FailoverLog
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "{Name}: a check failed unexpectedly")]
     public static partial void Faulted(ILogger logger, string name, Exception error);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information, Message = "{Name}: with the peers, the {Side} is {State}: {Detail}")]
+    public static partial void Agreed(ILogger logger, string name, string side, string state, string detail);
 }

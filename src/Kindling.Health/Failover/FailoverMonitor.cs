@@ -1,4 +1,5 @@
 using Kindling.Health.Observability;
+using Kindling.Health.Peers;
 using Kindling.Health.Probes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,9 @@ public sealed record FailoverMonitorOptions
     /// DNS server actually holds). The mode and hold-down still come from the state file.
     /// </summary>
     public IReadOnlyDictionary<string, Side>? InitialActive { get; init; }
+
+    /// <summary>The peers' views, aggregated with this instance's own in every decision; null decides alone.</summary>
+    internal PeerAggregator? Peers { get; init; }
 }
 
 /// <summary>
@@ -61,7 +65,7 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
                 state = (state ?? new FailoverRecordState { Name = record.Name, Active = active, HoldDown = record.Timings.HoldDown }) with { Active = active, ActiveSince = now };
             }
 
-            var machine = new FailoverStateMachine(record, now, state);
+            var machine = new FailoverStateMachine(record, now, state, _options.Peers);
             if (state is not null)
             {
                 FailoverLog.Restored(_options.Logger, record.Name, Lower(state.Active), Lower(state.Mode), FailoverStateMachine.Format(machine.HoldDown.Current));
@@ -83,6 +87,26 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
 
     /// <summary>Raised when a side is declared up or down.</summary>
     public event Action<SideChange>? SideChanged;
+
+    /// <summary>Raised (outside any lock) when this instance's own vote on a side changed: the peers should hear it at once.</summary>
+    public event Action? OwnViewChanged;
+
+    /// <summary>This instance's own view of every record (what it publishes to its peers).</summary>
+    public IReadOnlyList<RecordView> OwnView() => [.. _records.Values.Select(r => r.OwnView())];
+
+    /// <summary>Decides every record again now (a peer's view arrived, or one may have gone stale).</summary>
+    public void Reevaluate()
+    {
+        if (!_started)
+        {
+            return;
+        }
+
+        foreach (var record in _records.Values)
+        {
+            record.Reevaluate();
+        }
+    }
 
     /// <summary>Starts every record's probes (at boot: the first probes go out now).</summary>
     public void Start()
@@ -176,6 +200,21 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
 
     void IRecordEvents.Resumed(string name, Side side, TimeSpan quiet) =>
         FailoverLog.Resumed(_options.Logger, name, Lower(side), FailoverStateMachine.Format(quiet));
+
+    void IRecordEvents.ViewChanged()
+    {
+        try
+        {
+            OwnViewChanged?.Invoke();
+        }
+        catch (Exception e)
+        {
+            FailoverLog.ListenerFailed(_options.Logger, e.Message);
+        }
+    }
+
+    void IRecordEvents.Agreed(SideChange change) =>
+        FailoverLog.Agreed(_options.Logger, change.Name, Lower(change.Side), Lower(change.State), change.Detail);
 
     void IRecordEvents.Faulted(string name, Exception error) => FailoverLog.Faulted(_options.Logger, name, error);
 

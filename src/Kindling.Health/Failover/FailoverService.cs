@@ -1,5 +1,6 @@
 using System.Net;
 using Kindling.Health.Observability;
+using Kindling.Health.Peers;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Health.Failover;
@@ -33,13 +34,17 @@ public sealed class FailoverService : IAsyncDisposable
     private readonly TransitionWebhook? _webhook;
     private readonly StatusEndpoint? _endpoint;
 
-    private FailoverService(FailoverMonitor monitor, FailoverStateFile state, TransitionWebhook? webhook, StatusEndpoint? endpoint)
+    private FailoverService(FailoverMonitor monitor, FailoverStateFile state, TransitionWebhook? webhook, StatusEndpoint? endpoint, PeerMesh? peers)
     {
         Monitor = monitor;
         State = state;
         _webhook = webhook;
         _endpoint = endpoint;
+        Peers = peers;
     }
+
+    /// <summary>The exchange of views with the other instances (the file's <c>peers:</c>); null when it has none.</summary>
+    public PeerMesh? Peers { get; }
 
     public FailoverMonitor Monitor { get; }
 
@@ -54,12 +59,21 @@ public sealed class FailoverService : IAsyncDisposable
     /// Builds the monitor from the file (restoring the saved state) without starting the probes, so a caller
     /// can subscribe to transitions first; then call <see cref="Start"/>.
     /// </summary>
-    /// <exception cref="InvalidDataException">The state file cannot be read.</exception>
+    /// <exception cref="InvalidDataException">The state file cannot be read, or the file has <c>peers:</c> and this instance is not one of them (or has no --http).</exception>
     public static FailoverService Create(FailoverFile file, FailoverServiceOptions options)
     {
         var logger = options.LoggerFactory.CreateLogger("kindling.failover");
         var state = new FailoverStateFile(options.StatePath ?? DefaultStatePath(file.Path));
-        var monitor = new FailoverMonitor(file.Records, new FailoverMonitorOptions { Time = options.Time, Logger = logger, State = state, InitialActive = options.InitialActive });
+        PeerAggregator? aggregator = null;
+        var interval = file.Records.Count == 0 ? TimeSpan.FromSeconds(1) : file.Records.Min(r => r.Timings.Interval);
+        if (file.Peers is { } spec)
+        {
+            var self = PeerMesh.ResolveSelf(spec, options.StatusEndpoint, file.Path);
+            aggregator = new PeerAggregator(options.Time, self, spec.Urls.Select(u => u.ToString()), PeerAggregator.MaxAgeFor(interval));
+        }
+
+        var monitor = new FailoverMonitor(file.Records, new FailoverMonitorOptions { Time = options.Time, Logger = logger, State = state, InitialActive = options.InitialActive, Peers = aggregator });
+        var peers = aggregator is null ? null : new PeerMesh(file.Peers!, aggregator, monitor, interval, options.Time, options.LoggerFactory.CreateLogger("kindling.peers"));
         TransitionWebhook? webhook = null;
         if (file.Webhook is { } url)
         {
@@ -67,18 +81,27 @@ public sealed class FailoverService : IAsyncDisposable
             webhook.Attach(monitor);
         }
 
-        var endpoint = options.StatusEndpoint is { } at ? new StatusEndpoint(at, monitor, options.ExtraMetrics) : null;
-        return new FailoverService(monitor, state, webhook, endpoint);
+        var endpoint = options.StatusEndpoint is { } at ? new StatusEndpoint(at, monitor, options.ExtraMetrics, peers) : null;
+        return new FailoverService(monitor, state, webhook, endpoint, peers);
     }
 
-    /// <summary>Starts every probe now (boot), not at the first query.</summary>
-    public void Start() => Monitor.Start();
+    /// <summary>Starts every probe now (boot), not at the first query, and the exchange of views with the peers.</summary>
+    public void Start()
+    {
+        Monitor.Start();
+        Peers?.Start();
+    }
 
     public async ValueTask DisposeAsync()
     {
         if (_endpoint is not null)
         {
             await _endpoint.DisposeAsync();
+        }
+
+        if (Peers is not null)
+        {
+            await Peers.DisposeAsync();
         }
 
         await Monitor.DisposeAsync();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kindling.Health.Peers;
 using Kindling.Health.Probes;
 
 namespace Kindling.Health.Failover;
@@ -12,15 +13,20 @@ internal readonly record struct Evaluation(FailoverTransition? Transition, bool 
 /// passed since then, and (if configured) the content-parity gate agrees. With both sides down it keeps the
 /// last healthy answer; a dead backup hands back to a healthy primary at once. An operator can force a side.
 /// Pure: time comes in as arguments, so it is tested without clocks. Not thread-safe (its monitor locks).
+/// With <see cref="Peers"/>, every decision (and the hold-down and flap damping) reads the aggregate of this instance's
+/// own checks and its peers' fresh views (<see cref="AggregateSide"/>) instead of the own checks alone.
 /// </summary>
 internal sealed class FailoverStateMachine
 {
-    public FailoverStateMachine(FailoverRecord record, DateTimeOffset now, FailoverRecordState? restored = null)
+    public FailoverStateMachine(FailoverRecord record, DateTimeOffset now, FailoverRecordState? restored = null, IPeerVerdicts? peers = null)
     {
         Record = record;
+        Peers = peers;
         var t = record.Timings;
         Primary = new SideHealth(Side.Primary, t.Fall, t.Rise, now);
         Backup = new SideHealth(Side.Backup, t.Fall, t.Rise, now);
+        AggregatePrimary = new AggregateSide(Primary, now);
+        AggregateBackup = new AggregateSide(Backup, now);
         HoldDown = new HoldDown(t);
         ActiveSince = now;
         if (restored is not null)
@@ -35,6 +41,34 @@ internal sealed class FailoverStateMachine
 
     private bool _primaryWasDown;
     private bool _primaryWasUp;
+    private readonly long[] _checks = new long[2];
+    private readonly List<SideChange> _agreed = [];
+
+    /// <summary>The peers whose views are aggregated with this instance's own; null: it decides alone.</summary>
+    public IPeerVerdicts? Peers { get; }
+
+    public AggregateSide AggregatePrimary { get; }
+
+    public AggregateSide AggregateBackup { get; }
+
+    /// <summary>What the decision reads of a side: the aggregate with peers, else this instance's own checks.</summary>
+    public ISideHealth Decided(Side side) => Peers is null ? this[side] : side == Side.Primary ? AggregatePrimary : AggregateBackup;
+
+    /// <summary>This instance's own vote on a side (what it publishes to its peers).</summary>
+    public SideVote VoteOf(Side side) => AggregateSide.VoteOf(this[side], _checks[(int)side]);
+
+    /// <summary>The aggregated side changes since the last call (for the log), oldest first.</summary>
+    public IReadOnlyList<SideChange> TakeAgreed()
+    {
+        if (_agreed.Count == 0)
+        {
+            return [];
+        }
+
+        var changes = _agreed.ToArray();
+        _agreed.Clear();
+        return changes;
+    }
 
     public FailoverRecord Record { get; }
 
@@ -58,31 +92,55 @@ internal sealed class FailoverStateMachine
     public Evaluation Observe(Side side, ProbeOutcome outcome, DateTimeOffset now, out SideChange? change)
     {
         var health = this[side];
+        _checks[(int)side]++;
         var state = health.Record(outcome.Healthy, outcome.Detail, outcome.Latency, now, outcome.Draining);
         change = null;
         if (state is { } newState)
         {
             change = new SideChange(Record.Name, side, newState, outcome.Detail, now);
-            if (side == Side.Primary && newState == SideState.Down)
+            if (Peers is null)
             {
-                HoldDown.PrimaryFailed(now);
-                _primaryWasDown = true;
-            }
-            else if (side == Side.Primary && newState == SideState.Up)
-            {
-                // Up after having been up and down is a recovery. Up after a start (unknown), or the first up of a
-                // primary that was down since the start (not installed yet, booting), is not: nothing flapped.
-                if (_primaryWasDown && _primaryWasUp)
-                {
-                    HoldDown.PrimaryRecovered(now);
-                }
-
-                _primaryWasDown = false;
-                _primaryWasUp = true;
+                Damp(side, newState, now);
             }
         }
 
         return Evaluate(now);
+    }
+
+    /// <summary>The hold-down growth and the recovery time follow the decided primary (own, or aggregated with peers).</summary>
+    private void Damp(Side side, SideState newState, DateTimeOffset now)
+    {
+        if (side == Side.Primary && newState == SideState.Down)
+        {
+            HoldDown.PrimaryFailed(now);
+            _primaryWasDown = true;
+        }
+        else if (side == Side.Primary && newState == SideState.Up)
+        {
+            // Up after having been up and down is a recovery. Up after a start (unknown), or the first up of a
+            // primary that was down since the start (not installed yet, booting), is not: nothing flapped.
+            if (_primaryWasDown && _primaryWasUp)
+            {
+                HoldDown.PrimaryRecovered(now);
+            }
+
+            _primaryWasDown = false;
+            _primaryWasUp = true;
+        }
+    }
+
+    /// <summary>Re-aggregates both sides from the own votes and the peers' fresh views; records the changes.</summary>
+    private void Aggregate(IPeerVerdicts peers, DateTimeOffset now)
+    {
+        foreach (var side in (ReadOnlySpan<Side>)[Side.Primary, Side.Backup])
+        {
+            var aggregate = side == Side.Primary ? AggregatePrimary : AggregateBackup;
+            if (aggregate.Apply(peers.Decide(Record.Name, side, VoteOf(side)), now) is { } newState)
+            {
+                _agreed.Add(new SideChange(Record.Name, side, newState, aggregate.LastDetail, now));
+                Damp(side, newState, now);
+            }
+        }
     }
 
     /// <summary>Forces a side, or returns to automatic decisions (which may switch at once).</summary>
@@ -95,7 +153,14 @@ internal sealed class FailoverStateMachine
     /// <summary>Decides whether to switch now. <paramref name="parityConfirmed"/>: the parity gate just agreed.</summary>
     public Evaluation Evaluate(DateTimeOffset now, bool parityConfirmed = false)
     {
-        HoldDown.Relax(Primary.IsUp, now);
+        if (Peers is { } peers)
+        {
+            Aggregate(peers, now);
+        }
+
+        var primary = Decided(Side.Primary);
+        var backup = Decided(Side.Backup);
+        HoldDown.Relax(primary.IsUp, now);
         switch (Mode)
         {
             case FailoverMode.ForcePrimary:
@@ -107,17 +172,20 @@ internal sealed class FailoverStateMachine
         var t = Record.Timings;
         if (Active == Side.Primary)
         {
-            if (Primary.IsDown && Backup.IsUp)
+            if (primary.IsDown && backup.IsUp)
             {
-                return new Evaluation(SwitchTo(Side.Backup, $"primary down after {t.Fall} consecutive failed checks ({Primary.LastDetail}); backup up", now), false);
+                var why = Peers is null
+                    ? $"primary down after {t.Fall} consecutive failed checks ({Primary.LastDetail}); backup up"
+                    : $"primary down in {primary.LastDetail} (own last check: {Primary.LastDetail}); backup up";
+                return new Evaluation(SwitchTo(Side.Backup, why, now), false);
             }
 
             return default;
         }
 
-        if (Backup.IsDown && Primary.IsUp)
+        if (backup.IsDown && primary.IsUp)
         {
-            return new Evaluation(SwitchTo(Side.Primary, $"backup down ({Backup.LastDetail}) and primary up: back to the primary without waiting for the hold-down", now), false);
+            return new Evaluation(SwitchTo(Side.Primary, $"backup down ({backup.LastDetail}) and primary up: back to the primary without waiting for the hold-down", now), false);
         }
 
         if (!FailbackDue(now))
@@ -130,18 +198,21 @@ internal sealed class FailoverStateMachine
             return new Evaluation(null, AwaitingParity: true);
         }
 
-        var reason = $"primary passed {Primary.ConsecutiveSuccesses} checks in a row and the {Format(HoldDown.Current)} hold-down has passed"
+        var reason = (Peers is null
+                ? $"primary passed {Primary.ConsecutiveSuccesses} checks in a row"
+                : $"primary risen in {primary.LastDetail}")
+            + $" and the {Format(HoldDown.Current)} hold-down has passed"
             + (Record.Parity is null ? "" : "; primary and backup report the same content digest");
         return new Evaluation(SwitchTo(Side.Primary, reason, now), false);
     }
 
     /// <summary>When the hold-down of a pending failback ends; null when no failback is pending.</summary>
     public DateTimeOffset? FailbackAt =>
-        Mode == FailoverMode.Auto && Active == Side.Backup && Primary.IsUp && Primary.RisenAt is { } risen ? risen + HoldDown.Current : null;
+        Mode == FailoverMode.Auto && Active == Side.Backup && Decided(Side.Primary).IsUp && Decided(Side.Primary).RisenAt is { } risen ? risen + HoldDown.Current : null;
 
     /// <summary>True when only time and parity stand between the backup and a failback.</summary>
     public bool FailbackDue(DateTimeOffset now) =>
-        Mode == FailoverMode.Auto && Active == Side.Backup && Primary.IsUp && Primary.RisenAt is { } risen && now - risen >= HoldDown.Current;
+        Mode == FailoverMode.Auto && Active == Side.Backup && Decided(Side.Primary).IsUp && Decided(Side.Primary).RisenAt is { } risen && now - risen >= HoldDown.Current;
 
     /// <summary>Why the answer is what it is (for the status): the waiting failback, both sides down, or a forced side.</summary>
     public string Explain(DateTimeOffset now)
@@ -151,19 +222,21 @@ internal sealed class FailoverStateMachine
             return $"forced to the {Active.ToString().ToLowerInvariant()} by an operator";
         }
 
-        if (this[Active].IsDown && !this[Other(Active)].IsUp)
+        var primary = Decided(Side.Primary);
+        if (Decided(Active).IsDown && !Decided(Other(Active)).IsUp)
         {
             return $"both sides down: keeping the last healthy answer ({Active.ToString().ToLowerInvariant()})";
         }
 
         if (Active == Side.Backup)
         {
-            if (!Primary.IsUp || Primary.RisenAt is null)
+            if (!primary.IsUp || primary.RisenAt is null)
             {
-                return $"on the backup; primary {Primary.State.ToString().ToLowerInvariant()} ({Primary.ConsecutiveSuccesses}/{Record.Timings.Rise} good checks)";
+                return $"on the backup; primary {primary.State.ToString().ToLowerInvariant()} ({Primary.ConsecutiveSuccesses}/{Record.Timings.Rise} good checks"
+                    + (Peers is null ? ")" : $"; {primary.LastDetail})");
             }
 
-            var left = HoldDown.Current - (now - Primary.RisenAt.Value);
+            var left = HoldDown.Current - (now - primary.RisenAt.Value);
             return left > TimeSpan.Zero
                 ? $"on the backup; failback after the hold-down, {Format(left)} left"
                 : "on the backup; failback waits for content parity";

@@ -20,6 +20,12 @@ internal interface IRecordEvents
     /// <summary>A probe of a side the watchdog had flagged finished after <paramref name="quiet"/>.</summary>
     void Resumed(string name, Side side, TimeSpan quiet);
 
+    /// <summary>This instance's own vote on a side changed (state or risen): publish it to the peers at once.</summary>
+    void ViewChanged();
+
+    /// <summary>With peers: the aggregated health of a side changed (the detail names the views that decided it).</summary>
+    void Agreed(SideChange change);
+
     /// <summary>A probe or parity task failed unexpectedly (a bug): it is logged, never swallowed.</summary>
     void Faulted(string name, Exception error);
 }

@@ -63,6 +63,8 @@ internal sealed partial class RecordMonitor
 
         Evaluation evaluation = default;
         SideChange? change = null;
+        IReadOnlyList<SideChange> agreed = [];
+        var viewChanged = false;
         string? first = null;
         TimeSpan? quiet = null;
         bool fireNow;
@@ -105,6 +107,8 @@ internal sealed partial class RecordMonitor
                 }
 
                 ArmFailback(now);
+                agreed = _machine.TakeAgreed();
+                viewChanged = VoteChanged(side.Side);
             }
 
             fireNow = Reschedule(side, now);
@@ -125,6 +129,12 @@ internal sealed partial class RecordMonitor
             _events.FirstCheck(Record.Name, side.Side, first);
         }
 
+        if (viewChanged)
+        {
+            _events.ViewChanged();
+        }
+
+        Report(agreed);
         if (evaluation.Transition is not null || change is not null)
         {
             _events.Changed(evaluation.Transition, change, modeChanged: false);

@@ -1,4 +1,5 @@
 using Kindling.Health.Observability;
+using Kindling.Health.Peers;
 using Kindling.Health.Probes;
 
 namespace Kindling.Health.Failover;
@@ -29,6 +30,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
     private string? _parityDetail;
     private bool? _parityMatch;
     private readonly Queue<RecentTransition> _transitions = new();
+    private readonly (SideState State, bool Risen)[] _lastVotes = [(SideState.Unknown, false), (SideState.Unknown, false)];
 
     /// <summary>Transitions kept for the status page.</summary>
     public const int RecentTransitionLimit = 10;
@@ -100,6 +102,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
     public FailoverTransition? SetMode(FailoverMode mode)
     {
         Evaluation evaluation;
+        IReadOnlyList<SideChange> agreed;
         lock (_lock)
         {
             var now = _time.GetUtcNow();
@@ -107,7 +110,10 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             Remember(evaluation.Transition);
             _events.Publish(BuildAnswer());
             ArmFailback(now);
+            agreed = _machine.TakeAgreed();
         }
+
+        Report(agreed);
 
         _events.Changed(evaluation.Transition, null, modeChanged: true);
         if (evaluation.AwaitingParity)
@@ -126,7 +132,8 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
             return new RecordStatus(Record.Name, _machine.Active, _machine.Mode, _machine.ActiveSince, (now - _machine.ActiveSince).TotalSeconds,
                 _machine.Transitions, _machine.HoldDown.Current.TotalSeconds, _machine.Explain(now), _parityDetail,
                 SideStatusOf(Side.Primary, now), SideStatusOf(Side.Backup, now),
-                _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions]);
+                _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions],
+                _machine.Peers is null ? null : new RecordAggregate(AggregateOf(_machine.AggregatePrimary), AggregateOf(_machine.AggregateBackup)));
         }
     }
 
@@ -164,9 +171,16 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         }
     }
 
-    private void FailbackDue()
+    private void FailbackDue() => Reevaluate();
+
+    /// <summary>
+    /// Decides again now: at the end of a hold-down, and (with peers) when a peer's view arrived or may have gone
+    /// stale. Does nothing once stopped.
+    /// </summary>
+    public void Reevaluate()
     {
         Evaluation evaluation;
+        IReadOnlyList<SideChange> agreed;
         lock (_lock)
         {
             if (_stopped)
@@ -174,14 +188,19 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
                 return;
             }
 
-            evaluation = _machine.Evaluate(_time.GetUtcNow());
+            var now = _time.GetUtcNow();
+            evaluation = _machine.Evaluate(now);
             Remember(evaluation.Transition);
             if (evaluation.Transition is not null)
             {
                 _events.Publish(BuildAnswer());
             }
+
+            ArmFailback(now);
+            agreed = _machine.TakeAgreed();
         }
 
+        Report(agreed);
         if (evaluation.Transition is not null)
         {
             _events.Changed(evaluation.Transition, null, modeChanged: false);
@@ -227,6 +246,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         }
 
         Evaluation evaluation = default;
+        IReadOnlyList<SideChange> agreed = [];
         lock (_lock)
         {
             _parityRunning = false;
@@ -245,8 +265,12 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
                 {
                     _events.Publish(BuildAnswer());
                 }
+
+                agreed = _machine.TakeAgreed();
             }
         }
+
+        Report(agreed);
 
         if (!result.Match)
         {
@@ -284,6 +308,33 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
+    /// <summary>This instance's own view of the record, as published to its peers.</summary>
+    public RecordView OwnView()
+    {
+        lock (_lock)
+        {
+            return new RecordView(Record.Name, _machine.Active, _machine.VoteOf(Side.Primary), _machine.VoteOf(Side.Backup));
+        }
+    }
+
+    /// <summary>True when the own vote on a side (state or risen) differs from the last one seen here; call inside the lock.</summary>
+    private bool VoteChanged(Side side)
+    {
+        var vote = _machine.VoteOf(side);
+        var last = _lastVotes[(int)side];
+        _lastVotes[(int)side] = (vote.State, vote.Risen);
+        return last != (vote.State, vote.Risen);
+    }
+
+    /// <summary>Logs the aggregated side changes (with peers); call outside the lock.</summary>
+    private void Report(IReadOnlyList<SideChange> agreed)
+    {
+        foreach (var change in agreed)
+        {
+            _events.Agreed(change);
+        }
+    }
+
     /// <summary>Keeps a transition for the status page; call inside the lock.</summary>
     private void Remember(FailoverTransition? transition)
     {
@@ -301,6 +352,9 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
 
     private FailoverAnswer BuildAnswer() =>
         new(Record.Name, _machine.Active, _machine.Mode, Record.AddressesOf(_machine.Active), Record.Ttl);
+
+    private static AggregateSideStatus AggregateOf(AggregateSide side) =>
+        new(side.State, side.StateSince, side.RisenAt is not null, side.RisenAt, side.Verdict.Views, side.Verdict.Down, side.Verdict.Up, side.LastDetail);
 
     private SideStatus SideStatusOf(Side side, DateTimeOffset now)
     {

@@ -49,4 +49,14 @@ public sealed record RecordStatus(
     double? HoldDownLeftSeconds,
     bool ParityGate,
     bool? ParityMatch,
-    IReadOnlyList<RecentTransition> RecentTransitions);
+    IReadOnlyList<RecentTransition> RecentTransitions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] RecordAggregate? Aggregate = null);
+
+/// <summary>
+/// With peers: what the decision reads, each side's aggregate over the fresh views (this instance's own included),
+/// with the line naming every view. The sides' own states (<see cref="RecordStatus.Primary"/>) are this instance's checks.
+/// </summary>
+public sealed record RecordAggregate(AggregateSideStatus Primary, AggregateSideStatus Backup);
+
+/// <summary>One side's aggregate: its state, whether it has risen (and since when: the hold-down counts from then), and the views.</summary>
+public sealed record AggregateSideStatus(SideState State, DateTimeOffset Since, bool Risen, DateTimeOffset? RisenAt, int Views, int Down, int Up, string Detail);

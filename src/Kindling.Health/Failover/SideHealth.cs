@@ -19,7 +19,7 @@ public enum SideState
 /// The fall/rise counter of one side (HAProxy's and keepalived's model): <c>fall</c> consecutive failures
 /// declare it down, <c>rise</c> consecutive successes declare it up. Not thread-safe: its record's lock guards it.
 /// </summary>
-internal sealed class SideHealth(Side side, int fall, int rise, DateTimeOffset now)
+internal sealed class SideHealth(Side side, int fall, int rise, DateTimeOffset now) : ISideHealth
 {
     public Side Side { get; } = side;
 

@@ -5,8 +5,10 @@ namespace Kindling.Health.Observability;
 /// <summary>The monitor's status as JSON (what <c>kindling dns status</c> prints), and transitions for the webhook.</summary>
 public static class FailoverStatusJson
 {
-    public static string Render(IReadOnlyList<RecordStatus> records) =>
-        System.Text.Json.JsonSerializer.Serialize(new StatusDocument(records), HealthJson.Default.StatusDocument);
+    public static string Render(IReadOnlyList<RecordStatus> records, Peers.PeerMesh? peers = null) =>
+        System.Text.Json.JsonSerializer.Serialize(
+            peers is null ? new StatusDocument(records) : new StatusDocument(records, peers.Self, peers.Status(), peers.RejectedUnknown),
+            HealthJson.Default.StatusDocument);
 
     public static string Render(FailoverTransition transition) =>
         System.Text.Json.JsonSerializer.Serialize(new TransitionEvent("failover.transition", transition.Name, transition.From, transition.To,

@@ -21,8 +21,12 @@ internal sealed partial class HealthJson : JsonSerializerContext;
 /// <summary>An enum as its camelCase name.</summary>
 internal sealed class CamelCaseEnum<T>() : JsonStringEnumConverter<T>(JsonNamingPolicy.CamelCase) where T : struct, Enum;
 
-/// <summary><c>GET /status</c>: every record's state.</summary>
-internal sealed record StatusDocument(IReadOnlyList<RecordStatus> Records);
+/// <summary><c>GET /status</c>: every record's state; with peers also this instance's id, each peer, and the views from unknown senders.</summary>
+internal sealed record StatusDocument(
+    IReadOnlyList<RecordStatus> Records,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Self = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Peers.PeerStatus>? Peers = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? PeerViewsFromUnknownSenders = null);
 
 /// <summary>The webhook's body for one transition.</summary>
 internal sealed record TransitionEvent(

@@ -1,0 +1,13 @@
+namespace Kindling.Health.Peers;
+
+/// <summary>
+/// What an instance publishes to its peers (<c>POST /v1/peer/view</c>, <c>GET /v1/peer/view</c>): its own view of
+/// every record, its instance id (its URL in <c>peers.urls</c>), the time it was sent and a sequence number that
+/// grows across restarts (see <see cref="PeerViewCodec"/>). Signed with HMAC-SHA256 under the shared secret.
+/// </summary>
+public sealed record PeerView(int Version, string Instance, long Sequence, DateTimeOffset SentAt, IReadOnlyList<RecordView> Records)
+{
+    public const int CurrentVersion = 1;
+
+    public RecordView? Find(string name) => Records.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
+}

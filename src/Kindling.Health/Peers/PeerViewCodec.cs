@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Kindling.Health.Peers;
+
+/// <summary>
+/// Signs and checks peer views. The body is the view as JSON; the header <see cref="MacHeader"/> carries
+/// base64(HMAC-SHA256(secret, <see cref="Context"/> + body)), compared in constant time before the body is trusted.
+/// Bodies are at most <see cref="MaxBodyBytes"/>.
+/// </summary>
+internal static class PeerViewCodec
+{
+    public const string MacHeader = "X-Kindling-Peer-Mac";
+
+    /// <summary>The largest view accepted (a view of a few records is well under 2 KiB).</summary>
+    public const int MaxBodyBytes = 64 * 1024;
+
+    /// <summary>Domain separation: a MAC made for anything else under the same secret is not a view's MAC.</summary>
+    private static readonly byte[] Context = Encoding.ASCII.GetBytes("kindling-peer-view-v1\n");
+
+    public static (byte[] Body, string Mac) Encode(PeerView view, ReadOnlySpan<byte> secret)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(view, PeerJson.Default.PeerView);
+        return (body, Convert.ToBase64String(Mac(body, secret)));
+    }
+
+    /// <summary>
+    /// Checks the MAC and reads the view. On a bad MAC, <paramref name="claimed"/> is the sender the body claims
+    /// (untrusted: for the log and the counter's label only).
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> body, string? mac, ReadOnlySpan<byte> secret, out PeerView? view, out string? claimed, out string error)
+    {
+        view = null;
+        claimed = null;
+        if (body.Length > MaxBodyBytes)
+        {
+            error = $"body of {body.Length} bytes is over the {MaxBodyBytes}-byte limit";
+            return false;
+        }
+
+        var parsed = TryParse(body);
+        claimed = parsed?.Instance;
+        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        if (mac is null || !Convert.TryFromBase64String(mac, given, out var written) || written != HMACSHA256.HashSizeInBytes)
+        {
+            error = mac is null ? $"no {MacHeader} header" : $"{MacHeader} is not a base64 HMAC-SHA256";
+            return false;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(Mac(body, secret), given))
+        {
+            error = "MAC does not verify (another secret, or the view was altered)";
+            return false;
+        }
+
+        if (parsed is null || parsed.Version != PeerView.CurrentVersion || string.IsNullOrEmpty(parsed.Instance) || parsed.Records is null)
+        {
+            error = parsed is null ? "the body is not a peer view" : $"view version {parsed.Version} is not {PeerView.CurrentVersion}, or it has no instance or records";
+            return false;
+        }
+
+        view = parsed;
+        error = "";
+        return true;
+    }
+
+    private static byte[] Mac(ReadOnlySpan<byte> body, ReadOnlySpan<byte> secret)
+    {
+        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
+        hmac.AppendData(Context);
+        hmac.AppendData(body);
+        return hmac.GetHashAndReset();
+    }
+
+    private static PeerView? TryParse(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, PeerJson.Default.PeerView);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
