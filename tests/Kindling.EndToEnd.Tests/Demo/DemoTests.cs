@@ -34,5 +34,25 @@ public class DemoTests
         Assert.True(leftovers.Count == 0, "processes left running: " + string.Join("; ", leftovers));
     }
 
+    [Fact]
+    public async Task Demo_ThreeDnsInstances_OneKilledFailsNoLookup_ThePrimaryKilledStillFailsOver()
+    {
+        using var dir = new TempDirectory("kindling-demo-test");
+        var work = dir.File("work");
+
+        var result = await ProcessRunner.RunAsync(Repository.KindlingScript, ["demo", "--high-ports", "--dns-instances", "3", "--work", work], TimeSpan.FromMinutes(8));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"one DNS instance killed: no[\s│]+client failure[\s│]+pass[\s│]+0 of \d+ lookups failed", result.StdOut);
+        foreach (var check in new[] { "failover: www → backup", "dead: 127.0.41.196 → backup", "failback: www → primary", "both nodes identical again" })
+        {
+            Assert.Contains(check, result.StdOut, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("FAIL", result.StdOut, StringComparison.Ordinal);
+        Assert.Matches(@"DNS instance killed: lookups made / failed[\s│]+[1-9]\d* / 0\b", result.StdOut);
+        Assert.False(Directory.Exists(work), $"{work} is left behind");
+    }
+
     private static Regex TimingRow(string label) => new($"{Regex.Escape(label)}[^\\n]*?\\b\\d+\\.\\d\\d\\b");
 }
