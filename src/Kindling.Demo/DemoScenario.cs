@@ -125,6 +125,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
             Step(6, $"killing DNS instance {instances[1]} (kill -9) while a client resolves through all {instances.Count} (resolv.conf: timeout:1 attempts:2 rotate)");
             result.InstanceKill = await KillOneInstanceAsync(children, cancellationToken);
             var (lookups, failed) = result.InstanceKill.Value;
+            Say($"{failed} of {lookups} lookups failed while {instances[1]} was killed");
             result.Outcomes.Add(new($"one DNS instance killed: no client failure", failed == 0 && lookups > 0, $"{failed} of {lookups} lookups failed while {instances[1]} was killed"));
         }
 
@@ -142,6 +143,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
             var other = instances[i];
             // The instance killed above stays dead: the two live ones still decide (a strict majority of the fresh views).
             var switched = await new DnsWatch(topology.DnsEndpointOf(other)).WaitForAsync(topology.Backup, sinceKill, SwitchTimeout, cancellationToken);
+            Say(switched is { } at ? $"DNS instance {other}: {DemoTopology.Domain} → {topology.Backup} after {Seconds(at)}" : $"DNS instance {other} did not switch");
             result.Outcomes.Add(new($"failover with one DNS instance dead: {other} → backup", switched is not null,
                 switched is { } t ? $"{Seconds(t)} after the kill" : $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath(DnsLog(i))}"));
         }

@@ -43,14 +43,15 @@ public class DemoTests
         var result = await ProcessRunner.RunAsync(Repository.KindlingScript, ["demo", "--high-ports", "--dns-instances", "3", "--work", work], TimeSpan.FromMinutes(8));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"one DNS instance killed: no[\s│]+client failure[\s│]+pass[\s│]+0 of \d+ lookups failed", result.StdOut);
-        foreach (var check in new[] { "failover: www → backup", "dead: 127.0.41.196 → backup", "failback: www → primary", "both nodes identical again" })
+        // The step lines (the results table wraps with the terminal's width).
+        Assert.Matches(@"\b0 of [1-9]\d* lookups failed while 127\.0\.41\.195 was killed", result.StdOut);
+        Assert.Matches(@"DNS instance 127\.0\.41\.196: www\.tinder-node-server\.com → 127\.0\.41\.194 after \d+\.\d\d s", result.StdOut);
+        foreach (var check in new[] { "failover: www → backup", "failback: www → primary", "both nodes identical again" })
         {
             Assert.Contains(check, result.StdOut, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain("FAIL", result.StdOut, StringComparison.Ordinal);
-        Assert.Matches(@"DNS instance killed: lookups made / failed[\s│]+[1-9]\d* / 0\b", result.StdOut);
         Assert.False(Directory.Exists(work), $"{work} is left behind");
     }
 
