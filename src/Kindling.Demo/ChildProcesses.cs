@@ -28,6 +28,16 @@ public sealed class ChildProcesses(string executable, string logDirectory) : IDi
         return process;
     }
 
+    /// <summary>Kills one of these processes at once (SIGKILL, as <c>kill -9</c>), by its PID.</summary>
+    public void Kill(string name)
+    {
+        if (_running.TryGetValue(name, out var process) && !process.HasExited)
+        {
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+    }
+
     public string LogPath(string name) => Path.Combine(logDirectory, name + ".log");
 
     /// <summary>Runs a kindling command to the end, its output appended to the named log; returns exit code and output.</summary>

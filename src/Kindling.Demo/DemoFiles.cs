@@ -21,6 +21,14 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
     public string FailoverFile => Path.Combine(DnsDirectory, "failover.yaml");
     public string CaCertificate => Path.Combine(PrimaryData, "pki", "ca.crt");
 
+    /// <summary>The folder of one DNS instance: the first uses <see cref="DnsDirectory"/> itself (as with one instance).</summary>
+    public string DnsDirectoryOf(int instance) => instance == 0 ? DnsDirectory : Path.Combine(Work, $"dns-{topology.DnsInstances[instance]}");
+
+    public string NamedConfOf(int instance) => Path.Combine(DnsDirectoryOf(instance), "named.conf");
+
+    /// <summary>Each instance keeps its own failover state (the failover file is shared).</summary>
+    public string FailoverStateOf(int instance) => Path.Combine(DnsDirectoryOf(instance), "failover.state.json");
+
     public void Write()
     {
         Directory.CreateDirectory(DnsDirectory);
@@ -41,6 +49,12 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
                 allow-update { none; };
             };
             """);
+        if (topology.DnsInstances.Count > 1)
+        {
+            WriteInstances();
+            return;
+        }
+
         File.WriteAllText(Path.Combine(DnsDirectory, DemoTopology.Zone + ".zone"), $"""
             $TTL 1D
             @   IN SOA  {DemoTopology.Zone}. rname.invalid. (
@@ -57,7 +71,84 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
             www IN A    {topology.Primary}
             email   IN A    {topology.Primary}
             """);
-        File.WriteAllText(FailoverFile, $"""
+        File.WriteAllText(FailoverFile, FailoverText(peers: ""));
+    }
+
+    /// <summary>
+    /// Several instances: the first holds the zone (SOA and NS name every instance) and NOTIFYs the others, which are
+    /// its secondaries and forward UPDATEs to it; one failover file with <c>peers:</c> for all.
+    /// </summary>
+    private void WriteInstances()
+    {
+        var instances = topology.DnsInstances;
+        var port = topology.DnsPort.ToString(CultureInfo.InvariantCulture);
+        var notify = string.Join(" ", instances.Skip(1).Select(a => $"{a} port {port};"));
+        File.WriteAllText(NamedConf, $$"""
+            // The zone's primary instance. The other instances are its secondaries (NOTIFY to them, on loopback).
+            options {
+                directory "{{DnsDirectory}}";
+                listen-on port {{topology.DnsPort}} { {{topology.Dns}}; };
+                listen-on-v6 { none; };
+                notify explicit;
+            };
+
+            zone "{{DemoTopology.Zone}}" IN {
+                type primary;
+                file "{{DemoTopology.Zone}}.zone";
+                allow-update { none; };
+                allow-transfer { 127.0.41.0/24; };
+                also-notify { {{notify}} };
+            };
+            """);
+        var ns = string.Join("\n", instances.Select((a, i) => $"    NS  ns{i + 1}.{DemoTopology.Zone}."));
+        var glue = string.Join("\n", instances.Select((a, i) => $"ns{i + 1} IN A {a}"));
+        File.WriteAllText(Path.Combine(DnsDirectory, DemoTopology.Zone + ".zone"), $"""
+            $TTL 1D
+            ; SOA and NS name every DNS instance, so a resolver following NS finds them all
+            @   IN SOA  ns1.{DemoTopology.Zone}. rname.invalid. (
+                                1   ; serial
+                                1D  ; refresh
+                                1H  ; retry
+                                1W  ; expire
+                                3H )    ; minimum
+            {ns}
+            {glue}
+            www IN A    {topology.Primary}
+            email   IN A    {topology.Primary}
+            """);
+        for (var i = 1; i < instances.Count; i++)
+        {
+            Directory.CreateDirectory(DnsDirectoryOf(i));
+            File.WriteAllText(NamedConfOf(i), $$"""
+                // A secondary instance: transfers the zone from {{topology.Dns}} (NOTIFY, IXFR), serves it with its own failover overlay.
+                options {
+                    directory "{{DnsDirectoryOf(i)}}";
+                    listen-on port {{topology.DnsPort}} { {{instances[i]}}; };
+                    listen-on-v6 { none; };
+                    notify no;
+                };
+
+                zone "{{DemoTopology.Zone}}" IN {
+                    type secondary;
+                    file "{{DemoTopology.Zone}}.zone";
+                    primaries { {{topology.Dns}} port {{port}}; };
+                };
+                """);
+        }
+
+        File.WriteAllText(Path.Combine(DnsDirectory, "peer.key"), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)) + "\n");
+        File.SetUnixFileMode(Path.Combine(DnsDirectory, "peer.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var urls = string.Join(", ", instances.Select(a => $"http://{a}:{topology.StatusPort.ToString(CultureInfo.InvariantCulture)}"));
+        File.WriteAllText(FailoverFile, FailoverText(peers: $"""
+            # the DNS instances check both nodes together: a side is down when most fresh views say so
+            peers:
+              secret: peer.key
+              urls: [{urls}]
+
+            """));
+    }
+
+    private string FailoverText(string peers) => peers + $"""
             # www answers the primary while its node service is healthy, the backup while not (Kindling's defaults:
             # checks every 1 s, down after 3 failures, failback after 5 successes and a 10 s hold-down), and failback
             # only once the primary's content digest equals the backup's (the backup copies back what it received).
@@ -72,8 +163,7 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
                 parity:
                   url: https://{"{address}"}:{topology.RegistryPort.ToString(CultureInfo.InvariantCulture)}/kindling/v1/content-digest
                   ca: {CaCertificate}
-            """);
-    }
+            """;
 
     private string ClusterConfig(string bootstrapNode, string additionalSan) => $"""
         apiVersion: provision.daocloud.io/v1alpha3

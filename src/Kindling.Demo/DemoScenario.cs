@@ -25,6 +25,9 @@ public sealed class DemoResult
     /// <summary>Primary restarted → a client's query is answered with the primary again.</summary>
     public TimeSpan? Failback { get; set; }
 
+    /// <summary>With several DNS instances: lookups made while one instance was killed, and how many failed.</summary>
+    public (int Lookups, int Failed)? InstanceKill { get; set; }
+
     public bool Passed => Outcomes.All(o => o.Passed);
 }
 
@@ -68,13 +71,29 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         await Kindling(children, "package", ["package", "sample", "--out", files.Package], cancellationToken);
         files.Write();
 
-        Step(2, $"creating the installation's CA on the primary, then starting the dnsServer on {topology.DnsEndpoint}");
+        var instances = topology.DnsInstances;
+        Step(2, instances.Count == 1
+            ? $"creating the installation's CA on the primary, then starting the dnsServer on {topology.DnsEndpoint}"
+            : $"creating the installation's CA on the primary, then starting {instances.Count} DNS instances ({string.Join(", ", instances)}; {topology.Dns} holds the zone, the others are its secondaries, all check the nodes together)");
         await Kindling(children, "primary-cert", ["cert", "issue", "-c", files.PrimaryConfig, "--data", files.PrimaryData, "-t", topology.Primary.ToString()], cancellationToken);
-        children.Start("dns", ["dns", "serve", "--named-conf", files.NamedConf, "--failover", files.FailoverFile, "--http", $"{topology.Dns}:{topology.StatusPort}"]);
-        var watch = Stopwatch.StartNew();
-        if (await dns.WaitForAsync(topology.Primary, watch, TimeSpan.FromSeconds(30), cancellationToken) is null)
+        for (var i = 0; i < instances.Count; i++)
         {
-            throw new DemoException($"the DNS server did not answer {DemoTopology.Domain} within 30 s; see {children.LogPath("dns")}");
+            List<string> serve = ["dns", "serve", "--named-conf", files.NamedConfOf(i), "--failover", files.FailoverFile, "--http", $"{instances[i]}:{topology.StatusPort}"];
+            if (instances.Count > 1)
+            {
+                serve.AddRange(["--failover-state", files.FailoverStateOf(i)]);
+            }
+
+            children.Start(DnsLog(i), serve);
+        }
+
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < instances.Count; i++)
+        {
+            if (await new DnsWatch(topology.DnsEndpointOf(instances[i])).WaitForAsync(topology.Primary, watch, TimeSpan.FromSeconds(30), cancellationToken) is null)
+            {
+                throw new DemoException($"the DNS server {instances[i]} did not answer {DemoTopology.Domain} within 30 s; see {children.LogPath(DnsLog(i))}");
+            }
         }
 
         Say($"{DemoTopology.Domain} → {topology.Primary} (the zone file's answer; the primary is not installed yet)");
@@ -101,7 +120,16 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         Step(5, "running the seed's checks against the domain and both nodes (kindling verify)");
         result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
 
-        Step(6, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
+        if (instances.Count > 1)
+        {
+            Step(6, $"killing DNS instance {instances[1]} (kill -9) while a client resolves through all {instances.Count} (resolv.conf: timeout:1 attempts:2 rotate)");
+            result.InstanceKill = await KillOneInstanceAsync(children, cancellationToken);
+            var (lookups, failed) = result.InstanceKill.Value;
+            Say($"{failed} of {lookups} lookups failed while {instances[1]} was killed");
+            result.Outcomes.Add(new($"one DNS instance killed: no client failure", failed == 0 && lookups > 0, $"{failed} of {lookups} lookups failed while {instances[1]} was killed"));
+        }
+
+        Step(instances.Count > 1 ? 7 : 6, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
         var killedAt = DateTimeOffset.UtcNow;
         var killed = primary.Crash();
         var sinceKill = Stopwatch.StartNew();
@@ -110,15 +138,25 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         result.Outcomes.Add(result.Switch is { } s
             ? new("failover: www → backup", true, $"{Seconds(s)} after the kill")
             : new("failover: www → backup", false, $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath("dns")}"));
+        for (var i = 2; i < instances.Count; i++)
+        {
+            var other = instances[i];
+            // The instance killed above stays dead: the two live ones still decide (a strict majority of the fresh views).
+            var switched = await new DnsWatch(topology.DnsEndpointOf(other)).WaitForAsync(topology.Backup, sinceKill, SwitchTimeout, cancellationToken);
+            Say(switched is { } at ? $"DNS instance {other}: {DemoTopology.Domain} → {topology.Backup} after {Seconds(at)}" : $"DNS instance {other} did not switch");
+            result.Outcomes.Add(new($"failover with one DNS instance dead: {other} → backup", switched is not null,
+                switched is { } t ? $"{Seconds(t)} after the kill" : $"no switch within {SwitchTimeout.TotalSeconds:0} s; see {children.LogPath(DnsLog(i))}"));
+        }
+
         Say(result.Switch is null ? "the answer did not switch" : $"{DemoTopology.Domain} → {topology.Backup} after {Seconds(result.Switch.Value)}");
         result.Detection = await ReadStatusAsync<DateTimeOffset?>(r => r.GetProperty("active").GetString() == "backup" ? r.GetProperty("activeSince").GetDateTimeOffset() : null, cancellationToken) - killedAt;
         result.Outcomes.Add(await VerifyAsync(children, "verify-failover", [topology.RegistryUrl(topology.Backup)], "verify passes through the domain (served by the backup)", cancellationToken));
 
-        Step(7, "pushing an image to the backup while it is the active node");
+        Step(instances.Count > 1 ? 8 : 7, "pushing an image to the backup while it is the active node");
         var pushed = await PushAsync(cancellationToken);
         Say($"pushed {pushed} to {topology.Backup}");
 
-        Step(8, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
+        Step(instances.Count > 1 ? 9 : 8, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
         var restartedAt = DateTimeOffset.UtcNow;
         await Kindling(children, "primary-restart", ["node", "start", "--data", files.PrimaryData], cancellationToken);
         var sinceRestart = Stopwatch.StartNew();
@@ -130,6 +168,55 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         var onPrimary = await HasManifestAsync(topology.Primary, pushed, cancellationToken);
         result.Outcomes.Add(new("image pushed during the failover is on the primary", onPrimary, onPrimary ? pushed : $"{pushed} missing on {topology.Primary}"));
         result.Outcomes.Add(await VerifyAsync(children, "verify-after", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes identical again", cancellationToken));
+    }
+
+    private static string DnsLog(int instance) => instance == 0 ? "dns" : $"dns-{instance + 1}";
+
+    /// <summary>
+    /// Kills one secondary DNS instance while a client resolves the domain over and over as glibc would with the
+    /// resolv.conf of <c>kindling client-config --format resolv</c>: the instances in turn (rotate), 1 s per try, 2
+    /// rounds. Returns the lookups made and those that got no answer.
+    /// </summary>
+    private async Task<(int Lookups, int Failed)> KillOneInstanceAsync(ChildProcesses children, CancellationToken cancellationToken)
+    {
+        var instances = topology.DnsInstances;
+        var clients = instances.Select(a => new global::Kindling.Dns.Server.Client.DnsClient(topology.DnsEndpointOf(a), TimeSpan.FromSeconds(1), attempts: 1)).ToList();
+        int lookups = 0, failed = 0;
+        var killedAt = TimeSpan.FromSeconds(2);
+        var total = Stopwatch.StartNew();
+        var killed = false;
+        while (total.Elapsed < TimeSpan.FromSeconds(8))
+        {
+            if (!killed && total.Elapsed >= killedAt)
+            {
+                children.Kill(DnsLog(1));
+                killed = true;
+                Say($"killed DNS instance {instances[1]}");
+            }
+
+            var answered = false;
+            for (var round = 0; round < 2 && !answered; round++)
+            {
+                for (var k = 0; k < clients.Count && !answered; k++)
+                {
+                    var client = clients[(lookups + k) % clients.Count];
+                    try
+                    {
+                        var answer = await client.QueryAsync(global::Kindling.Dns.DomainName.Parse(DemoTopology.Domain), global::Kindling.Dns.RecordType.A, cancellationToken);
+                        answered = answer.ResponseCode == global::Kindling.Dns.ResponseCode.NoError && answer.AnswerAddresses().Count > 0;
+                    }
+                    catch (Exception e) when (e is TimeoutException or IOException or System.Net.Sockets.SocketException)
+                    {
+                    }
+                }
+            }
+
+            lookups++;
+            failed += answered ? 0 : 1;
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return (lookups, failed);
     }
 
     /// <summary>Polls the failover status until the primary and the backup are both up.</summary>
@@ -221,7 +308,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         return output;
     }
 
-    private void Step(int number, string what) => say($"\n[{number}/8] {what}");
+    private void Step(int number, string what) => say($"\n[{number}/{(topology.DnsInstances.Count > 1 ? 9 : 8)}] {what}");
 
     private void Say(string line) => say("      " + line);
 

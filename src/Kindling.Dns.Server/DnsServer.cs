@@ -45,6 +45,7 @@ public sealed class DnsServer : IDisposable
     private readonly Lock _reloadLock = new();
 
     private readonly Notifier _notifier;
+    private readonly SecondaryZones _secondaries;
 
     private DnsServer(DnsServerOptions options, NamedConf conf)
     {
@@ -53,7 +54,8 @@ public sealed class DnsServer : IDisposable
         Config = conf;
         Answerer = new QueryAnswerer(new ZoneTable([]));
         Store = new ZoneStore(Answerer, _logger, options.Time);
-        Answerer.Special = new SpecialMessages(Answerer, Store, () => Config, _logger, options.Time);
+        _secondaries = new SecondaryZones(Store, () => Config, SourceAddress, _logger, options.Time);
+        Answerer.Special = new SpecialMessages(Answerer, Store, () => Config, _logger, options.Time) { Secondaries = _secondaries, Source = SourceAddress };
         _notifier = new Notifier(() => Config, SourceAddress, _logger, options.Time);
         Store.Committed += _notifier.Notify;
     }
@@ -138,11 +140,14 @@ public sealed class DnsServer : IDisposable
             _logger.LogInformation("listening on {EndPoint} (UDP and TCP)", udp.LocalEndPoint);
         }
 
-        // Like BIND after loading: tell the secondaries (also-notify only) the current serials.
+        // Like BIND after loading: tell the secondaries (also-notify only) the current serials, and refresh the
+        // secondary zones from their primaries.
         foreach (var zone in Zones.Zones)
         {
             _notifier.Notify(zone);
         }
+
+        _secondaries.Sync(Config);
     }
 
     private IPAddress? SourceAddress(AddressFamily family) =>
@@ -163,6 +168,7 @@ public sealed class DnsServer : IDisposable
                 }
 
                 Config = conf;
+                _secondaries.Sync(conf);
                 if (_options.Overlay is { } source)
                 {
                     Store.ApplyOverlay(source.Current, "overlay after reload");
@@ -218,6 +224,7 @@ public sealed class DnsServer : IDisposable
 
     public void Dispose()
     {
+        _secondaries.DisposeAsync().AsTask().GetAwaiter().GetResult();
         foreach (var udp in _udp)
         {
             udp.Dispose();

@@ -12,11 +12,18 @@ namespace Kindling.Dns.Server;
 
 /// <summary>
 /// The messages the hot path hands over: TSIG verification (RFC 8945 §5.2), UPDATE (RFC 2136), zone transfers over
-/// TCP (RFC 5936, <c>allow-transfer</c>), incoming NOTIFY (refused: Kindling is a primary), and TSIG-signed queries.
+/// TCP (RFC 5936, <c>allow-transfer</c>), incoming NOTIFY (a secondary zone refreshes; a primary zone ignores it), UPDATE
+/// forwarding for secondary zones (<c>allow-update-forwarding</c>), and TSIG-signed queries.
 /// </summary>
 internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, Func<NamedConf> conf, ILogger logger, TimeProvider time)
     : ISpecialMessageHandler
 {
+    /// <summary>The secondary zones (set once the server is built).</summary>
+    public SecondaryZones? Secondaries { get; set; }
+
+    /// <summary>The address transfers and forwarded UPDATEs leave from.</summary>
+    public Func<System.Net.Sockets.AddressFamily, IPAddress?> Source { get; set; } = _ => null;
+
     public async Task HandleAsync(ReadOnlyMemory<byte> message, IPEndPoint remote, bool tcp, Func<ReadOnlyMemory<byte>, ValueTask> send,
         CancellationToken cancellationToken)
     {
@@ -65,6 +72,21 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
         var requester = new Requester(remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address, key?.Name);
         switch (request.Opcode)
         {
+            case Opcode.Update when request.Questions.Count == 1 && Secondaries?.Find(request.Questions[0].Name) is { } secondary:
+                await ForwardUpdateAsync(message, request, secondary, requester, key, tsig.Mac, config, send, cancellationToken);
+                return;
+            case Opcode.Notify when request.Questions.Count == 1 && Secondaries?.Get(request.Questions[0].Name) is { } refreshing:
+                var fromPrimary = refreshing.Config.Primaries.Any(p => p.Address.Equals(requester.Address))
+                    || (refreshing.Config.AllowNotify ?? config.AllowNotify).Allows(requester, config);
+                logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", refreshing.Config.Name, remote,
+                    fromPrimary ? "refreshing from the primaries" : "refused (not a primary of the zone, not in allow-notify)");
+                if (fromPrimary)
+                {
+                    refreshing.Wake();
+                }
+
+                await send(Sign(Reply(request, fromPrimary ? ResponseCode.NoError : ResponseCode.Refused, authoritative: fromPrimary), key, tsig.Mac));
+                return;
             case Opcode.Update:
                 var rcode = new UpdateProcessor(store, config).Process(request, requester);
                 logger.LogInformation("UPDATE {Zone} from {Remote}{Key}: {Rcode}", request.Questions.FirstOrDefault().Name, remote,
@@ -104,6 +126,23 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
                 return;
         }
+    }
+
+    private async Task ForwardUpdateAsync(ReadOnlyMemory<byte> message, DnsMessage request, ZoneConfig zone, Requester requester, TsigKey? key,
+        byte[] mac, NamedConf config, Func<ReadOnlyMemory<byte>, ValueTask> send, CancellationToken cancellationToken)
+    {
+        var allow = zone.AllowUpdateForwarding ?? config.AllowUpdateForwarding;
+        if (!allow.Allows(requester, config))
+        {
+            logger.LogWarning("UPDATE {Zone} from {Requester}: REFUSED (a secondary zone; allow-update-forwarding does not admit it)", zone.Name, requester);
+            await send(Sign(Reply(request, ResponseCode.Refused), key, mac));
+            return;
+        }
+
+        var (reply, detail) = await UpdateForwarder.ForwardAsync(message, zone, Source(zone.Primaries[0].Address.AddressFamily), cancellationToken);
+        logger.LogInformation("UPDATE {Zone} from {Requester}: {Detail}{Rcode}", zone.Name, requester, detail,
+            reply is null ? "" : ": " + (ResponseCode)(reply[3] & 0xF));
+        await send(reply ?? Sign(Reply(request, ResponseCode.ServFail), key, mac));
     }
 
     private async Task TransferAsync(DnsMessage request, Requester requester, TsigKey? key, byte[] mac, bool tcp, NamedConf config,

@@ -73,6 +73,41 @@ public sealed class NetworkLab : IAsyncDisposable
         _netnsFiles.Add(dir);
     }
 
+    /// <summary>
+    /// Like <see cref="UseNameserver"/> with several servers, as <c>kindling client-config --format resolv</c> writes them:
+    /// <c>options timeout:1 attempts:2 rotate</c>.
+    /// </summary>
+    public void UseNameservers(string host, IEnumerable<string> nameservers)
+    {
+        var dir = Path.Combine("/etc/netns", Namespace(host));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), string.Concat(nameservers.Select(n => $"nameserver {n}\n")) + "options timeout:1 attempts:2 rotate\n");
+        File.WriteAllText(Path.Combine(dir, "hosts"), "127.0.0.1 localhost\n");
+        _netnsFiles.Add(dir);
+    }
+
+    /// <summary>
+    /// Cuts only the traffic between a host and <paramref name="addresses"/> (both ways, silently dropped by nftables in
+    /// the host's namespace); <see cref="UnblockAsync"/> restores it. The host's other traffic flows.
+    /// </summary>
+    public async Task BlockAsync(string host, params string[] addresses)
+    {
+        var nft = Requires.Tool("nft", "nftables");
+        var set = string.Join(", ", addresses);
+        var script = $"table inet kindlingcut {{ chain o {{ type filter hook output priority 0; ip daddr {{ {set} }} drop; }} chain i {{ type filter hook input priority 0; ip saddr {{ {set} }} drop; }} }}";
+        var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace(host), nft, script]);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"nft in {host}: {result}");
+        }
+    }
+
+    public async Task UnblockAsync(string host)
+    {
+        var nft = Requires.Tool("nft", "nftables");
+        await ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace(host), nft, "delete table inet kindlingcut"]);
+    }
+
     /// <summary>Cuts a host's link: its packets go nowhere, and peers see timeouts, not refusals.</summary>
     public Task LinkDownAsync(string host) => Ip("ip", "-n", Namespace(host), "link", "set", "eth0", "down");
 

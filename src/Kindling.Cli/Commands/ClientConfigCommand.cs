@@ -17,10 +17,11 @@ internal static class ClientConfigCommand
         format.AcceptOnlyFromAmong([.. ClientConfigFormats.Names]);
         var output = new Option<string?>("--out", "-o") { Description = "Write the files under this folder (default: print them)" };
         var dns = new Option<string[]>("--dns") { Description = "With --format resolv: a DNS instance's address; repeatable (at most 3)" };
+        var failover = new Option<string?>("--failover") { Description = "With --format resolv: take the DNS instances from this failover file's peers: (the address of each peer URL)" };
         var containerd = new Option<string>("--containerd-version") { Description = "The clients' containerd (2.1 or later gets a per-host dial_timeout)", DefaultValueFactory = _ => "1.6" };
         var command = new Command("client-config", "Write client configuration (containerd, CRI-O, podman, dnf, apt, kubean, resolv.conf) that tries the domain, then each node by address, so a failover or a drained node fails no request. Checks each node's certificate names the address and the domain.")
         {
-            domain, nodes, ca, format, output, dns, containerd,
+            domain, nodes, ca, format, output, dns, failover, containerd,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -30,7 +31,20 @@ internal static class ClientConfigCommand
                 var chosen = ClientConfigFormats.Parse(parse.GetValue(format)!);
                 if (chosen == ClientConfigFormat.Resolv)
                 {
-                    files = ClientConfig.WriteResolv([.. (parse.GetValue(dns) ?? []).Select(d => InputFiles.ParseIp(d, "--dns")!)]);
+                    var instances = (parse.GetValue(dns) ?? []).Select(d => InputFiles.ParseIp(d, "--dns")!).ToList();
+                    if (parse.GetValue(failover) is { } failoverFile)
+                    {
+                        try
+                        {
+                            instances.AddRange(Health.Failover.PeerInstances.Addresses(FailoverCommand.LoadFailoverFile(failoverFile), failoverFile).Where(a => !instances.Contains(a)));
+                        }
+                        catch (ArgumentException e)
+                        {
+                            throw new UsageException(e.Message);
+                        }
+                    }
+
+                    files = ClientConfig.WriteResolv(instances);
                 }
                 else
                 {

@@ -12,18 +12,22 @@ internal static class DemoCommand
         var keep = new Option<bool>("--keep") { Description = "Keep the work folder (logs, data, configs) at the end" };
         var work = new Option<string?>("--work") { Description = "The work folder (default: a new folder under /tmp)" };
         var highPorts = new Option<bool>("--high-ports") { Description = "Use ports above 1024 even as root (DNS 10053, registry 18443, charts 18081, files 19000)" };
+        var dnsInstances = new Option<int>("--dns-instances") { Description = "DNS instances: 1 (the seed's dnsServer) or 3 (127.0.41.192, .195, .196, checking the nodes together; one is killed to show no client fails)", DefaultValueFactory = _ => 1 };
+        dnsInstances.AcceptOnlyFromAmong("1", "3");
         var command = new Command("demo", "Show the bootstrap node's high availability on this machine: DNS on 127.0.41.192, primary on .193, backup on .194; install, verify, kill the primary, fail over, push, fail back.")
         {
-            keep, work, highPorts,
+            keep, work, highPorts, dnsInstances,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var root = Environment.UserName == "root";
-            var topology = DemoTopology.For(privilegedPorts: root && !parse.GetValue(highPorts));
+            var topology = DemoTopology.For(privilegedPorts: root && !parse.GetValue(highPorts)).WithDnsInstances(parse.GetValue(dnsInstances));
             var folder = parse.GetValue(work) ?? Path.Combine(Path.GetTempPath(), $"kindling-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             var files = new DemoFiles(Path.GetFullPath(folder), topology);
             Console.WriteLine("Kindling demo: the bootstrap node of an offline Kubernetes platform, made highly available through DNS.");
-            Console.WriteLine($"  dnsServer     {topology.Dns}:{topology.DnsPort}  answers {DemoTopology.Domain}: the primary while it is healthy, the backup while not");
+            Console.WriteLine(topology.DnsInstances.Count == 1
+                ? $"  dnsServer     {topology.Dns}:{topology.DnsPort}  answers {DemoTopology.Domain}: the primary while it is healthy, the backup while not"
+                : $"  dnsServers    {string.Join(", ", topology.DnsInstances)} port {topology.DnsPort}  answer {DemoTopology.Domain}: the primary while most of them see it healthy, the backup while not");
             Console.WriteLine($"  primary node  {topology.Primary}  registry :{topology.RegistryPort}, charts :{topology.ChartsPort}, files :{topology.FilesPort}");
             Console.WriteLine($"  backup node   {topology.Backup}  the same services, the same content, a certificate from the same CA");
             Console.WriteLine($"  work folder   {files.Work}{(parse.GetValue(keep) ? "" : " (removed at the end; --keep keeps it)")}");
@@ -56,6 +60,11 @@ internal static class DemoCommand
 
             AnsiConsole.Write(table);
             var timings = new Table().Title("Timings").AddColumn("event").AddColumn("seconds");
+            if (result.InstanceKill is { } kill)
+            {
+                timings.AddRow("DNS instance killed: lookups made / failed", $"{kill.Lookups} / {kill.Failed}");
+            }
+
             timings.AddRow("detection: primary killed → the DNS server declares it down and switches", Seconds(result.Detection));
             timings.AddRow("switch: primary killed → a client's query answers the backup", Seconds(result.Switch));
             timings.AddRow("recovery: primary restarted → the DNS server declares it up", Seconds(result.PrimaryUp));

@@ -45,4 +45,7 @@ public sealed class ZoneTable
 
     /// <summary>A table with one zone replaced (or added).</summary>
     public ZoneTable With(Zone zone) => new(_zones.Values.Where(z => !z.OriginKey.AsSpan().SequenceEqual(zone.OriginKey)).Append(zone));
+
+    /// <summary>A table without the zone at <paramref name="origin"/> (a secondary zone that expired).</summary>
+    public ZoneTable Without(DomainName origin) => new(_zones.Values.Where(z => z.Origin != origin));
 }

@@ -20,6 +20,7 @@ public sealed class ZoneStore
     private readonly Lock _gate = new();
     private Dictionary<DomainName, ZoneJournal> _journals = [];
     private Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>> _applied = [];
+    private OverlaySnapshot _overlay = OverlaySnapshot.Empty;
 
     internal ZoneStore(QueryAnswerer answerer, ILogger logger, TimeProvider time)
     {
@@ -46,13 +47,13 @@ public sealed class ZoneStore
         var overlay = new Dictionary<DomainName, Dictionary<DomainName, OverlayEntry>>();
         foreach (var zc in conf.Zones)
         {
-            if (zc.Kind == ZoneKind.Secondary)
+            if (zc.Kind == ZoneKind.Secondary && (zc.File is null || !File.Exists(zc.File)))
             {
-                warnings.Add($"{zc.Source}: zone {zc.Name} is a secondary zone; Kindling serves primary zones only, so it is not served");
+                // Not transferred yet: served once the first transfer from its primaries lands (SecondaryZones).
                 continue;
             }
 
-            if (zc.Kind != ZoneKind.Primary)
+            if (zc.Kind is not (ZoneKind.Primary or ZoneKind.Secondary))
             {
                 continue;
             }
@@ -191,9 +192,10 @@ public sealed class ZoneStore
     {
         lock (_gate)
         {
+            _overlay = snapshot;
             foreach (var zone in Zones.Zones)
             {
-                var wanted = snapshot.Entries.Values.Where(e => ReferenceEquals(Zones.FindClosest(e.Name.ToLowerWire()), zone)).ToDictionary(e => e.Name);
+                var wanted = WantedOverlay(Zones, zone);
                 var applied = _applied.GetValueOrDefault(zone.Origin) ?? [];
                 var changes = new List<(DomainName, OverlayEntry?)>();
                 changes.AddRange(wanted.Values.Where(e => !e.SameAs(applied.GetValueOrDefault(e.Name))).Select(e => (e.Name, (OverlayEntry?)e)));
@@ -203,11 +205,141 @@ public sealed class ZoneStore
                     continue;
                 }
 
-                var serial = SerialNumber.Next(zone.Serial);
+                // A secondary zone keeps its primary's serial: the overlay is this instance's own layer, and the serial is
+                // what refresh compares with the primary's.
+                var serial = zone.Config?.Kind == ZoneKind.Secondary ? zone.Serial : SerialNumber.Next(zone.Serial);
                 var next = zone.With(serial, Overrides(zone, wanted.Values));
                 _applied[zone.Origin] = wanted;
                 Commit(zone, next, new JournalEntry(zone.Serial, serial, _time.GetUtcNow(), reason) { Overlay = changes }, serveEvenIfNotJournaled: true);
             }
+        }
+    }
+
+    private Dictionary<DomainName, OverlayEntry> WantedOverlay(ZoneTable table, Zone zone) =>
+        _overlay.Entries.Values.Where(e => ReferenceEquals(table.FindClosest(e.Name.ToLowerWire()), zone)).ToDictionary(e => e.Name);
+
+    /// <summary>
+    /// Publishes what a transfer from a secondary zone's primary brought (<see cref="Transfer.SecondaryZones"/>): a whole zone
+    /// (AXFR) is written to the zone's file (durably) and starts a new journal; increments (IXFR) are journaled. This
+    /// instance's overlay applies on top. Throws <see cref="DnsFormatException"/> when the data is not a valid zone or
+    /// the increments do not start at the served serial; the served version then stays.
+    /// </summary>
+    internal Zone AcceptTransfer(ZoneConfig config, Transfer.TransferResult result, string source)
+    {
+        lock (_gate)
+        {
+            var origin = config.Name;
+            var current = Zones.Get(origin);
+            Zone data;
+            var entries = new List<JournalEntry>();
+            if (result.Records is { } records)
+            {
+                var builder = new ZoneBuilder(origin, config);
+                foreach (var record in records)
+                {
+                    builder.Add(record, source);
+                }
+
+                data = builder.Build(source);
+            }
+            else
+            {
+                if (current is null)
+                {
+                    throw new DnsFormatException($"{source}: increments for zone {origin}, which this server does not hold yet");
+                }
+
+                var builder = ZoneBuilder.FromZone(current);
+                var serial = current.Serial;
+                foreach (var diff in result.Changes)
+                {
+                    if (diff.From != serial)
+                    {
+                        throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} does not start at serial {serial}");
+                    }
+
+                    foreach (var deleted in diff.Deleted.Where(r => r.Type != RecordType.SOA))
+                    {
+                        builder.Remove(deleted.Name, deleted.Type, deleted.Data);
+                    }
+
+                    foreach (var added in diff.Added.Where(r => r.Type != RecordType.SOA))
+                    {
+                        builder.AddForUpdate(added);
+                    }
+
+                    var soa = diff.Added.LastOrDefault(r => r.Type == RecordType.SOA)
+                        ?? throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} adds no SOA");
+                    builder.Remove(origin, RecordType.SOA, null);
+                    builder.AddForUpdate(soa);
+                    serial = diff.To;
+                    entries.Add(diff with { Time = _time.GetUtcNow(), Reason = $"transfer from {source}" });
+                }
+
+                data = builder.Build(source);
+            }
+
+            var table = Zones.With(data);
+            var wanted = WantedOverlay(table, data);
+            var next = data.With(data.Serial, Overrides(data, wanted.Values));
+            if (config.File is { } file)
+            {
+                if (!_journals.TryGetValue(origin, out var journal))
+                {
+                    journal = new ZoneJournal(ZoneJournal.PathFor(file));
+                    _journals[origin] = journal;
+                }
+
+                if (result.Records is { } full)
+                {
+                    var text = new System.Text.StringBuilder($"; zone {origin} serial {data.Serial}, transferred from {source} at {_time.GetUtcNow():O}\n");
+                    foreach (var record in full)
+                    {
+                        text.Append(record).Append('\n');
+                    }
+
+                    DurableFile.WriteAllText(file, text.ToString());
+                    DurableFile.Delete(journal.Path);
+                    if (wanted.Count > 0)
+                    {
+                        entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer")
+                        {
+                            Overlay = wanted.Values.Select(e => (e.Name, (OverlayEntry?)e)).ToList(),
+                        });
+                    }
+                }
+                else
+                {
+                    var previous = _applied.GetValueOrDefault(origin) ?? [];
+                    var changes = wanted.Values.Where(e => !e.SameAs(previous.GetValueOrDefault(e.Name))).Select(e => (e.Name, (OverlayEntry?)e))
+                        .Concat(previous.Keys.Where(n => !wanted.ContainsKey(n)).Select(n => (n, (OverlayEntry?)null))).ToList();
+                    if (changes.Count > 0)
+                    {
+                        entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer") { Overlay = changes });
+                    }
+                }
+
+                foreach (var entry in entries)
+                {
+                    journal.Append(entry);
+                }
+            }
+
+            _applied[origin] = wanted;
+            _answerer.Publish(table.With(next));
+            _logger.LogInformation("zone {Zone}: serial {From} -> {To} ({Kind} from {Source})", origin, current?.Serial.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none",
+                next.Serial, result.Records is null ? "IXFR" : "AXFR", source);
+            Committed?.Invoke(next);
+            return next;
+        }
+    }
+
+    /// <summary>Stops serving a secondary zone whose primaries have not answered for its SOA expire time (RFC 1035 §3.3.13).</summary>
+    internal void Expire(DomainName origin)
+    {
+        lock (_gate)
+        {
+            _answerer.Publish(Zones.Without(origin));
         }
     }
 

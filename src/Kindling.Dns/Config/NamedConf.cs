@@ -42,6 +42,12 @@ public sealed record ZoneConfig(DomainName Name, ZoneKind Kind, string? File, st
     public NotifyMode? Notify { get; init; }
 
     public IReadOnlyList<RemoteServer> Primaries { get; init; } = [];
+
+    /// <summary>Who may send an UPDATE to this secondary zone for forwarding to its primary (BIND's <c>allow-update-forwarding</c>).</summary>
+    public AddressMatchList? AllowUpdateForwarding { get; init; }
+
+    /// <summary>Who may NOTIFY this secondary zone besides its primaries (BIND's <c>allow-notify</c>).</summary>
+    public AddressMatchList? AllowNotify { get; init; }
 }
 
 /// <summary>
@@ -63,6 +69,12 @@ public sealed class NamedConf
     public AddressMatchList AllowTransfer { get; set; } = AddressMatchList.None;
 
     public AddressMatchList AllowUpdate { get; set; } = AddressMatchList.None;
+
+    /// <summary>The options' <c>allow-update-forwarding</c> (default none, as BIND).</summary>
+    public AddressMatchList AllowUpdateForwarding { get; set; } = AddressMatchList.None;
+
+    /// <summary>The options' <c>allow-notify</c>: who besides a zone's primaries may NOTIFY a secondary zone (default none).</summary>
+    public AddressMatchList AllowNotify { get; set; } = AddressMatchList.None;
 
     public IReadOnlyList<RemoteServer> AlsoNotify { get; set; } = [];
 
@@ -197,6 +209,12 @@ public sealed class NamedConf
                 case "allow-update":
                     AllowUpdate = List(s);
                     break;
+                case "allow-update-forwarding":
+                    AllowUpdateForwarding = List(s);
+                    break;
+                case "allow-notify":
+                    AllowNotify = List(s);
+                    break;
                 case "also-notify":
                     AlsoNotify = ReadServers(s);
                     break;
@@ -235,9 +253,9 @@ public sealed class NamedConf
 
         var kind = ZoneKind.Other;
         string? file = null;
-        AddressMatchList? allowUpdate = null, allowTransfer = null;
+        AddressMatchList? allowUpdate = null, allowTransfer = null, allowUpdateForwarding = null, allowNotify = null;
         IReadOnlyList<RemoteServer>? alsoNotify = null;
-        IReadOnlyList<RemoteServer> primaries = [];
+        List<RemoteServer> primaries = [];
         NotifyMode? notify = null;
         foreach (var b in s.Block)
         {
@@ -261,6 +279,12 @@ public sealed class NamedConf
                 case "allow-transfer":
                     allowTransfer = List(b);
                     break;
+                case "allow-update-forwarding":
+                    allowUpdateForwarding = List(b);
+                    break;
+                case "allow-notify":
+                    allowNotify = List(b);
+                    break;
                 case "also-notify":
                     alsoNotify = ReadServers(b);
                     break;
@@ -281,12 +305,17 @@ public sealed class NamedConf
             throw s.Error($"zone {name}: a primary zone needs a 'file'");
         }
 
+        if (kind == ZoneKind.Secondary && primaries.Count == 0)
+        {
+            throw s.Error($"zone {name}: a secondary zone needs 'primaries {{ ADDRESS [port N] [key NAME]; }};' to transfer from");
+        }
+
         if (kind == ZoneKind.Other)
         {
             Ignored.Add($"{s.File}:{s.Line}: zone {name} (type not served by Kindling)");
         }
 
-        foreach (var key in new[] { allowUpdate, allowTransfer }.Where(l => l is not null).SelectMany(l => l!.KeyNames))
+        foreach (var key in new[] { allowUpdate, allowTransfer, allowUpdateForwarding, allowNotify }.Where(l => l is not null).SelectMany(l => l!.KeyNames))
         {
             if (!Keys.ContainsKey(key))
             {
@@ -301,6 +330,8 @@ public sealed class NamedConf
             AlsoNotify = alsoNotify,
             Notify = notify,
             Primaries = primaries,
+            AllowUpdateForwarding = allowUpdateForwarding,
+            AllowNotify = allowNotify,
         };
     }
 

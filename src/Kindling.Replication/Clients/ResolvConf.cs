@@ -13,7 +13,7 @@ internal static class ResolvConf
     {
         if (servers.Count == 0)
         {
-            throw new ReplicationException("--format resolv needs the DNS instances: give --dns ADDR for each (e.g. --dns 172.30.41.192 --dns 172.30.41.195)");
+            throw new ReplicationException("--format resolv needs the DNS instances: give --dns ADDR for each (e.g. --dns 172.30.41.192 --dns 172.30.41.195), or --failover FILE whose peers: list them");
         }
 
         if (servers.Count > 3)

@@ -13,6 +13,16 @@ internal sealed partial class HaFiles : IDisposable
     public const string BackupIp = "172.30.41.194";
     public const string ClientIp = "172.30.41.200";
 
+    /// <summary>The DNS instances of the mesh lab (<see cref="DnsInstances"/> 3): .192 holds the zone, .195 and .196 are its secondaries.</summary>
+    public static readonly string[] DnsIps = [DnsIp, "172.30.41.195", "172.30.41.196"];
+
+    /// <summary>1: the seed's one dnsServer; 3: three instances with <c>peers:</c>.</summary>
+    public int DnsInstances { get; init; } = 1;
+
+    public string NamedConfOf(int instance) => instance == 0 ? NamedConf : _dir.File($"dns{instance + 1}/named.conf");
+
+    public string FailoverStateOf(int instance) => _dir.File(instance == 0 ? "dns/failover.state.json" : $"dns{instance + 1}/failover.state.json");
+
     private readonly TempDirectory _dir = new("kindling-ha");
 
     public string Root => _dir.Path;
@@ -68,7 +78,13 @@ internal sealed partial class HaFiles : IDisposable
     public void WriteFailover()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(FailoverFile)!);
-        File.WriteAllText(FailoverFile, $"""
+        var peers = DnsInstances == 1 ? "" : $"peers:\n  secret: peer.key\n  urls: [{string.Join(", ", DnsIps.Take(DnsInstances).Select(a => $"http://{a}:8053"))}]\n";
+        if (DnsInstances > 1)
+        {
+            File.WriteAllText(_dir.File("dns/peer.key"), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)) + "\n");
+        }
+
+        File.WriteAllText(FailoverFile, peers + $"""
             records:
               - name: {Domain}.
                 primary: [{PrimaryIp}]
@@ -125,6 +141,48 @@ internal sealed partial class HaFiles : IDisposable
                 allow-update { {{(dynamic ? "key kindling-failover;" : "none;")}} };
             };
             """);
+    }
+
+    /// <summary>
+    /// The mesh's DNS: instance 1 (.192) holds the seed's zone, whose SOA and NS name every instance, and NOTIFYs the
+    /// others; instances 2 and 3 are its secondaries (IXFR/AXFR), forwarding UPDATEs to it.
+    /// </summary>
+    public void WriteMeshDns()
+    {
+        var dir = Path.GetDirectoryName(NamedConf)!;
+        Directory.CreateDirectory(dir);
+        var ips = DnsIps.Take(DnsInstances).ToList();
+        File.WriteAllText(Path.Combine(dir, "tinder-node-server.com.zone"), $"""
+            $TTL 1D
+            @   IN SOA  ns1.tinder-node-server.com. rname.invalid. ( 1 1D 1H 1W 3H )
+            {string.Join("\n", ips.Select((_, i) => $"    NS  ns{i + 1}.tinder-node-server.com."))}
+            {string.Join("\n", ips.Select((a, i) => $"ns{i + 1} IN A {a}"))}
+            www 5 IN A    {PrimaryIp}
+            email   IN A    {PrimaryIp}
+            """);
+        File.WriteAllText(NamedConf, $$"""
+            options { directory "{{dir}}"; listen-on port 53 { {{DnsIp}}; }; listen-on-v6 { none; }; notify explicit; };
+            zone "tinder-node-server.com" IN {
+                type primary;
+                file "tinder-node-server.com.zone";
+                allow-update { none; };
+                allow-transfer { 172.30.41.0/24; };
+                also-notify { {{string.Join(" ", ips.Skip(1).Select(a => a + ";"))}} };
+            };
+            """);
+        for (var i = 1; i < ips.Count; i++)
+        {
+            var own = Path.GetDirectoryName(NamedConfOf(i))!;
+            Directory.CreateDirectory(own);
+            File.WriteAllText(NamedConfOf(i), $$"""
+                options { directory "{{own}}"; listen-on port 53 { {{ips[i]}}; }; listen-on-v6 { none; }; notify no; };
+                zone "tinder-node-server.com" IN {
+                    type secondary;
+                    file "tinder-node-server.com.zone";
+                    primaries { {{DnsIp}}; };
+                };
+                """);
+        }
     }
 
     private string ClusterConfig(string bootstrapNode, string additionalSan) => $"""

@@ -30,17 +30,29 @@ internal sealed class HaLab : IAsyncDisposable
     public HaFiles Files { get; }
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
+    private readonly Dictionary<int, System.Diagnostics.Process> _dns = [];
+
+    /// <summary>The lab host of DNS instance <paramref name="instance"/> (0-based): dns, dns2, dns3.</summary>
+    public static string DnsHost(int instance) => instance == 0 ? "dns" : $"dns{instance + 1}";
+
     /// <param name="holdDown">The failover record's failback hold-down (Kindling's default, 10 s, when null).</param>
-    public static async Task<HaLab> CreateAsync(DnsMode mode, string? holdDown = null)
+    /// <param name="dnsInstances">3: three Kindling DNS instances (.192, .195, .196) with <c>peers:</c>; the client's resolv.conf lists all three.</param>
+    public static async Task<HaLab> CreateAsync(DnsMode mode, string? holdDown = null, int dnsInstances = 1)
     {
-        var lab = await NetworkLab.CreateAsync(new Dictionary<string, string>
+        var hosts = new Dictionary<string, string>
         {
             ["dns"] = HaFiles.DnsIp + "/24",
             ["primary"] = HaFiles.PrimaryIp + "/24",
             ["backup"] = HaFiles.BackupIp + "/24",
             ["client"] = HaFiles.ClientIp + "/24",
-        });
-        var ha = new HaLab(lab, new HaFiles { HoldDown = holdDown });
+        };
+        for (var i = 1; i < dnsInstances; i++)
+        {
+            hosts[DnsHost(i)] = HaFiles.DnsIps[i] + "/24";
+        }
+
+        var lab = await NetworkLab.CreateAsync(hosts);
+        var ha = new HaLab(lab, new HaFiles { HoldDown = holdDown, DnsInstances = dnsInstances });
         try
         {
             await ha.SetUpAsync(mode);
@@ -63,13 +75,40 @@ internal sealed class HaLab : IAsyncDisposable
         f.WriteConfigs();
         await Check(Lab.RunAsync("primary", _kindling, ["cert", "issue", "-c", f.PrimaryConfig, "--data", f.PrimaryData, "-t", HaFiles.PrimaryIp]), "cert issue");
         f.WriteFailover();
-        f.WriteDns(dynamic: mode == DnsMode.ExternalBind, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        if (f.DnsInstances > 1)
+        {
+            f.WriteMeshDns();
+        }
+        else
+        {
+            f.WriteDns(dynamic: mode == DnsMode.ExternalBind, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        }
+
         Directory.CreateDirectory(f.CertDir);
         File.Copy(f.Ca, Path.Combine(f.CertDir, "ca.crt"));
-        Lab.UseNameserver("client", HaFiles.DnsIp);
+        if (f.DnsInstances > 1)
+        {
+            Lab.UseNameservers("client", HaFiles.DnsIps.Take(f.DnsInstances));
+        }
+        else
+        {
+            Lab.UseNameserver("client", HaFiles.DnsIp);
+        }
 
         var status = $"{HaFiles.DnsIp}:8053";
-        if (mode == DnsMode.KindlingDns)
+        if (f.DnsInstances > 1)
+        {
+            for (var i = 0; i < f.DnsInstances; i++)
+            {
+                StartDns(i);
+            }
+
+            for (var i = 1; i < f.DnsInstances; i++)
+            {
+                await WaitForAnswerAsync(i, HaFiles.PrimaryIp, TimeSpan.FromSeconds(30));
+            }
+        }
+        else if (mode == DnsMode.KindlingDns)
         {
             Lab.Start("dns", _kindling, ["dns", "serve", "--named-conf", f.NamedConf, "--failover", f.FailoverFile, "--http", status], Path.Combine(f.Logs, "dns.log"));
         }
@@ -105,20 +144,45 @@ internal sealed class HaLab : IAsyncDisposable
             "-l", Path.Combine(f.Logs, "backup-install.log"), "-q", .. extra], TimeSpan.FromMinutes(5));
     }
 
-    /// <summary>What the dns host answers for the domain now (dig from the client's namespace).</summary>
-    public async Task<string> AnswerAsync()
+    /// <summary>Starts (or restarts) DNS instance <paramref name="instance"/> of the mesh in its own namespace.</summary>
+    public void StartDns(int instance)
     {
-        var dig = await Lab.RunAsync("client", Requires.Tool("dig", "bind9-dnsutils"), [$"@{HaFiles.DnsIp}", HaFiles.Domain, "A", "+short", "+time=1", "+tries=1"], TimeSpan.FromSeconds(10));
+        var f = Files;
+        var ip = HaFiles.DnsIps[instance];
+        _dns[instance] = Lab.Start(DnsHost(instance), _kindling, ["dns", "serve", "--named-conf", f.NamedConfOf(instance), "--failover", f.FailoverFile,
+            "--failover-state", f.FailoverStateOf(instance), "--http", $"{ip}:8053"], Path.Combine(f.Logs, $"{DnsHost(instance)}.log"));
+    }
+
+    /// <summary>kill -9 of DNS instance <paramref name="instance"/>, by the PID this lab started.</summary>
+    public void KillDns(int instance)
+    {
+        var process = _dns[instance];
+        if (!process.HasExited)
+        {
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+    }
+
+    /// <summary>What the dns host answers for the domain now (dig from the client's namespace).</summary>
+    public Task<string> AnswerAsync() => AnswerAsync(0);
+
+    /// <summary>What DNS instance <paramref name="instance"/> answers for the domain now ("" when it does not answer).</summary>
+    public async Task<string> AnswerAsync(int instance)
+    {
+        var dig = await Lab.RunAsync("client", Requires.Tool("dig", "bind9-dnsutils"), [$"@{HaFiles.DnsIps[instance]}", HaFiles.Domain, "A", "+short", "+time=1", "+tries=1"], TimeSpan.FromSeconds(10));
         return dig.ExitCode == 0 ? dig.StdOut.Trim() : "";
     }
 
     /// <summary>Polls every 100 ms until the answer is <paramref name="address"/>; returns the clock's seconds then.</summary>
-    public async Task<double> WaitForAnswerAsync(string address, TimeSpan timeout)
+    public Task<double> WaitForAnswerAsync(string address, TimeSpan timeout) => WaitForAnswerAsync(0, address, timeout);
+
+    public async Task<double> WaitForAnswerAsync(int instance, string address, TimeSpan timeout)
     {
         var deadline = Clock.Elapsed + timeout;
         while (Clock.Elapsed < deadline)
         {
-            if (await AnswerAsync() == address)
+            if (await AnswerAsync(instance) == address)
             {
                 return Clock.Elapsed.TotalSeconds;
             }
@@ -126,7 +190,7 @@ internal sealed class HaLab : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"{HaFiles.Domain} did not answer {address} within {timeout}; last answer '{await AnswerAsync()}'; logs in {Files.Logs}");
+        throw new TimeoutException($"{HaFiles.Domain} at {HaFiles.DnsIps[instance]} did not answer {address} within {timeout}; last answer '{await AnswerAsync(instance)}'; logs in {Files.Logs}");
     }
 
     public async Task WaitBothUpAsync(TimeSpan timeout)

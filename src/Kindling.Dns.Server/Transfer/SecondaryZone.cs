@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+using Kindling.Dns.Config;
+using Kindling.Dns.Server.Zones;
+using Microsoft.Extensions.Logging;
+
+namespace Kindling.Dns.Server.Transfer;
+
+/// <summary>
+/// Keeps one secondary zone current, as BIND does: at start, every SOA refresh interval, and at once when a primary
+/// NOTIFYs (RFC 1996), it asks the primaries in order for their SOA serial and transfers what is newer (IXFR from the
+/// held serial, AXFR when none is held or the primary cannot do increments); a failed refresh is retried after the SOA
+/// retry interval, and a zone none of whose primaries answered for the SOA expire time stops being served.
+/// </summary>
+internal sealed class SecondaryZone : IAsyncDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private readonly ZoneStore _store;
+    private readonly Func<NamedConf> _conf;
+    private readonly Func<AddressFamily, IPAddress?> _source;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+    private DateTimeOffset _lastSuccess;
+
+    public SecondaryZone(ZoneConfig config, ZoneStore store, Func<NamedConf> conf, Func<AddressFamily, IPAddress?> source, ILogger logger, TimeProvider time)
+    {
+        Config = config;
+        _store = store;
+        _conf = conf;
+        _source = source;
+        _logger = logger;
+        _time = time;
+        _lastSuccess = config.File is { } file && File.Exists(file) ? new DateTimeOffset(File.GetLastWriteTimeUtc(file)) : time.GetUtcNow();
+    }
+
+    public ZoneConfig Config { get; set; }
+
+    /// <summary>Refreshes that brought a new version or found the zone current (for tests and status).</summary>
+    public int Refreshes { get; private set; }
+
+    public void Start() => _loop = Task.Run(LoopAsync);
+
+    /// <summary>A NOTIFY from a primary: refresh now.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        var failures = 0;
+        while (!_stop.IsCancellationRequested)
+        {
+            var ok = await RefreshAsync();
+            var zone = _store.Zones.Get(Config.Name);
+            TimeSpan wait;
+            if (ok)
+            {
+                failures = 0;
+                _lastSuccess = _time.GetUtcNow();
+                wait = Seconds(zone?.Soa.Refresh ?? 60);
+            }
+            else
+            {
+                failures++;
+                wait = zone is null
+                    ? TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(failures - 1, 5), TimeSpan.FromSeconds(30).Ticks))
+                    : Seconds(zone.Soa.Retry);
+                if (zone is not null && _time.GetUtcNow() - _lastSuccess > Seconds(zone.Soa.Expire))
+                {
+                    _logger.LogError("zone {Zone}: expired (no primary answered for {Expire} s, the SOA expire); not served until a transfer succeeds", Config.Name, zone.Soa.Expire);
+                    _store.Expire(Config.Name);
+                }
+            }
+
+            using var timer = new CancellationTokenSource(wait, _time);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(timer.Token, _stop.Token);
+            try
+            {
+                await _wake.WaitAsync(either.Token);
+            }
+            catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+            {
+                // The refresh (or retry) interval is over.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private static TimeSpan Seconds(uint value) => TimeSpan.FromSeconds(Math.Max(1, Math.Min(value, int.MaxValue / 1000)));
+
+    private async Task<bool> RefreshAsync()
+    {
+        var conf = _conf();
+        foreach (var primary in Config.Primaries)
+        {
+            var key = primary.Key is { } name ? conf.Keys.GetValueOrDefault(name) : null;
+            var source = _source(primary.Address.AddressFamily);
+            try
+            {
+                var held = _store.Zones.Get(Config.Name)?.Serial;
+                var serial = await ZoneFetcher.QuerySerialAsync(primary, key, Config.Name, source, TimeSpan.FromSeconds(2), _time, _stop.Token);
+                if (held is { } h && !SerialNumber.IsGreater(serial, h))
+                {
+                    Refreshes++;
+                    return true;
+                }
+
+                TransferResult result;
+                try
+                {
+                    result = await ZoneFetcher.TransferAsync(primary, key, Config.Name, held, source, Timeout, _time, _stop.Token);
+                    if (!result.UpToDate)
+                    {
+                        _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
+                    }
+                }
+                catch (DnsFormatException e) when (held is not null)
+                {
+                    // Increments that do not apply: start again from the whole zone, as BIND falls back to AXFR.
+                    _logger.LogWarning("zone {Zone}: IXFR from {Primary} not applied ({Error}); trying AXFR", Config.Name, primary.EndPoint, e.Message);
+                    result = await ZoneFetcher.TransferAsync(primary, key, Config.Name, null, source, Timeout, _time, _stop.Token);
+                    _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
+                }
+
+                Refreshes++;
+                return true;
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (Exception e) when (e is IOException or TimeoutException or DnsFormatException)
+            {
+                _logger.LogWarning("zone {Zone}: refresh from {Primary} failed: {Error}", Config.Name, primary.EndPoint, e.Message);
+            }
+        }
+
+        return false;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+        _wake.Dispose();
+    }
+}
