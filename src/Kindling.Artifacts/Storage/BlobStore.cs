@@ -12,6 +12,7 @@ namespace Kindling.Artifacts.Storage;
 public sealed class BlobStore
 {
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, long> _fresh = new();
     private long _totalBytes;
     private long _count;
 
@@ -35,6 +36,9 @@ public sealed class BlobStore
     public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Writers hold it shared while they add a reference; garbage collection holds it exclusively.</summary>
+    public StoreGate Gate { get; } = new();
 
     /// <summary>
     /// Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left —
@@ -152,6 +156,7 @@ public sealed class BlobStore
     public Digest Commit(BlobWriter writer, Digest? expected)
     {
         var actual = writer.Finish();
+        using var shared = Gate.EnterShared();
         try
         {
             if (expected is { } want && want != actual)
@@ -160,6 +165,8 @@ public sealed class BlobStore
             }
 
             var target = PathOf(actual);
+            // Until a manifest or chart names it, a fresh blob is protected from collection (see Fresh).
+            _fresh[actual] = Environment.TickCount64;
             if (File.Exists(target))
             {
                 // Same digest, same content: keep the existing file (readers may have it open).
@@ -176,6 +183,15 @@ public sealed class BlobStore
             DurableFile.TryDelete(writer.Path);
         }
     }
+
+    /// <summary>
+    /// Blobs committed by this process that no manifest or chart has named yet, with when (<see cref="Environment.TickCount64"/>):
+    /// a push between its blob uploads and its manifest. Garbage collection keeps them for its push window.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<Digest, long> Fresh => _fresh;
+
+    /// <summary>A manifest or chart now names the blob (or its image was deleted): it needs no fresh-push protection.</summary>
+    internal void Settle(Digest digest) => _fresh.TryRemove(digest, out _);
 
     /// <summary>Removes a blob from the store (garbage collection); false when it was not there.</summary>
     public bool Delete(Digest digest)

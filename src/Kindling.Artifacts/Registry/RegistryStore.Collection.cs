@@ -1,0 +1,72 @@
+using Kindling.Artifacts.Storage;
+
+namespace Kindling.Artifacts.Registry;
+
+/// <summary>What garbage collection and fsck need from the registry: its repositories and the removals they make.</summary>
+public sealed partial class RegistryStore
+{
+    /// <summary>The repositories as they are now (a snapshot of the map; each repository's maps stay live).</summary>
+    internal IReadOnlyList<Repository> Repositories => [.. _repositories.Values];
+
+    /// <summary>
+    /// Blob links and untagged manifests a client touched in this process (a blob checked, uploaded or mounted; a
+    /// manifest pushed by digest) that no manifest has named since, with when (<see cref="Environment.TickCount64"/>).
+    /// </summary>
+    internal bool IsPending(string repository, Digest digest, long sinceTicks) =>
+        _pending.TryGetValue((repository, digest), out var at) && at >= sinceTicks;
+
+    /// <summary>Forgets pending entries older than <paramref name="sinceTicks"/> (they no longer protect anything).</summary>
+    internal void PrunePending(long sinceTicks)
+    {
+        foreach (var (key, at) in _pending)
+        {
+            if (at < sinceTicks)
+            {
+                _pending.TryRemove(new KeyValuePair<(string, Digest), long>(key, at));
+            }
+        }
+    }
+
+    /// <summary>Removes a blob link that no kept manifest of the repository names (the blob itself is the caller's).</summary>
+    internal bool RemoveBlobLink(Repository repository, Digest digest)
+    {
+        lock (repository.WriteLock)
+        {
+            if (!repository.Blobs.TryRemove(digest, out _))
+            {
+                return false;
+            }
+
+            DurableFile.Delete(repository.LayerPath(digest));
+            _pending.TryRemove((repository.Name, digest), out _);
+            return true;
+        }
+    }
+
+    /// <summary>Removes an untagged manifest's revision link; false (and nothing removed) when a tag names it by now.</summary>
+    internal bool RemoveUntaggedManifest(Repository repository, Digest digest)
+    {
+        lock (repository.WriteLock)
+        {
+            if (repository.Tags.Values.Any(t => t.Digest == digest) || !repository.Manifests.ContainsKey(digest.Value))
+            {
+                return false;
+            }
+
+            DurableFile.Delete(repository.RevisionPath(digest));
+            repository.Manifests.TryRemove(digest.Value, out _);
+        }
+
+        ForgetIfUnused(digest);
+        return true;
+    }
+
+    /// <summary>Drops a manifest from the shared in-memory cache once no repository holds it.</summary>
+    internal void ForgetIfUnused(Digest digest)
+    {
+        if (!_repositories.Values.Any(r => r.Manifests.ContainsKey(digest.Value)))
+        {
+            _manifests.TryRemove(digest, out _);
+        }
+    }
+}
