@@ -69,4 +69,70 @@ public sealed partial class RegistryStore
             _manifests.TryRemove(digest, out _);
         }
     }
+
+    /// <summary>The repository named <paramref name="name"/>, opened in memory if needed (fsck walks the folders on disk).</summary>
+    internal Repository RepositoryFor(string name) => GetOrCreate(name);
+
+    /// <summary>
+    /// Removes a manifest from a repository whatever memory holds (fsck --repair): the tags naming it first (read
+    /// from disk, so a tag the start skipped goes too), then its revision link. The next replication round from the
+    /// peer then sees the tags missing and copies the image again.
+    /// </summary>
+    internal IReadOnlyList<string> RemoveManifestLinks(Repository repository, Digest digest)
+    {
+        var removed = new List<string>();
+        lock (repository.WriteLock)
+        {
+            if (System.IO.Directory.Exists(repository.TagsDirectory))
+            {
+                foreach (var tagFile in System.IO.Directory.EnumerateFiles(repository.TagsDirectory))
+                {
+                    if (ReadSmallText(tagFile) == digest.Value)
+                    {
+                        var tag = Path.GetFileName(tagFile);
+                        DurableFile.Delete(tagFile);
+                        removed.Add($"{repository.Name}:{tag}");
+                        if (repository.Tags.TryRemove(tag, out _))
+                        {
+                            TagChanged?.Invoke(repository.Name, tag, null);
+                        }
+                    }
+                }
+            }
+
+            if (DurableFile.Delete(repository.RevisionPath(digest)))
+            {
+                removed.Add($"{repository.Name}@{digest}");
+            }
+
+            repository.Manifests.TryRemove(digest.Value, out _);
+        }
+
+        ForgetIfUnused(digest);
+        return removed;
+    }
+
+    /// <summary>Removes a tag file that names no manifest of its repository (start skipped it, so memory has no such tag).</summary>
+    internal bool RemoveTagFile(Repository repository, string tag)
+    {
+        lock (repository.WriteLock)
+        {
+            if (repository.Tags.TryRemove(tag, out _))
+            {
+                TagChanged?.Invoke(repository.Name, tag, null);
+            }
+
+            return DurableFile.Delete(repository.TagPath(tag));
+        }
+    }
+
+    /// <summary>Writes a blob link again whatever memory says (fsck --repair: a manifest names a stored blob whose link file is gone).</summary>
+    internal void RestoreBlobLink(Repository repository, Digest digest)
+    {
+        lock (repository.WriteLock)
+        {
+            DurableFile.WriteAllBytes(repository.LayerPath(digest), [], tempDirectory: Blobs.TempDirectory);
+            repository.Blobs[digest] = 0;
+        }
+    }
 }

@@ -214,6 +214,33 @@ public sealed class BlobStore
         return true;
     }
 
+    /// <summary>
+    /// Moves a damaged blob out of the store into <paramref name="quarantineDirectory"/> (fsck --repair: kept for
+    /// inspection, never silently deleted); returns where it went, or null when it was not there.
+    /// </summary>
+    public string? Quarantine(Digest digest, string quarantineDirectory)
+    {
+        var path = PathOf(digest);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(quarantineDirectory);
+        var target = Path.Combine(quarantineDirectory, digest.Hex);
+        for (var n = 1; File.Exists(target); n++)
+        {
+            target = Path.Combine(quarantineDirectory, $"{digest.Hex}.{n}");
+        }
+
+        File.Move(path, target);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
+        Interlocked.Add(ref _totalBytes, -info.Length);
+        Interlocked.Decrement(ref _count);
+        return target;
+    }
+
     /// <summary>Every stored digest (for verification and replication).</summary>
     public IEnumerable<Digest> Enumerate()
     {
