@@ -135,29 +135,39 @@ public static class GarbageCollector
                 doomed.Add((digest, size));
             }
 
+            // Manifests, then links, then blobs, each kind made durable (one fsync per folder touched, not per file)
+            // before the next begins: a power cut mid-way leaves unreferenced content, never a link naming nothing.
+            var touched = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (repository, digest) in manifestsToRemove)
             {
-                if (options.DryRun || registry.RemoveUntaggedManifest(repository, digest))
+                if (options.DryRun || registry.RemoveUntaggedManifest(repository, digest, sync: false))
                 {
                     removedManifests.Add($"{repository.Name}@{digest}");
+                    touched.Add(repository.RevisionsDirectory);
                 }
             }
 
+            Sync(touched, options.DryRun);
             foreach (var (repository, digest) in linksToRemove)
             {
-                if (options.DryRun || registry.RemoveBlobLink(repository, digest))
+                if (options.DryRun || registry.RemoveBlobLink(repository, digest, sync: false))
                 {
                     removedLinks.Add($"{repository.Name}@{digest}");
+                    touched.Add(repository.LayersDirectory);
                 }
             }
 
+            Sync(touched, options.DryRun);
             foreach (var (digest, size) in doomed)
             {
-                if (options.DryRun || blobs.Delete(digest))
+                if (options.DryRun || blobs.Delete(digest, sync: false))
                 {
                     removedBlobs.Add((digest, size));
+                    touched.Add(Path.GetDirectoryName(blobs.PathOf(digest))!);
                 }
             }
+
+            Sync(touched, options.DryRun);
         }
 
         var ended = Stopwatch.GetTimestamp();
@@ -267,6 +277,16 @@ public static class GarbageCollector
                 yield return found;
             }
         }
+    }
+
+    private static void Sync(HashSet<string> folders, bool dryRun)
+    {
+        foreach (var folder in dryRun ? [] : folders)
+        {
+            DurableFile.SyncDirectory(folder);
+        }
+
+        folders.Clear();
     }
 
     /// <summary>True when the file exists and was written after <paramref name="cutoff"/> (within the grace).</summary>

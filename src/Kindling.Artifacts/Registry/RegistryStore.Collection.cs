@@ -27,8 +27,11 @@ public sealed partial class RegistryStore
         }
     }
 
-    /// <summary>Removes a blob link that no kept manifest of the repository names (the blob itself is the caller's).</summary>
-    internal bool RemoveBlobLink(Repository repository, Digest digest)
+    /// <summary>
+    /// Removes a blob link that no kept manifest of the repository names (the blob itself is the caller's). Without
+    /// <paramref name="sync"/> the folder is not fsynced: the caller syncs <see cref="Repository.LayersDirectory"/> once for many.
+    /// </summary>
+    internal bool RemoveBlobLink(Repository repository, Digest digest, bool sync = true)
     {
         lock (repository.WriteLock)
         {
@@ -37,14 +40,14 @@ public sealed partial class RegistryStore
                 return false;
             }
 
-            DurableFile.Delete(repository.LayerPath(digest));
+            Delete(repository.LayerPath(digest), sync);
             _pending.TryRemove((repository.Name, digest), out _);
             return true;
         }
     }
 
     /// <summary>Removes an untagged manifest's revision link; false (and nothing removed) when a tag names it by now.</summary>
-    internal bool RemoveUntaggedManifest(Repository repository, Digest digest)
+    internal bool RemoveUntaggedManifest(Repository repository, Digest digest, bool sync = true)
     {
         lock (repository.WriteLock)
         {
@@ -53,12 +56,24 @@ public sealed partial class RegistryStore
                 return false;
             }
 
-            DurableFile.Delete(repository.RevisionPath(digest));
+            Delete(repository.RevisionPath(digest), sync);
             repository.Manifests.TryRemove(digest.Value, out _);
         }
 
         ForgetIfUnused(digest);
         return true;
+    }
+
+    private static void Delete(string path, bool sync)
+    {
+        if (sync)
+        {
+            DurableFile.Delete(path);
+        }
+        else
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>Drops a manifest from the shared in-memory cache once no repository holds it.</summary>

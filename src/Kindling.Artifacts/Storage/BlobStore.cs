@@ -193,8 +193,11 @@ public sealed class BlobStore
     /// <summary>A manifest or chart now names the blob (or its image was deleted): it needs no fresh-push protection.</summary>
     internal void Settle(Digest digest) => _fresh.TryRemove(digest, out _);
 
-    /// <summary>Removes a blob from the store (garbage collection); false when it was not there.</summary>
-    public bool Delete(Digest digest)
+    /// <summary>
+    /// Removes a blob from the store (garbage collection); false when it was not there. Without <paramref name="sync"/>
+    /// its folder is not fsynced: the caller syncs the folders once after many deletions.
+    /// </summary>
+    public bool Delete(Digest digest, bool sync = true)
     {
         var path = PathOf(digest);
         var info = new FileInfo(path);
@@ -204,7 +207,7 @@ public sealed class BlobStore
         }
 
         var length = info.Length;
-        if (!DurableFile.Delete(path))
+        if (sync ? !DurableFile.Delete(path) : !TryDeleteFile(path))
         {
             return false;
         }
@@ -239,6 +242,19 @@ public sealed class BlobStore
         Interlocked.Add(ref _totalBytes, -info.Length);
         Interlocked.Decrement(ref _count);
         return target;
+    }
+
+    private static bool TryDeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Every stored digest (for verification and replication).</summary>
