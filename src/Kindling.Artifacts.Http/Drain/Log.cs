@@ -16,4 +16,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "drain {Outcome} after {Seconds:0.00} s ({Requests} client requests while draining, {InFlight} in flight); stopping")]
     public static partial void Stopping(ILogger logger, string outcome, double seconds, long requests, long inFlight);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "garbage collection: {Summary}")]
+    public static partial void Collected(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "fsck: {Summary}")]
+    public static partial void Checked(ILogger logger, string summary);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "scheduled garbage collection failed (the next one runs in {Hours} h): {Error}")]
+    public static partial void CollectionFailed(ILogger logger, double hours, string error);
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using Kindling.Artifacts.Maintenance;
 using Microsoft.AspNetCore.Http;
 
 namespace Kindling.Artifacts.Http.Drain;
@@ -6,14 +8,42 @@ namespace Kindling.Artifacts.Http.Drain;
 /// The node's local administration on a Unix socket (<c>DIR/run/admin.sock</c>, mode 0600: only the data folder's
 /// owner can connect, so no token is needed): <c>GET /drain</c>, <c>POST /drain[?quiet=SECONDS]</c>,
 /// <c>POST /undrain</c>, each answering the drain status as JSON. Used by <c>kindling node drain|undrain</c>.
+/// Maintenance runs inside the serving node, where it sees pushes in progress: <c>POST /gc[?grace=SECONDS&amp;dry-run=true&amp;delete-untagged=true]</c>
+/// and <c>POST /fsck[?repair=true]</c> answer their report as JSON (<c>kindling node gc|fsck</c>).
 /// </summary>
-internal sealed class NodeAdminEndpoint(NodeDrain drain, Microsoft.Extensions.Logging.ILogger logger)
+internal sealed class NodeAdminEndpoint(NodeDrain drain, NodeStore store, Microsoft.Extensions.Logging.ILogger logger)
 {
+    /// <summary>Temporary files younger than this are a serving node's writes in progress, not leftovers.</summary>
+    private static readonly TimeSpan InFlightTemporaryAge = TimeSpan.FromMinutes(15);
+
     public async Task<string> HandleAsync(HttpContext context)
     {
         var request = context.Request;
         switch (request.Path.Value)
         {
+            case "/gc" when HttpMethods.IsPost(request.Method):
+                var grace = GcOptions.DefaultGrace;
+                if (request.Query["grace"].ToString() is { Length: > 0 } graceText)
+                {
+                    if (!double.TryParse(graceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var graceSeconds) || graceSeconds < 0)
+                    {
+                        return await RefuseAsync(context, $"grace={graceText}: not a number of seconds");
+                    }
+
+                    grace = TimeSpan.FromSeconds(graceSeconds);
+                }
+
+                var options = new GcOptions { Grace = grace, DryRun = Flag(request, "dry-run"), DeleteUntagged = Flag(request, "delete-untagged") };
+                var collected = await Task.Run(() => GarbageCollector.Collect(store, options), context.RequestAborted);
+                Log.Collected(logger, collected.Summary());
+                await WriteJsonAsync(context, collected.ToJson());
+                return "admin";
+            case "/fsck" when HttpMethods.IsPost(request.Method):
+                var fsckOptions = new FsckOptions { Repair = Flag(request, "repair"), TemporaryAge = InFlightTemporaryAge };
+                var checkedStore = await Task.Run(() => StoreCheck.Check(store, fsckOptions), context.RequestAborted);
+                Log.Checked(logger, checkedStore.Summary());
+                await WriteJsonAsync(context, checkedStore.ToJson());
+                return "admin";
             case "/drain" when HttpMethods.IsPost(request.Method):
                 TimeSpan? quiet = null;
                 if (request.Query["quiet"].ToString() is { Length: > 0 } text)
@@ -50,10 +80,24 @@ internal sealed class NodeAdminEndpoint(NodeDrain drain, Microsoft.Extensions.Lo
                 return "admin";
         }
 
-        var body = JsonTree.ToUtf8(drain.Status().ToJson());
+        await WriteJsonAsync(context, drain.Status().ToJson());
+        return "admin";
+    }
+
+    private static bool Flag(HttpRequest request, string name) => request.Query[name].ToString() is "true" or "1";
+
+    private static async Task<string> RefuseAsync(HttpContext context, string message)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await context.Response.WriteAsync(message + "\n", context.RequestAborted);
+        return "admin";
+    }
+
+    private static async Task WriteJsonAsync(HttpContext context, System.Text.Json.Nodes.JsonObject json)
+    {
+        var body = JsonTree.ToUtf8(json);
         context.Response.ContentType = "application/json";
         context.Response.ContentLength = body.Length;
         await context.Response.Body.WriteAsync(body, context.RequestAborted);
-        return "admin";
     }
 }

@@ -26,9 +26,11 @@ public sealed class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly NodeHealth _health;
+    private readonly CollectionSchedule? _collections;
 
-    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain)
+    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain, CollectionSchedule? collections)
     {
+        _collections = collections;
         Drain = drain;
         _app = app;
         Store = store;
@@ -126,7 +128,7 @@ public sealed class NodeHost : IAsyncDisposable
         };
         var metrics = new RequestMetrics();
         var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"), drain);
-        var admin = new NodeAdminEndpoint(drain, logger);
+        var admin = new NodeAdminEndpoint(drain, store, logger);
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
@@ -143,7 +145,8 @@ public sealed class NodeHost : IAsyncDisposable
 
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
-        return new NodeHost(app, store, services, health, metrics, drain);
+        var collections = options.GcInterval > TimeSpan.Zero ? new CollectionSchedule(store, options.GcInterval, options.GcGrace, logger) : null;
+        return new NodeHost(app, store, services, health, metrics, drain, collections);
     }
 
     /// <summary>Removes a stale socket left by a killed node; null (no admin socket) when none is wanted or the path is too long.</summary>
@@ -289,6 +292,11 @@ public sealed class NodeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_collections is not null)
+        {
+            await _collections.DisposeAsync();
+        }
+
         await _app.DisposeAsync();
         _health.Dispose();
     }

@@ -78,6 +78,15 @@ public sealed record NodeHostOptions
     /// <summary>How long a SIGTERM drains at most before stopping anyway.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How often the node collects garbage by itself (<c>node serve --gc-interval</c>, default there 24 h);
+    /// <see cref="TimeSpan.Zero"/>: never (here, so a test host collects only when asked).
+    /// </summary>
+    public TimeSpan GcInterval { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The grace of scheduled collections: nothing unreferenced younger than this is removed.</summary>
+    public TimeSpan GcGrace { get; init; } = Kindling.Artifacts.Maintenance.GcOptions.DefaultGrace;
+
     /// <summary>The local administration socket (drain, undrain); default DIR/run/admin.sock; empty for none.</summary>
     public string? AdminSocketPath { get; init; }
 

@@ -76,6 +76,8 @@ public sealed class ChartStore
         }
 
         var metadata = ChartArchive.Read(archive);
+        // Gate before the lock (the order every writer keeps): a collection never sees the archive without its link.
+        using var shared = _blobs.Gate.EnterShared();
         lock (_writeLock)
         {
             var versions = Versions(metadata.Name);
@@ -89,6 +91,7 @@ public sealed class ChartStore
             DurableFile.WriteAllBytes(LinkPath(metadata.Name, metadata.Version),
                 JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink), tempDirectory: _blobs.TempDirectory);
             versions[metadata.Version] = stored;
+            _blobs.Settle(digest);
             _index = null;
             ChartChanged?.Invoke(metadata.Name, metadata.Version, digest);
             return stored;

@@ -16,6 +16,7 @@ public sealed partial class RegistryStore
 {
     private readonly ConcurrentDictionary<string, Repository> _repositories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Digest, StoredManifest> _manifests = new();
+    private readonly ConcurrentDictionary<(string Repository, Digest Digest), long> _pending = new();
     private readonly ILogger _logger;
 
     private RegistryStore(BlobStore blobs, string directory, ILogger logger)
@@ -100,13 +101,23 @@ public sealed partial class RegistryStore
             }
         }
 
-        return Blobs.TryGetSize(digest, out var size) ? size : null;
+        if (!Blobs.TryGetSize(digest, out var size))
+        {
+            return null;
+        }
+
+        // A client that checks a blob before a push relies on it staying: protected from collection until a
+        // manifest names it (or the collector's push window passes).
+        _pending[(name, digest)] = Environment.TickCount64;
+        return size;
     }
 
     /// <summary>Links a stored blob into a repository (after an upload, or a mount).</summary>
     public void LinkBlob(string name, Digest digest)
     {
         var repository = GetOrCreate(name);
+        using var shared = Blobs.Gate.EnterShared();
+        _pending[(name, digest)] = Environment.TickCount64;
         if (repository.Blobs.ContainsKey(digest))
         {
             return;
@@ -122,6 +133,7 @@ public sealed partial class RegistryStore
     /// <summary>Cross-repository mount: links the blob when <paramref name="from"/> holds it; false otherwise.</summary>
     public bool Mount(string name, Digest digest, string from)
     {
+        using var shared = Blobs.Gate.EnterShared();
         if (!RepositoryNames.IsValidName(from) || FindBlob(from, digest) is null)
         {
             return false;
@@ -166,6 +178,8 @@ public sealed partial class RegistryStore
 
         var document = ManifestDocument.Parse(content, contentType);
         var repository = GetOrCreate(name);
+        // From the reference check to the revision link: a collection cannot remove what the manifest names.
+        using var shared = Blobs.Gate.EnterShared();
         CheckReferences(repository, document);
         var stored = _manifests.GetOrAdd(digest, d => new StoredManifest(d, document.MediaType, content, document));
         if (!Blobs.Exists(digest))
@@ -187,6 +201,15 @@ public sealed partial class RegistryStore
                 repository.Tags[reference] = stored;
                 TagChanged?.Invoke(name, reference, digest);
             }
+        }
+
+        // The push that named these is done: the manifest protects them now.
+        Settle(name, document);
+        Blobs.Settle(digest);
+        if (referenceDigest is not null)
+        {
+            // Untagged so far (an index's child, a referrer, or a tag still to come): kept by --delete-untagged for the push window.
+            _pending[(name, digest)] = Environment.TickCount64;
         }
 
         return stored;
@@ -220,6 +243,27 @@ public sealed partial class RegistryStore
 
             DurableFile.Delete(repository.RevisionPath(manifest.Digest));
             repository.Manifests.TryRemove(manifest.Digest.Value, out _);
+        }
+
+        // Deleted on purpose: its content is no push in progress, so the next collection may free it.
+        _pending.TryRemove((name, manifest.Digest), out _);
+        if (manifest.Document is { } document)
+        {
+            Settle(name, document);
+        }
+    }
+
+    private void Settle(string name, ManifestDocument document)
+    {
+        foreach (var blob in document.Blobs)
+        {
+            _pending.TryRemove((name, blob.Digest), out _);
+            Blobs.Settle(blob.Digest);
+        }
+
+        foreach (var child in document.Manifests)
+        {
+            _pending.TryRemove((name, child.Digest), out _);
         }
     }
 

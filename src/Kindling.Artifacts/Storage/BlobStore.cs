@@ -12,6 +12,7 @@ namespace Kindling.Artifacts.Storage;
 public sealed class BlobStore
 {
     private readonly ILogger _logger;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, long> _fresh = new();
     private long _totalBytes;
     private long _count;
 
@@ -35,6 +36,9 @@ public sealed class BlobStore
     public long TotalBytes => Interlocked.Read(ref _totalBytes);
 
     public long Count => Interlocked.Read(ref _count);
+
+    /// <summary>Writers hold it shared while they add a reference; garbage collection holds it exclusively.</summary>
+    public StoreGate Gate { get; } = new();
 
     /// <summary>
     /// Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left —
@@ -152,6 +156,7 @@ public sealed class BlobStore
     public Digest Commit(BlobWriter writer, Digest? expected)
     {
         var actual = writer.Finish();
+        using var shared = Gate.EnterShared();
         try
         {
             if (expected is { } want && want != actual)
@@ -160,6 +165,8 @@ public sealed class BlobStore
             }
 
             var target = PathOf(actual);
+            // Until a manifest or chart names it, a fresh blob is protected from collection (see Fresh).
+            _fresh[actual] = Environment.TickCount64;
             if (File.Exists(target))
             {
                 // Same digest, same content: keep the existing file (readers may have it open).
@@ -177,8 +184,20 @@ public sealed class BlobStore
         }
     }
 
-    /// <summary>Removes a blob from the store (garbage collection); false when it was not there.</summary>
-    public bool Delete(Digest digest)
+    /// <summary>
+    /// Blobs committed by this process that no manifest or chart has named yet, with when (<see cref="Environment.TickCount64"/>):
+    /// a push between its blob uploads and its manifest. Garbage collection keeps them for its push window.
+    /// </summary>
+    internal System.Collections.Concurrent.ConcurrentDictionary<Digest, long> Fresh => _fresh;
+
+    /// <summary>A manifest or chart now names the blob (or its image was deleted): it needs no fresh-push protection.</summary>
+    internal void Settle(Digest digest) => _fresh.TryRemove(digest, out _);
+
+    /// <summary>
+    /// Removes a blob from the store (garbage collection); false when it was not there. Without <paramref name="sync"/>
+    /// its folder is not fsynced: the caller syncs the folders once after many deletions.
+    /// </summary>
+    public bool Delete(Digest digest, bool sync = true)
     {
         var path = PathOf(digest);
         var info = new FileInfo(path);
@@ -188,7 +207,7 @@ public sealed class BlobStore
         }
 
         var length = info.Length;
-        if (!DurableFile.Delete(path))
+        if (sync ? !DurableFile.Delete(path) : !TryDeleteFile(path))
         {
             return false;
         }
@@ -196,6 +215,46 @@ public sealed class BlobStore
         Interlocked.Add(ref _totalBytes, -length);
         Interlocked.Decrement(ref _count);
         return true;
+    }
+
+    /// <summary>
+    /// Moves a damaged blob out of the store into <paramref name="quarantineDirectory"/> (fsck --repair: kept for
+    /// inspection, never silently deleted); returns where it went, or null when it was not there.
+    /// </summary>
+    public string? Quarantine(Digest digest, string quarantineDirectory)
+    {
+        var path = PathOf(digest);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(quarantineDirectory);
+        var target = Path.Combine(quarantineDirectory, digest.Hex);
+        for (var n = 1; File.Exists(target); n++)
+        {
+            target = Path.Combine(quarantineDirectory, $"{digest.Hex}.{n}");
+        }
+
+        File.Move(path, target);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(path)!);
+        Interlocked.Add(ref _totalBytes, -info.Length);
+        Interlocked.Decrement(ref _count);
+        return target;
+    }
+
+    private static bool TryDeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Every stored digest (for verification and replication).</summary>

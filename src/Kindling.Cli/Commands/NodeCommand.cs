@@ -16,7 +16,7 @@ internal static class NodeCommand
     {
         var command = new Command("node", "The bootstrap node service.");
         command.Subcommands.Add(Serve());
-        foreach (var subcommand in NodeServiceCommands.Create())
+        foreach (var subcommand in NodeServiceCommands.Create().Concat(NodeMaintenanceCommands.Create()))
         {
             command.Subcommands.Add(subcommand);
         }
@@ -41,10 +41,12 @@ internal static class NodeCommand
         var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
         var drainQuiet = new Option<string>("--drain-quiet") { Description = "A draining node is drained once no request arrived for this long (at least the failover TTL + detection)", DefaultValueFactory = _ => "10s" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
+        var gcInterval = new Option<string>("--gc-interval") { Description = "Collect garbage (blobs nothing references) this often, first one interval after start; 0 turns it off", DefaultValueFactory = _ => "24h" };
+        var gcGrace = new Option<string>("--gc-grace") { Description = "Scheduled collections keep what is unreferenced but younger than this", DefaultValueFactory = _ => "24h" };
         var replication = new NodeReplicationOptions();
         var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).")
         {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout,
+            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout, gcInterval, gcGrace,
         };
         foreach (var option in replication.All)
         {
@@ -78,6 +80,8 @@ internal static class NodeCommand
                 Reports = replicator is null ? [] : [replicator],
                 DrainQuiet = NodeReplicationOptions.ParseInterval(parse.GetValue(drainQuiet)!, "--drain-quiet", allowZero: true),
                 DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
+                GcInterval = NodeReplicationOptions.ParseInterval(parse.GetValue(gcInterval)!, "--gc-interval", allowZero: true),
+                GcGrace = NodeReplicationOptions.ParseInterval(parse.GetValue(gcGrace)!, "--gc-grace", allowZero: true),
             };
 
             return await RunAsync(options, certificates, replicator, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Kindling.Installer.Service;
 
@@ -19,7 +20,7 @@ public sealed record NodeDrainStatus(string State, double DrainingSeconds, doubl
 
 /// <summary>
 /// Talks to a running node's administration socket, <c>DIR/run/admin.sock</c> (mode 0600: only the data folder's
-/// owner reaches it). <c>kindling node drain|undrain</c> and <c>cluster-create -u tinder</c> use it.
+/// owner reaches it). <c>kindling node drain|undrain|gc|fsck</c> and <c>cluster-create -u tinder</c> use it.
 /// </summary>
 public sealed class NodeAdminClient(string dataDir) : IDisposable
 {
@@ -31,6 +32,34 @@ public sealed class NodeAdminClient(string dataDir) : IDisposable
 
     /// <summary>True when a node listens on the socket.</summary>
     public bool Exists => File.Exists(SocketPath);
+
+    /// <summary>True when a node answers on the socket (a killed node leaves the file behind, refusing connections).</summary>
+    public bool Answers()
+    {
+        if (!Exists)
+        {
+            return false;
+        }
+
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(SocketPath));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Garbage collection inside the running node; answers its report (GcReport.ToJson).</summary>
+    public Task<JsonObject> CollectAsync(TimeSpan grace, bool dryRun, bool deleteUntagged, CancellationToken cancellationToken) =>
+        SendForJsonAsync(string.Create(CultureInfo.InvariantCulture, $"/gc?grace={grace.TotalSeconds}&dry-run={(dryRun ? "true" : "false")}&delete-untagged={(deleteUntagged ? "true" : "false")}"), cancellationToken);
+
+    /// <summary>fsck inside the running node; answers its report (FsckReport.ToJson).</summary>
+    public Task<JsonObject> CheckAsync(bool repair, CancellationToken cancellationToken) =>
+        SendForJsonAsync(repair ? "/fsck?repair=true" : "/fsck", cancellationToken);
 
     public Task<NodeDrainStatus> StatusAsync(CancellationToken cancellationToken) => SendAsync(HttpMethod.Get, "/drain", cancellationToken);
 
@@ -59,16 +88,33 @@ public sealed class NodeAdminClient(string dataDir) : IDisposable
         return (status, status.Drained);
     }
 
-    private async Task<NodeDrainStatus> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    /// <summary>A maintenance request: no time limit (a collection or fsck of a large store takes a while).</summary>
+    private async Task<JsonObject> SendForJsonAsync(string path, CancellationToken cancellationToken)
     {
+        var text = await SendForTextAsync(HttpMethod.Post, path, Timeout.InfiniteTimeSpan, cancellationToken);
+        return JsonNode.Parse(text) as JsonObject ?? throw new InstallerException($"the node's admin socket {SocketPath} answered POST {path} with something other than a JSON object");
+    }
+
+    private async Task<string> SendForTextAsync(HttpMethod method, string path, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            limit.CancelAfter(timeout);
+        }
+
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(new HttpRequestMessage(method, "http://node" + path), cancellationToken);
+            response = await _http.SendAsync(new HttpRequestMessage(method, "http://node" + path), limit.Token);
         }
         catch (HttpRequestException e)
         {
             throw new InstallerException($"cannot reach the node's admin socket {SocketPath}: {e.InnerException?.Message ?? e.Message} (is the node service running for this data folder? kindling node status --data DIR)");
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new InstallerException($"the node's admin socket {SocketPath} did not answer {method} {path} within {timeout.TotalSeconds:0} s");
         }
 
         using (response)
@@ -79,6 +125,14 @@ public sealed class NodeAdminClient(string dataDir) : IDisposable
                 throw new InstallerException($"the node's admin socket {SocketPath} answered {(int)response.StatusCode} to {method} {path}: {text.Trim()}");
             }
 
+            return text;
+        }
+    }
+
+    private async Task<NodeDrainStatus> SendAsync(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        var text = await SendForTextAsync(method, path, TimeSpan.FromSeconds(10), cancellationToken);
+        {
             using var json = JsonDocument.Parse(text);
             var root = json.RootElement;
             return new NodeDrainStatus(root.GetProperty("state").GetString()!, root.GetProperty("drainingSeconds").GetDouble(), root.GetProperty("quietSeconds").GetDouble(),
@@ -106,7 +160,7 @@ public sealed class NodeAdminClient(string dataDir) : IDisposable
                 }
             },
         };
-        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
+        return new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public void Dispose() => _http.Dispose();
