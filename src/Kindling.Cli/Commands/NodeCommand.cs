@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Kindling.Artifacts.Http.Hosting;
+using Kindling.Artifacts.Storage;
 using Kindling.Config;
 using Kindling.Installer.Network;
 using Kindling.Installer.Pki;
@@ -40,10 +41,19 @@ internal static class NodeCommand
         var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
         var drainQuiet = new Option<string>("--drain-quiet") { Description = "A draining node is drained once no request arrived for this long (at least the failover TTL + detection)", DefaultValueFactory = _ => "10s" };
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
+        var lowSpace = new Option<string>("--low-space")
+        {
+            Description = "Below this free space in the data folder's file system /healthz says \"degraded\" (still 200: reads work, failover keeps the node): a share (5%) or a size (10GiB)",
+            DefaultValueFactory = _ => "5%",
+        };
+        var minFree = new Option<string?>("--min-free")
+        {
+            Description = "Below this free space writes are refused before they start (507), so a full disk never fails a write half-way: a size (256MiB, 0 to turn it off) or a share (1%). Default: the smaller of 1% and 256MiB",
+        };
         var replication = new NodeReplicationOptions();
         var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).")
         {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout,
+            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout, lowSpace, minFree,
         };
         foreach (var option in replication.All)
         {
@@ -77,12 +87,24 @@ internal static class NodeCommand
                 Reports = replicator is null ? [] : [replicator],
                 DrainQuiet = NodeReplicationOptions.ParseInterval(parse.GetValue(drainQuiet)!, "--drain-quiet", allowZero: true),
                 DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
+                LowSpace = Threshold(parse.GetValue(lowSpace)!, "--low-space"),
+                MinFree = parse.GetValue(minFree) is { } min ? Threshold(min, "--min-free") : null,
             };
 
             NodeHost host;
             try
             {
                 host = await NodeHost.StartAsync(options, cancellationToken);
+            }
+            catch (StorageFullException e)
+            {
+                await Console.Error.WriteLineAsync($"kindling: cannot start the node: {e.Message}");
+                return ExitCodes.Failure;
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                await Console.Error.WriteLineAsync($"kindling: cannot start the node: no space left on device in {dataDir} ({e.Message}): free space there and retry");
+                return ExitCodes.Failure;
             }
             catch (IOException e)
             {
@@ -119,6 +141,9 @@ internal static class NodeCommand
         });
         return command;
     }
+
+    private static SpaceThreshold Threshold(string text, string option) =>
+        SpaceThreshold.TryParse(text, out var threshold, out var error) ? threshold : throw new UsageException($"{option}: {error}");
 
     private static void ConsoleLogging(ILoggingBuilder logging) => logging.AddSimpleConsole(o =>
     {
