@@ -66,7 +66,7 @@ public sealed class StorageSpace(string directory, Func<(long Free, long Size)>?
     public void EnsureRoom(string what, long? incoming = null)
     {
         var reading = Read();
-        if (!reading.Known)
+        if (!reading.Known || reading.MinFreeBytes <= 0)
         {
             return;
         }
