@@ -12,16 +12,19 @@ public sealed class SmallFileSystem : IDisposable
 {
     private readonly List<string> _fillers = [];
 
-    private SmallFileSystem(TempDirectory directory, long size)
+    private SmallFileSystem(TempDirectory? directory, string path, long size)
     {
-        Directory = directory;
+        _owned = directory;
+        Path = path;
         Size = size;
     }
 
-    /// <summary>The mount point (pass it as a node's data folder).</summary>
-    public TempDirectory Directory { get; }
+    private readonly TempDirectory? _owned;
 
-    public string Path => Directory.Path;
+    /// <summary>The mount point as a temp folder (pass it as a node's data folder); only for <see cref="Mount"/>.</summary>
+    public TempDirectory Directory => _owned ?? throw new InvalidOperationException("mounted on a given folder: use Path");
+
+    public string Path { get; }
 
     public long Size { get; }
 
@@ -31,7 +34,16 @@ public sealed class SmallFileSystem : IDisposable
         Requires.Root("mounting a small tmpfs to fill it (a real ENOSPC)");
         var directory = new TempDirectory(prefix);
         Run("mount", "-t", "tmpfs", "-o", $"size={bytes},mode=0755", "tmpfs", directory.Path);
-        return new SmallFileSystem(directory, bytes);
+        return new SmallFileSystem(directory, directory.Path, bytes);
+    }
+
+    /// <summary>Mounts a tmpfs of <paramref name="bytes"/> bytes on <paramref name="path"/> (created if missing); dispose unmounts it and leaves the folder.</summary>
+    public static SmallFileSystem MountAt(string path, long bytes)
+    {
+        Requires.Root("mounting a small tmpfs to fill it (a real ENOSPC)");
+        System.IO.Directory.CreateDirectory(path);
+        Run("mount", "-t", "tmpfs", "-o", $"size={bytes},mode=0755", "tmpfs", path);
+        return new SmallFileSystem(null, path, bytes);
     }
 
     /// <summary>Bytes available now (statvfs).</summary>
@@ -81,7 +93,7 @@ public sealed class SmallFileSystem : IDisposable
     {
         // Lazy: a file a test still holds open must not leave the mount behind.
         Run("umount", "-l", Path);
-        Directory.Dispose();
+        _owned?.Dispose();
     }
 
     private static void Run(string file, params string[] args)
