@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kindling.Artifacts.Storage;
 using Kindling.Installer;
 using Kindling.Installer.Pki;
 
@@ -34,6 +35,17 @@ internal static class CommandRunner
         catch (Exception e) when (e is InstallerException or PkiException)
         {
             await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (StorageFullException e)
+        {
+            // A write met a full disk (import, or a store opened by the CLI): what, where, and that nothing partial stayed.
+            await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            await Console.Error.WriteLineAsync($"kindling: no space left on device: {e.Message}; free space on that file system and retry");
             return ExitCodes.Failure;
         }
         catch (OperationCanceledException)

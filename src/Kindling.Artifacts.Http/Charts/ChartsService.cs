@@ -4,6 +4,7 @@ using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
 using Kindling.Artifacts.Http.Hosting;
+using Kindling.Artifacts.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,14 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             }
 
             return await ErrorAsync(context, 404, $"{path} is not part of the chart repository API");
+        }
+        catch (StorageFullException e)
+        {
+            // 507 Insufficient Storage with the JSON error body of every other refusal here (ChartMuseum has no
+            // code of its own for it: its storage backends answer 500).
+            logger.LogError("charts: {Method} {Path}: {Error}", method, path, e.Message);
+            await WriteJsonAsync(context, 507, new JsonObject { ["error"] = e.ClientMessage });
+            return "api";
         }
         catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
@@ -140,6 +149,8 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
         {
             return await ErrorAsync(context, 413, tooLarge);
         }
+
+        store.Blobs.Space.EnsureRoom("a chart upload", request.ContentLength);
 
         // Counted while streaming, chunked bodies too: Kestrel stops reading past this and throws (no buffering first).
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Kindling.Artifacts.Http.Drain;
 using Kindling.Artifacts.Http.Hosting;
+using Kindling.Artifacts.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -15,7 +16,9 @@ namespace Kindling.Artifacts.Http.Common;
 /// per service. The result is kept for a second (one immutable <see cref="Snapshot"/>, swapped whole, timed by the
 /// injected <see cref="TimeProvider"/>), so probes every second cost one round of checks. Anyone may ask,
 /// so the answer names no folder: a storage problem's detail (path and error) goes to the node's log. A draining node
-/// answers 503 with <c>"status": "draining"</c> at once, whatever its checks say.
+/// answers 503 with <c>"status": "draining"</c> at once, whatever its checks say. Free space below the low-space
+/// threshold (or below the minimum, or a write probe that meets a full disk) answers 200 with
+/// <c>"status": "degraded"</c>: reads still work, so a health check that wants 2xx keeps the node in DNS.
 /// </summary>
 internal sealed class NodeHealth : IDisposable
 {
@@ -89,18 +92,30 @@ internal sealed class NodeHealth : IDisposable
                 return (again.Healthy, again.Body);
             }
 
-            var storage = StorageProblem();
+            var (storage, writeFull) = StorageProblem();
+            var space = _store.Blobs.Space.Read();
+            var level = writeFull ? SpaceLevel.Full : space.Level;
             var probes = await Task.WhenAll(_services.Select(ProbeAsync));
             var healthy = storage is null && probes.All(p => p.Problem is null);
             var report = new JsonObject
             {
-                ["status"] = healthy ? "ok" : "failing",
+                // Low space is "degraded" with 200: reads work, so DNS failover (which wants 2xx) keeps the node.
+                ["status"] = !healthy ? "failing" : level == SpaceLevel.Ok ? "ok" : "degraded",
                 ["storage"] = new JsonObject
                 {
-                    ["status"] = storage is null ? "ok" : "failing",
-                    ["problem"] = storage,
+                    ["status"] = storage is not null ? "failing" : level switch { SpaceLevel.Low => "low", SpaceLevel.Full => "full", _ => "ok" },
+                    ["problem"] = storage ?? level switch
+                    {
+                        SpaceLevel.Low => "free space is below the low-space threshold: reads and writes work; free space soon",
+                        SpaceLevel.Full => "no space left: writes are refused, reads work; free space (delete unused content, kindling node gc) or grow the file system",
+                        _ => null,
+                    },
                     ["bytes"] = _store.Blobs.TotalBytes,
                     ["blobs"] = _store.Blobs.Count,
+                    ["freeBytes"] = space.FreeBytes,
+                    ["sizeBytes"] = space.SizeBytes,
+                    ["lowBelowBytes"] = space.LowBelowBytes,
+                    ["minFreeBytes"] = space.MinFreeBytes,
                 },
                 ["services"] = new JsonObject(probes.Select(p => KeyValuePair.Create(p.Service.Name, (JsonNode?)new JsonObject
                 {
@@ -121,21 +136,39 @@ internal sealed class NodeHealth : IDisposable
     /// <summary>The last result while it is younger than <see cref="CacheFor"/>, else null.</summary>
     private Snapshot? Fresh() => _last is { } last && _time.GetElapsedTime(last.Timestamp) < CacheFor ? last : null;
 
-    private string? StorageProblem()
+    /// <summary>
+    /// A problem that makes the node unhealthy (null when none), and whether the write probe found the disk full:
+    /// a full disk is not a failure (reads are served), it is reported as degraded.
+    /// </summary>
+    private (string? Problem, bool WriteFull) StorageProblem()
     {
+        var probe = Path.Combine(_store.Blobs.TempDirectory, $"healthz.{Environment.ProcessId}.probe");
         try
         {
             _ = Directory.EnumerateFileSystemEntries(_store.Blobs.BlobsDirectory).Take(1).ToList();
-            var probe = Path.Combine(_store.Blobs.TempDirectory, $"healthz.{Environment.ProcessId}.probe");
             File.WriteAllBytes(probe, "ok"u8.ToArray());
             var read = File.ReadAllBytes(probe);
-            File.Delete(probe);
-            return read.Length == 2 ? null : "the store returned different bytes than were written";
+            return (read.Length == 2 ? null : "the store returned different bytes than were written", false);
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            _logger.LogWarning("healthz: store {Store} is full: {Error}", _store.Blobs.Root, e.Message);
+            return (null, true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             _logger.LogError("healthz: store {Store} is not readable and writable: {Error}", _store.Blobs.Root, e.Message);
-            return $"the store is not readable and writable ({e.GetType().Name}; the node's log names the folder and the error)";
+            return ($"the store is not readable and writable ({e.GetType().Name}; the node's log names the folder and the error)", false);
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(probe);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
         }
     }
 

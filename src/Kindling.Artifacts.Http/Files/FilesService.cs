@@ -6,6 +6,7 @@ using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Content;
 using Kindling.Artifacts.Http.Hosting;
+using Kindling.Artifacts.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -105,11 +106,31 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
             return await ObjectAsync(context, bucket, key, caller.PayloadHash);
         }
+        catch (StorageFullException e)
+        {
+            // MinIO's answer when its drives are below their free-space threshold: 507 XMinioStorageFull.
+            logger.LogError("files: {Method} {Target}: {Error}", method, raw, e.Message);
+            await ErrorAsync(context, 507, StorageFullCode, e.ClientMessage, key.Length == 0 ? "/" + bucket : $"/{bucket}/{key}");
+            return context.Request.Query.ContainsKey("uploadId") || context.Request.Query.ContainsKey("uploads") ? "multipart" : "object";
+        }
         catch (Exception e) when (e is IOException or OperationCanceledException && context.RequestAborted.IsCancellationRequested)
         {
             logger.LogInformation("files: {Method} {Target}: client went away; nothing stored", method, raw);
             return "object";
         }
+    }
+
+    /// <summary>MinIO's error code for a write refused for want of space (HTTP 507).</summary>
+    internal const string StorageFullCode = "XMinioStorageFull";
+
+    /// <summary>Refuses a write before it starts when the data folder is below the node's minimum free space (507).</summary>
+    private void EnsureRoom(HttpContext context, string what)
+    {
+        var headers = context.Request.Headers;
+        var length = long.TryParse(headers["x-amz-decoded-content-length"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var decoded)
+            ? decoded
+            : context.Request.ContentLength;
+        store.Blobs.Space.EnsureRoom(what, length);
     }
 
     private async ValueTask<string> ObjectAsync(HttpContext context, string bucket, string key, string? payloadHash)
@@ -149,6 +170,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 return "object";
             }
 
+            EnsureRoom(context, $"object {bucket}/{key}");
             LimitBody(context);
             try
             {
@@ -239,6 +261,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         {
             if (HttpMethods.IsPost(method) && query.ContainsKey("uploads"))
             {
+                EnsureRoom(context, $"a multipart upload of {bucket}/{key}");
                 var id = uploads.Create(bucket, key);
                 logger.LogInformation("files: multipart upload {Id} of {Bucket}/{Key} started", id, bucket, key);
                 await WriteXmlAsync(context, 200, new XElement(Ns + "InitiateMultipartUploadResult",
@@ -266,6 +289,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                     return "multipart";
                 }
 
+                EnsureUploadRoom(context, $"part {number} of multipart upload {uploadId} of {bucket}/{key}", bucket, key, uploadId);
                 LimitBody(context);
                 var (md5, size) = await uploads.PutPartAsync(bucket, key, uploadId, number, body, expected, context.RequestAborted);
                 context.Items[Registry.RegistryService.BytesReceivedKey] = size;
@@ -277,6 +301,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
             if (HttpMethods.IsPost(method))
             {
+                EnsureUploadRoom(context, $"completing multipart upload {uploadId} of {bucket}/{key}", bucket, key, uploadId);
                 var parts = await ReadCompleteRequestAsync(context);
                 if (parts is null)
                 {
@@ -322,6 +347,31 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         }
     }
 
+    /// <summary>
+    /// <see cref="EnsureRoom"/> for a part or a completion: a refused upload is aborted, as when the disk fills during
+    /// the write, so the parts it holds do not keep the space (the client starts a new upload).
+    /// </summary>
+    private void EnsureUploadRoom(HttpContext context, string what, string bucket, string key, string uploadId)
+    {
+        try
+        {
+            EnsureRoom(context, what + " (upload removed; start a new one)");
+        }
+        catch (StorageFullException)
+        {
+            try
+            {
+                _files.Multipart.Abort(bucket, key, uploadId);
+            }
+            catch (MultipartException)
+            {
+                // Not an upload: the refusal stands, NoSuchUpload would come next anyway.
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>The parts a CompleteMultipartUpload body lists (at most 1 MiB of XML), or null when it is not one.</summary>
     private static async Task<List<PartReference>?> ReadCompleteRequestAsync(HttpContext context)
     {
@@ -348,6 +398,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         var method = context.Request.Method;
         if (HttpMethods.IsPut(method))
         {
+            EnsureRoom(context, $"bucket {bucket}");
             _files.CreateBucket(bucket);
             context.Response.StatusCode = 200;
             context.Response.Headers.Location = "/" + bucket;

@@ -104,6 +104,8 @@ public sealed class NodeHost : IAsyncDisposable
         var store = NodeStore.Open(options.DataDirectory, loggers);
         store.Uploads.Limits = options.Uploads;
         store.Files.Multipart.Limits = options.Multipart;
+        store.Blobs.Space.Low = options.LowSpace;
+        store.Blobs.Space.MinFree = options.MinFree;
         var logger = loggers.CreateLogger("Kindling.Node");
         foreach (var iso in options.IsoImages)
         {
@@ -269,7 +271,7 @@ public sealed class NodeHost : IAsyncDisposable
         text.Append($"kindling_login_checks_total {logins.Checks}\n");
         text.Append("# HELP kindling_login_throttled_total Attempts answered 429/503 without a password check (client backing off, or all check slots busy).\n# TYPE kindling_login_throttled_total counter\n");
         text.Append($"kindling_login_throttled_total {logins.Throttled}\n");
-        NodeStatus.WriteMetrics(text, options);
+        NodeStatus.WriteMetrics(text, options, store);
         foreach (var report in options.Reports)
         {
             report.WriteMetrics(text);

@@ -66,6 +66,18 @@ public sealed record NodeHostOptions
     /// </summary>
     public long MaxObjectPutBytes { get; init; } = 5L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// <c>--low-space</c>: below this much free space in the data folder's file system, /healthz answers 200 with
+    /// <c>"status": "degraded"</c> (default 5 %).
+    /// </summary>
+    public Kindling.Artifacts.Storage.SpaceThreshold LowSpace { get; init; } = Kindling.Artifacts.Storage.StorageSpace.DefaultLow;
+
+    /// <summary>
+    /// <c>--min-free</c>: below this much free space writes are refused before they start (507); null: the smaller of
+    /// 1 % of the file system and 256 MiB (see <see cref="Kindling.Artifacts.Storage.StorageSpace"/>).
+    /// </summary>
+    public Kindling.Artifacts.Storage.SpaceThreshold? MinFree { get; init; }
+
     /// <summary>How long a stop waits for in-flight requests (after the drain, on SIGTERM).</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

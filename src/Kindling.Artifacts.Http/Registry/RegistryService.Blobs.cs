@@ -59,6 +59,11 @@ internal sealed partial class RegistryService
         }
 
         var session = store.Uploads.Get(route.Name, route.Reference);
+        if (HttpMethods.IsPatch(method) || (HttpMethods.IsPut(method) && HasBody(request)))
+        {
+            EnsureRoom($"blob upload {session.Id} to '{route.Name}'", request.ContentLength, session);
+        }
+
         if (HttpMethods.IsPatch(method))
         {
             var start = ParseContentRange(request.Headers.ContentRange.ToString(), request.ContentLength);
@@ -68,7 +73,7 @@ internal sealed partial class RegistryService
         else if (HttpMethods.IsPut(method))
         {
             var digest = ParseDigest(request.Query["digest"].ToString());
-            if (request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))
+            if (HasBody(request))
             {
                 await AppendAsync(context, session, null);
             }
@@ -110,6 +115,7 @@ internal sealed partial class RegistryService
         {
             // Single POST with the whole blob (spec: "POST then PUT" collapsed into one request).
             var digest = ParseDigest(monolithic.ToString());
+            EnsureRoom($"blob {digest} for '{name}'", context.Request.ContentLength);
             try
             {
                 var stored = await store.Blobs.PutAsync(context.Request.Body, digest, context.RequestAborted);
@@ -124,6 +130,7 @@ internal sealed partial class RegistryService
             return;
         }
 
+        EnsureRoom($"a blob upload to '{name}'", context.Request.ContentLength);
         var session = store.Uploads.Start(name, Access.LoginGate.ClientKey(context.Connection.RemoteIpAddress));
         UploadStatus(context, session, StatusCodes.Status202Accepted);
     }
@@ -144,6 +151,31 @@ internal sealed partial class RegistryService
         {
             throw new RegistryException(RegistryErrorCode.BlobUploadInvalid, 400,
                 $"upload {session.Id}: received {session.Offset - before} of the {length} bytes announced; resume from byte {session.Offset}");
+        }
+    }
+
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    /// <summary>
+    /// Refuses a write up front (507, <see cref="StorageFullException.Early"/>) when the data folder is below the node's
+    /// minimum free space or the announced length would take it there; an upload session in progress is removed then,
+    /// as when the disk fills during a write, so its bytes do not hold the space.
+    /// </summary>
+    private void EnsureRoom(string what, long? length, UploadSession? session = null)
+    {
+        try
+        {
+            store.Blobs.Space.EnsureRoom(what, length);
+        }
+        catch (StorageFullException)
+        {
+            if (session is not null)
+            {
+                store.Uploads.Cancel(session);
+            }
+
+            throw;
         }
     }
 

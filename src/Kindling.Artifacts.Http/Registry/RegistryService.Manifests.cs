@@ -50,6 +50,7 @@ internal sealed partial class RegistryService
                     $"manifest of {length} bytes is larger than the {ManifestDocument.MaxBytes / (1024 * 1024)} MiB limit");
             }
 
+            EnsureRoom($"manifest {route.Name}:{route.Reference}", length);
             var content = await ReadLimitedAsync(context, ManifestDocument.MaxBytes);
             var stored = _registry.PutManifest(route.Name, route.Reference, content, context.Request.ContentType);
             var response = context.Response;

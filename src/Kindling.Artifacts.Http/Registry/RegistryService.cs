@@ -2,6 +2,7 @@ using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Http.Common;
 using Kindling.Artifacts.Http.Hosting;
 using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
@@ -37,6 +38,13 @@ internal sealed partial class RegistryService(NodeStore store, int port, ILogger
         catch (RegistryException e)
         {
             await RegistryResponses.WriteErrorAsync(context, e, logger);
+            return RouteLabel(route.Kind);
+        }
+        catch (StorageFullException e)
+        {
+            // The node's log names the folder; the client's answer does not. Reads go on being served.
+            logger.LogError("registry: {Method} {Path}: {Error}", context.Request.Method, context.Request.Path, e.Message);
+            await RegistryResponses.WriteErrorAsync(context, RegistryException.StorageFull(e), logger);
             return RouteLabel(route.Kind);
         }
         catch (BadHttpRequestException e)

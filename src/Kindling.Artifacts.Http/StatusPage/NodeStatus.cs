@@ -18,7 +18,7 @@ internal sealed class NodeStatus(NodeHostOptions options, NodeStore store)
     {
         var now = DateTimeOffset.UtcNow;
         var snapshot = store.Content.Snapshot();
-        var (free, size) = Disk(options.DataDirectory);
+        var space = store.Blobs.Space.Read();
         var notAfter = new DateTimeOffset(options.Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         var reports = new JsonObject();
         foreach (var report in options.Reports)
@@ -37,9 +37,13 @@ internal sealed class NodeStatus(NodeHostOptions options, NodeStore store)
             ["data"] = new JsonObject
             {
                 ["path"] = store.DataDirectory,
-                ["freeBytes"] = free,
-                ["sizeBytes"] = size,
+                ["freeBytes"] = space.FreeBytes,
+                ["sizeBytes"] = space.SizeBytes,
                 ["storeBytes"] = store.Blobs.TotalBytes,
+                // "ok", "low" (below --low-space: /healthz degraded) or "full" (below --min-free: writes refused).
+                ["space"] = space.LevelText,
+                ["lowBelowBytes"] = space.LowBelowBytes,
+                ["minFreeBytes"] = space.MinFreeBytes,
             },
             ["certificate"] = new JsonObject
             {
@@ -59,9 +63,10 @@ internal sealed class NodeStatus(NodeHostOptions options, NodeStore store)
     }
 
     /// <summary>The node's gauges beside the request counters: disk space in the data folder, certificate expiry, version.</summary>
-    public static void WriteMetrics(StringBuilder text, NodeHostOptions options)
+    public static void WriteMetrics(StringBuilder text, NodeHostOptions options, NodeStore store)
     {
-        var (free, size) = Disk(options.DataDirectory);
+        var space = store.Blobs.Space.Read();
+        var (free, size) = (space.FreeBytes, space.SizeBytes);
         var notAfter = new DateTimeOffset(options.Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
         text.Append("# HELP kindling_build_info Always 1; the version of the running Kindling.\n# TYPE kindling_build_info gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"kindling_build_info{{version=\"{NodeInfo.Version}\"}} 1\n");
@@ -69,21 +74,11 @@ internal sealed class NodeStatus(NodeHostOptions options, NodeStore store)
         text.Append(CultureInfo.InvariantCulture, $"kindling_data_free_bytes {free}\n");
         text.Append("# HELP kindling_data_size_bytes Size of the file system of the node's data folder.\n# TYPE kindling_data_size_bytes gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"kindling_data_size_bytes {size}\n");
+        text.Append("# HELP kindling_data_low_space_bytes The node's low-space threshold (--low-space) in bytes: below it /healthz says degraded.\n# TYPE kindling_data_low_space_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"kindling_data_low_space_bytes {space.LowBelowBytes}\n");
+        text.Append("# HELP kindling_data_min_free_bytes The node's minimum free space (--min-free) in bytes: below it writes are refused (507).\n# TYPE kindling_data_min_free_bytes gauge\n");
+        text.Append(CultureInfo.InvariantCulture, $"kindling_data_min_free_bytes {space.MinFreeBytes}\n");
         text.Append("# HELP kindling_certificate_expiry_timestamp_seconds Unix time the node's server certificate expires.\n# TYPE kindling_certificate_expiry_timestamp_seconds gauge\n");
         text.Append(CultureInfo.InvariantCulture, $"kindling_certificate_expiry_timestamp_seconds{{certificate=\"server\"}} {notAfter.ToUnixTimeSeconds()}\n");
-    }
-
-    /// <summary>Free and total bytes of the file system holding <paramref name="path"/> (statvfs); -1 when it cannot be read.</summary>
-    private static (long Free, long Size) Disk(string path)
-    {
-        try
-        {
-            var drive = new DriveInfo(Path.GetFullPath(path));
-            return (drive.AvailableFreeSpace, drive.TotalSize);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return (-1, -1);
-        }
     }
 }

@@ -86,10 +86,23 @@ public sealed class ChartStore
                 throw new ChartConflictException($"chart {metadata.Name} version {metadata.Version} already exists; upload with ?force to replace it");
             }
 
-            var digest = _blobs.Put(archive);
-            var stored = new StoredChart(metadata, digest, archive.Length, _time.GetUtcNow());
-            DurableFile.WriteAllBytes(LinkPath(metadata.Name, metadata.Version),
-                JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink), tempDirectory: _blobs.TempDirectory);
+            var what = $"storing chart {metadata.Name} version {metadata.Version}";
+            Digest digest;
+            StoredChart stored;
+            try
+            {
+                digest = _blobs.Put(archive);
+                stored = new StoredChart(metadata, digest, archive.Length, _time.GetUtcNow());
+                DurableFile.WriteAllBytes(LinkPath(metadata.Name, metadata.Version),
+                    JsonSerializer.SerializeToUtf8Bytes(new ChartLink(digest.Value, archive.Length, stored.Created), ChartLinkJson.Default.ChartLink), tempDirectory: _blobs.TempDirectory);
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                // The link file is written whole or not at all: the version is not listed (an archive blob already
+                // stored stays unreferenced until garbage collection).
+                throw e is StorageFullException full ? new StorageFullException(what, full.Directory, full.Early, full.InnerException) : _blobs.Full(what, e);
+            }
+
             versions[metadata.Version] = stored;
             _blobs.Settle(digest);
             _index = null;

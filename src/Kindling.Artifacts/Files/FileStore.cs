@@ -39,6 +39,9 @@ public sealed class FileStore
     /// <summary><c>DIR/store/files</c>.</summary>
     public string Directory { get; }
 
+    /// <summary>The store's blob store (its temporary folder and free-space guard).</summary>
+    internal BlobStore Blobs => _blobs;
+
     /// <summary>S3 multipart uploads in progress (<c>DIR/store/multipart</c>).</summary>
     public MultipartUploads Multipart { get; private set; } = null!;
 
@@ -187,8 +190,19 @@ public sealed class FileStore
         var temp = DurableFile.TempPath(_blobs.TempDirectory, "object");
         try
         {
-            var (size, hash) = await WriteCheckedAsync(content, temp, expectedSha256, "nothing stored", cancellationToken);
-            DurableFile.MoveIntoPlace(temp, target);
+            long size;
+            string hash;
+            try
+            {
+                (size, hash) = await WriteCheckedAsync(content, temp, expectedSha256, "nothing stored", cancellationToken);
+                DurableFile.MoveIntoPlace(temp, target);
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                DurableFile.TryDelete(temp);
+                throw _blobs.Full($"storing object {bucket}/{key}", e);
+            }
+
             var info = new FileInfo(target);
             _md5[target] = (info.Length, info.LastWriteTimeUtc, hash);
             ObjectChanged?.Invoke(bucket, key, hash);

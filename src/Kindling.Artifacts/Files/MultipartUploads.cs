@@ -97,8 +97,17 @@ public sealed class MultipartUploads
     {
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var folder = Path.Combine(Directory, id);
-        System.IO.Directory.CreateDirectory(folder);
-        AtomicWrite(Path.Combine(folder, "target"), bucket + "\n" + key);
+        try
+        {
+            System.IO.Directory.CreateDirectory(folder);
+            AtomicWrite(Path.Combine(folder, "target"), bucket + "\n" + key);
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            DeleteUpload(folder);
+            throw _files.Blobs.Full($"starting a multipart upload of {bucket}/{key}", e);
+        }
+
         return id;
     }
 
@@ -122,6 +131,14 @@ public sealed class MultipartUploads
 
             DurableFile.MoveIntoPlace(temp, Path.Combine(folder, $"{number:D5}.{hash}"));
             return (hash, size);
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            // The parts already received would hold the space until the upload expires: the whole upload goes now
+            // (aws s3 cp and rclone abort it on a failed part anyway).
+            DurableFile.TryDelete(temp);
+            DeleteUpload(folder);
+            throw _files.Blobs.Full($"part {number} of multipart upload {uploadId} of {bucket}/{key} (upload removed; start a new one)", e);
         }
         finally
         {
@@ -172,14 +189,33 @@ public sealed class MultipartUploads
         }
 
         FileObject result;
-        await using (var concatenated = new ConcatenatedFiles(chosen))
+        try
         {
+            await using var concatenated = new ConcatenatedFiles(chosen);
             result = await _files.PutAsync(bucket, key, concatenated, null, cancellationToken);
+        }
+        catch (StorageFullException e)
+        {
+            // The object needs as much room again as its parts: with none left, the parts go too, so the space is free
+            // for the retry (the object's temporary file is already gone; the key holds what it held before).
+            DeleteUpload(folder);
+            throw new StorageFullException($"completing multipart upload {uploadId} of {bucket}/{key} (upload removed; upload the object again)", e.Directory, e.Early, e.InnerException);
         }
 
         System.IO.Directory.Delete(folder, recursive: true);
         var partDigests = parts.SelectMany(p => Convert.FromHexString(p.ETag.Trim('"'))).ToArray();
         return (result, $"{Convert.ToHexStringLower(MD5.HashData(partDigests))}-{parts.Count}");
+    }
+
+    private static void DeleteUpload(string folder)
+    {
+        try
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
     }
 
     /// <summary>AbortMultipartUpload: removes the upload and its parts.</summary>

@@ -22,6 +22,13 @@ public enum RegistryErrorCode
     Unsupported,
     RangeInvalid,
     TooManyRequests,
+
+    /// <summary>
+    /// Distribution's <c>UNKNOWN</c> (errcode.ErrorCodeUnknown, HTTP 500): what its handlers answer when the storage
+    /// driver fails a write, a full disk included. Kindling answers a full data folder with it (see
+    /// docs/storage-layout.md, "When the disk is full").
+    /// </summary>
+    Unknown,
 }
 
 /// <summary>A request the registry refuses: the spec's code, an HTTP status, and a message saying what and where.</summary>
@@ -52,6 +59,7 @@ public sealed class RegistryException(RegistryErrorCode code, int status, string
         RegistryErrorCode.Unsupported => "UNSUPPORTED",
         RegistryErrorCode.RangeInvalid => "BLOB_UPLOAD_INVALID",
         RegistryErrorCode.TooManyRequests => "TOOMANYREQUESTS",
+        RegistryErrorCode.Unknown => "UNKNOWN",
         _ => "UNKNOWN",
     };
 
@@ -67,6 +75,14 @@ public sealed class RegistryException(RegistryErrorCode code, int status, string
     public static RegistryException DigestInvalid(string message) => new(RegistryErrorCode.DigestInvalid, 400, message);
 
     public static RegistryException ManifestInvalid(string message) => new(RegistryErrorCode.ManifestInvalid, 400, message);
+
+    /// <summary>
+    /// A write that found the data folder full: <c>UNKNOWN</c> with 500 as Distribution answers a failed storage write,
+    /// or 507 Insufficient Storage when the node refused it before writing (below <c>--min-free</c>); the message says
+    /// "no space left" and what was removed.
+    /// </summary>
+    public static RegistryException StorageFull(Storage.StorageFullException e) =>
+        new(RegistryErrorCode.Unknown, e.Early ? 507 : 500, e.ClientMessage, new Dictionary<string, string> { ["reason"] = "no space left on device" });
 
     public static RegistryException UploadUnknown(string id) =>
         new(RegistryErrorCode.BlobUploadUnknown, 404, $"upload '{id}' is not in progress (finished, cancelled, or never started): start a new one with POST");

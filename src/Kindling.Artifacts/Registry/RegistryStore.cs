@@ -125,7 +125,15 @@ public sealed partial class RegistryStore
 
         lock (repository.WriteLock)
         {
-            DurableFile.WriteAllBytes(repository.LayerPath(digest), [], tempDirectory: Blobs.TempDirectory);
+            try
+            {
+                DurableFile.WriteAllBytes(repository.LayerPath(digest), [], tempDirectory: Blobs.TempDirectory);
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                throw Blobs.Full($"linking blob {digest} into '{name}'", e);
+            }
+
             repository.Blobs[digest] = 0;
         }
     }
@@ -184,22 +192,37 @@ public sealed partial class RegistryStore
         var stored = _manifests.GetOrAdd(digest, d => new StoredManifest(d, document.MediaType, content, document));
         if (!Blobs.Exists(digest))
         {
-            Blobs.Put(content, digest);
+            try
+            {
+                Blobs.Put(content, digest);
+            }
+            catch (StorageFullException e)
+            {
+                throw new StorageFullException($"storing manifest {name}:{reference}", e.Directory, e.Early, e.InnerException);
+            }
         }
 
         lock (repository.WriteLock)
         {
-            if (!repository.Manifests.ContainsKey(digest.Value))
+            try
             {
-                DurableFile.WriteAllText(repository.RevisionPath(digest), stored.MediaType, tempDirectory: Blobs.TempDirectory);
-                repository.Manifests[digest.Value] = stored;
-            }
+                if (!repository.Manifests.ContainsKey(digest.Value))
+                {
+                    DurableFile.WriteAllText(repository.RevisionPath(digest), stored.MediaType, tempDirectory: Blobs.TempDirectory);
+                    repository.Manifests[digest.Value] = stored;
+                }
 
-            if (referenceDigest is null)
+                if (referenceDigest is null)
+                {
+                    DurableFile.WriteAllText(repository.TagPath(reference), digest.Value, tempDirectory: Blobs.TempDirectory);
+                    repository.Tags[reference] = stored;
+                    TagChanged?.Invoke(name, reference, digest);
+                }
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
             {
-                DurableFile.WriteAllText(repository.TagPath(reference), digest.Value, tempDirectory: Blobs.TempDirectory);
-                repository.Tags[reference] = stored;
-                TagChanged?.Invoke(name, reference, digest);
+                // Link files are written whole or not at all (DurableFile): the tag still names what it named before.
+                throw Blobs.Full($"storing manifest {name}:{reference}", e);
             }
         }
 

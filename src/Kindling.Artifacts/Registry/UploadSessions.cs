@@ -72,10 +72,20 @@ public sealed class UploadSessions
 
             var id = Guid.NewGuid().ToString("N");
             var folder = Path.Combine(Directory, id);
-            System.IO.Directory.CreateDirectory(folder);
-            DurableFile.WriteAllText(Path.Combine(folder, "repository"), name);
-            var writer = BlobWriter.Resume(Path.Combine(folder, "data"));
-            writer.Suspend();
+            BlobWriter writer;
+            try
+            {
+                System.IO.Directory.CreateDirectory(folder);
+                DurableFile.WriteAllText(Path.Combine(folder, "repository"), name);
+                writer = BlobWriter.Resume(Path.Combine(folder, "data"));
+                writer.Suspend();
+            }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                DeleteFolder(folder);
+                throw _registry.Blobs.Full($"starting a blob upload to '{name}'", e);
+            }
+
             var session = new UploadSession(id, name, writer, _time.GetUtcNow()) { Client = client };
             _open[id] = session;
             return session;
@@ -153,6 +163,16 @@ public sealed class UploadSessions
                     await session.Writer.WriteAsync(buffer.AsMemory(0, read), CancellationToken.None);
                 }
             }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                // A full disk is no pause to resume from: the bytes received so far would hold the space until the
+                // session expires (a day), failing every other write meanwhile. The session goes now.
+                var offset = session.Writer.Length;
+                session.Closed = true;
+                Remove(session);
+                _logger.LogWarning("upload {Id} to {Repository} removed at byte {Offset}: the disk is full", session.Id, session.Name, offset);
+                throw _registry.Blobs.Full($"blob upload {session.Id} to '{session.Name}' (removed after {offset} bytes; start a new upload)", e);
+            }
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
@@ -189,6 +209,10 @@ public sealed class UploadSessions
             {
                 throw RegistryException.DigestInvalid($"upload {session.Id} to '{session.Name}': {e.Message}; nothing was stored");
             }
+            catch (IOException e) when (StorageFullException.IsDiskFull(e))
+            {
+                throw _registry.Blobs.Full($"storing blob {expected} of upload {session.Id} to '{session.Name}' (upload removed; start a new one)", e);
+            }
             finally
             {
                 Remove(session);
@@ -218,7 +242,11 @@ public sealed class UploadSessions
     {
         _open.TryRemove(session.Id, out _);
         session.Writer.Dispose();
-        var folder = Path.Combine(Directory, session.Id);
+        DeleteFolder(Path.Combine(Directory, session.Id));
+    }
+
+    private static void DeleteFolder(string folder)
+    {
         try
         {
             System.IO.Directory.Delete(folder, recursive: true);

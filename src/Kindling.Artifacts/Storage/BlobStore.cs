@@ -21,6 +21,7 @@ public sealed class BlobStore
         Root = root;
         BlobsDirectory = Path.Combine(root, "blobs", Digest.Algorithm);
         TempDirectory = Path.Combine(root, "tmp");
+        Space = new StorageSpace(root);
         _logger = logger;
     }
 
@@ -39,6 +40,17 @@ public sealed class BlobStore
 
     /// <summary>Writers hold it shared while they add a reference; garbage collection holds it exclusively.</summary>
     public StoreGate Gate { get; } = new();
+
+    /// <summary>The free-space guard of the store's file system (thresholds set by <c>kindling node serve</c>).</summary>
+    public StorageSpace Space { get; }
+
+    /// <summary>
+    /// The exception for a write that met a full file system (<paramref name="e"/> is ENOSPC/EDQUOT): a
+    /// <see cref="StorageFullException"/> naming <paramref name="what"/> and the store; any other exception unchanged.
+    /// The caller has removed what it wrote.
+    /// </summary>
+    public Exception Full(string what, Exception e) =>
+        e is StorageFullException || !StorageFullException.IsDiskFull(e) ? e : new StorageFullException(what, Root, early: false, e);
 
     /// <summary>
     /// Opens (creating if needed) the store at <paramref name="root"/>, removing temporary files a crash left —
@@ -108,22 +120,43 @@ public sealed class BlobStore
     /// <summary>Stores <paramref name="content"/> whole (manifests, small blobs); returns its digest.</summary>
     public Digest Put(ReadOnlySpan<byte> content, Digest? expected = null)
     {
-        using var writer = CreateWriter();
+        var what = $"storing a blob of {content.Length} bytes";
         try
         {
-            writer.Write(content);
-        }
-        catch
-        {
-            DurableFile.TryDelete(writer.Path);
-            throw;
-        }
+            using var writer = CreateWriter();
+            try
+            {
+                writer.Write(content);
+            }
+            catch
+            {
+                writer.Dispose();
+                DurableFile.TryDelete(writer.Path);
+                throw;
+            }
 
-        return Commit(writer, expected);
+            return Commit(writer, expected);
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            throw Full(what, e);
+        }
     }
 
     /// <summary>Copies a stream into the store, checking <paramref name="expected"/> when given.</summary>
     public async Task<Digest> PutAsync(Stream content, Digest? expected, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CopyInAsync(content, expected, cancellationToken);
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            throw Full(expected is { } d ? $"storing blob {d}" : "storing a blob", e);
+        }
+    }
+
+    private async Task<Digest> CopyInAsync(Stream content, Digest? expected, CancellationToken cancellationToken)
     {
         using var writer = CreateWriter();
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Kindling.Artifacts.Http.Hosting;
+using Kindling.Artifacts.Storage;
 using Kindling.Config;
 using Kindling.Installer.Network;
 using Kindling.Installer.Pki;
@@ -43,10 +44,19 @@ internal static class NodeCommand
         var drainTimeout = new Option<string>("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
         var gcInterval = new Option<string>("--gc-interval") { Description = "Collect garbage (blobs nothing references) this often, first one interval after start; 0 turns it off", DefaultValueFactory = _ => "24h" };
         var gcGrace = new Option<string>("--gc-grace") { Description = "Scheduled collections keep what is unreferenced but younger than this", DefaultValueFactory = _ => "24h" };
-        var replication = new NodeReplicationOptions();
+        var lowSpace = new Option<string>("--low-space")
+        {
+            Description = "Below this free space in the data folder's file system /healthz says \"degraded\" (still 200: reads work, failover keeps the node): a share (5%) or a size (10GiB)",
+            DefaultValueFactory = _ => "5%",
+        };
+        var minFree = new Option<string?>("--min-free")
+        {
+            Description = "Below this free space writes are refused before they start (507), so a full disk never fails a write half-way: a size (256MiB, 0 to turn it off) or a share (1%). Default: the smaller of 1% and 256MiB",
+        };
+                var replication = new NodeReplicationOptions();
         var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).")
         {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout, gcInterval, gcGrace,
+            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout, gcInterval, gcGrace, lowSpace, minFree,
         };
         foreach (var option in replication.All)
         {
@@ -82,6 +92,8 @@ internal static class NodeCommand
                 DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
                 GcInterval = NodeReplicationOptions.ParseInterval(parse.GetValue(gcInterval)!, "--gc-interval", allowZero: true),
                 GcGrace = NodeReplicationOptions.ParseInterval(parse.GetValue(gcGrace)!, "--gc-grace", allowZero: true),
+                LowSpace = Threshold(parse.GetValue(lowSpace)!, "--low-space"),
+                MinFree = parse.GetValue(minFree) is { } min ? Threshold(min, "--min-free") : null,
             };
 
             return await RunAsync(options, certificates, replicator, cancellationToken);
@@ -96,6 +108,16 @@ internal static class NodeCommand
         try
         {
             host = await NodeHost.StartAsync(options, cancellationToken);
+        }
+        catch (StorageFullException e)
+        {
+            await Console.Error.WriteLineAsync($"kindling: cannot start the node: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (IOException e) when (StorageFullException.IsDiskFull(e))
+        {
+            await Console.Error.WriteLineAsync($"kindling: cannot start the node: no space left on device in {options.DataDirectory} ({e.Message}): free space there and retry");
+            return ExitCodes.Failure;
         }
         catch (IOException e)
         {
@@ -130,6 +152,9 @@ internal static class NodeCommand
         Console.WriteLine("node stopped");
         return ExitCodes.Ok;
     }
+
+    private static SpaceThreshold Threshold(string text, string option) =>
+        SpaceThreshold.TryParse(text, out var threshold, out var error) ? threshold : throw new UsageException($"{option}: {error}");
 
     private static void ConsoleLogging(ILoggingBuilder logging) => logging.AddSimpleConsole(o =>
     {

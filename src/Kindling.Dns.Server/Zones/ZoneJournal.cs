@@ -77,8 +77,30 @@ public sealed class ZoneJournal(string path)
         var created = !File.Exists(Path);
         using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
         var bytes = Encoding.UTF8.GetBytes(sb.ToString());
-        stream.Write(bytes);
-        stream.Flush(flushToDisk: true);
+        var before = stream.Length;
+        try
+        {
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        }
+        catch (IOException e)
+        {
+            // A full disk (ENOSPC) can leave part of the entry written: cut it off (truncating needs no space), so the
+            // next append does not continue a broken line and a restart reads every complete entry.
+            try
+            {
+                stream.SetLength(before);
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw new IOException($"{Path}: cannot append the change {entry.From} -> {entry.To} ({e.Message}){(e.HResult is 28 or 122 ? "; no space left on device: free space on that file system" : "")}; the journal keeps its earlier entries", e)
+            {
+                HResult = e.HResult,
+            };
+        }
         if (created)
         {
             // An append-only file: fsync covers its bytes, the folder's fsync its name the first time.

@@ -32,6 +32,10 @@ public sealed class ChartImporter(ChartStore store)
             {
                 throw new InstallerException($"{chart.FullPath}: refused by the chart repository: {e.Message}");
             }
+            catch (StorageFullException e)
+            {
+                throw new InstallerException($"importing {chart.FullPath}: {e.Message}");
+            }
 
             written += archive.Length;
             _ = existing is null ? added++ : changed++;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Kindling.Artifacts.Files;
+using Kindling.Artifacts.Storage;
 using Kindling.Installer.Package;
 
 namespace Kindling.Installer.Import;
@@ -74,6 +75,10 @@ public sealed class FileImporter(FileStore store)
         try
         {
             return await store.PutAsync(FileStore.PublicBucket, entry.Key, content, expectedSha256: null, cancellationToken);
+        }
+        catch (StorageFullException e)
+        {
+            throw new InstallerException($"importing {entry.Source} as {FileStore.PublicBucket}/{entry.Key}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException)
         {

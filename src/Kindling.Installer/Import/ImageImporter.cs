@@ -134,6 +134,12 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
                 {
                     throw new InstallerException($"{source.Describe(d)}: content has digest {e.Actual}, not {d}: the package is corrupt (nothing of this blob was kept)");
                 }
+                catch (StorageFullException e)
+                {
+                    // No tag was written for an image still missing blobs: nothing partial is listed; a rerun after
+                    // freeing space copies only what is still missing.
+                    throw new InstallerException($"importing {source.Describe(d)} ({repository}): {e.Message}");
+                }
 
                 Interlocked.Increment(ref _blobsAdded);
                 var size = stream.Length;
@@ -158,6 +164,10 @@ public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
         catch (RegistryException e)
         {
             throw new InstallerException($"{source.Describe(digest)} ({repository}:{reference}): refused by the registry: {e.Message}");
+        }
+        catch (StorageFullException e)
+        {
+            throw new InstallerException($"importing {source.Describe(digest)} ({repository}:{reference}): {e.Message}");
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class PrecheckStep(TimeProvider? time = null) : IInstallStep
         var needed = (long)(packageBytes * 1.1);
         if (free < needed)
         {
-            problems.Add($"{plan.DataDir}: {free / (1024 * 1024)} MiB free, the package needs about {needed / (1024 * 1024)} MiB; free some space or choose another --data");
+            problems.Add($"{plan.DataDir}: no space left for the import: {free / (1024 * 1024)} MiB free, the package needs about {needed / (1024 * 1024)} MiB (nothing was imported); free space there or choose another --data");
         }
 
         if (problems.Count > 0)

@@ -162,7 +162,7 @@ public class HelmTests
     }
 
     /// <summary>A hand-made chart archive whose Chart.yaml says anything (helm package would refuse these).</summary>
-    private static byte[] ChartTgz(string name, string version)
+    internal static byte[] ChartTgz(string name, string version)
     {
         var output = new MemoryStream();
         using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))

@@ -59,6 +59,19 @@ public sealed class HttpProbeTests
     }
 
     [Fact]
+    public async Task Http_Status200Degraded_LowDiskSpace_StaysHealthy()
+    {
+        // A node low on disk space still serves reads: its /healthz says degraded with 200, and must not be failed over.
+        await using var server = new TinyHttpServer(Node2) { Status = 200, Body = "{\"status\": \"degraded\", \"storage\": {\"status\": \"full\"}}" };
+        using var probe = Probe(server, "http");
+
+        var outcome = await probe.ProbeAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(outcome.Healthy);
+        Assert.False(outcome.Draining);
+    }
+
+    [Fact]
     public async Task Http_ExpectedStatusGiven_OnlyThatStatusIsHealthy()
     {
         await using var server = new TinyHttpServer(Node2) { Status = 401 };
