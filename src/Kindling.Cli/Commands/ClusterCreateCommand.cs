@@ -32,12 +32,20 @@ internal static class ClusterCreateCommand
         var replicateCredentials = new Option<string?>("--replicate-credentials") { Description = "With --replicate-from: file with the primary's user:password, to copy back what this backup received while it served" };
         var replicateCa = new Option<string[]>("--replicate-ca") { Description = "With --replicate-from: the primary's CA certificate when it is not the imported one; repeatable" };
         var replicateInterval = new Option<string?>("--replicate-interval") { Description = "With --replicate-from: time between rounds (default 30s)" };
+        var prune = new Option<bool>("--prune") { Description = "After importing (step 5), remove what came only from packages older than the last --keep-releases (tags and manifests, chart versions, files); content pushed by people is kept" };
+        var keepReleases = new Option<int>("--keep-releases") { Description = "With --prune: keep the content of this many of the latest imported packages", DefaultValueFactory = _ => 2 };
+        var prunePeer = new PrunePeerOptions();
 
         var command = new Command("cluster-create", "Install (or upgrade) this bootstrap node from DCE's ClusterConfig: steps 1-5.")
         {
             config, manifest, steps, upgrade, dryRun, data, hostsFile, dns, tinderHostIp, logFile, caFrom, forceHosts, maxTasks, debug, quiet,
-            replicateFrom, replicateCredentials, replicateCa, replicateInterval,
+            replicateFrom, replicateCredentials, replicateCa, replicateInterval, prune, keepReleases,
         };
+        foreach (var option in prunePeer.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!StepSelection.TryParse(parse.GetValue(steps), out var selection, out var stepError))
@@ -75,6 +83,21 @@ internal static class ClusterCreateCommand
                 }
             }
 
+            if (parse.GetValue(prune) && parse.GetValue(keepReleases) < 1)
+            {
+                throw new UsageException($"--keep-releases {parse.GetValue(keepReleases)}: must be at least 1 (the latest release is what the node serves)");
+            }
+
+            if (parse.GetValue(prune) && !selection.Includes(5))
+            {
+                throw new UsageException($"--prune runs in step 5 (after the images are imported), which -j {selection.Text} does not include");
+            }
+
+            if (!parse.GetValue(prune) && (parse.GetValue(prunePeer.Peer) is not null || parse.GetResult(keepReleases) is { Implicit: false }))
+            {
+                throw new UsageException("--keep-releases and --prune-peer go with --prune");
+            }
+
             var request = new ClusterCreateRequest
             {
                 ConfigPath = parse.GetValue(config)!,
@@ -91,6 +114,8 @@ internal static class ClusterCreateCommand
                 ReplicateCredentials = parse.GetValue(replicateCredentials),
                 ReplicateCa = parse.GetValue(replicateCa) ?? [],
                 ReplicateInterval = parse.GetValue(replicateInterval),
+                Prune = parse.GetValue(prune),
+                KeepReleases = parse.GetValue(keepReleases),
             };
             var clusterConfig = InputFiles.LoadClusterConfig(request.ConfigPath);
             var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
@@ -117,6 +142,7 @@ internal static class ClusterCreateCommand
                 return ExitCodes.Ok;
             }
 
+            var peerRequest = prunePeer.Parse(parse, plan.DataDir);
             var started = DateTime.UtcNow;
             using var log = new InstallLog(OpenLog(parse.GetValue(logFile)!, plan.DataDir), new ConsoleInstallReporter(isQuiet));
             log.Write($"kindling cluster-create {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
@@ -129,6 +155,14 @@ internal static class ClusterCreateCommand
             {
                 log.Write("failed: " + e.Message);
                 throw;
+            }
+
+            // The backup is pruned once this node serves without the pruned content (restarted in step 5), so its
+            // replication cannot copy it back from here.
+            if (peerRequest is not null && context.Pruned is { } pruned && !await PrunePeerOptions.PushAsync(peerRequest, pruned, cancellationToken))
+            {
+                log.Write("failed: the prune of the peer did not complete");
+                return ExitCodes.Failure;
             }
 
             Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");

@@ -19,6 +19,8 @@ internal static class NodeCommand
         {
             command.Subcommands.Add(subcommand);
         }
+
+        command.Subcommands.Add(NodePruneCommand.Create());
         return command;
     }
 
