@@ -121,6 +121,7 @@ internal static class ClusterCreateCommand
             var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
             IHostResolver resolver = request.Dns is null ? new SystemHostResolver() : new DnsServerResolver(request.Dns);
             var plan = await InstallPlan.CreateAsync(request, clusterConfig, dceManifest, new SystemNodeNetwork(), resolver, cancellationToken);
+            var peerRequest = prunePeer.Parse(parse, plan.DataDir);
             var isQuiet = parse.GetValue(quiet);
             if (!isQuiet || parse.GetValue(dryRun))
             {
@@ -142,7 +143,6 @@ internal static class ClusterCreateCommand
                 return ExitCodes.Ok;
             }
 
-            var peerRequest = prunePeer.Parse(parse, plan.DataDir);
             var started = DateTime.UtcNow;
             using var log = new InstallLog(OpenLog(parse.GetValue(logFile)!, plan.DataDir), new ConsoleInstallReporter(isQuiet));
             log.Write($"kindling cluster-create {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");

@@ -1,4 +1,3 @@
-using Kindling.Artifacts.Storage;
 using Kindling.Installer.Import;
 using Kindling.Installer.Pki;
 using Kindling.Installer.Retention;
@@ -16,7 +15,7 @@ public sealed class ImagesStep : IInstallStep
         var package = context.Package;
         var layout = package.ImageLayoutPath;
         var images = package.Images
-            .Select(i => new ImageEntry(i.Repository, i.Tag, Digest.Parse(i.Descriptor.Digest.ToString()), i.Descriptor.MediaType))
+            .Select(i => new ImageEntry(i.Repository, i.Tag, i.Descriptor.Digest, i.Descriptor.MediaType))
             .ToList();
         var source = new OciLayoutBlobs(layout);
         ImportReport report;
