@@ -6,7 +6,7 @@ namespace Kindling.EndToEnd.Tests.Installer;
 /// <c>kindling package export</c>: a node written as an offline package, then a fresh node installed from it with
 /// <c>cluster-create</c>; <c>kindling verify</c> finds both serving the same content.
 /// </summary>
-public class PackageExportTests(SamplePackageFixture package) : IClassFixture<SamplePackageFixture>
+public class PackageExportTests(SamplePackageFixture package, ITestOutputHelper output) : IClassFixture<SamplePackageFixture>
 {
     [Fact]
     public async Task Export_ThenClusterCreateOfAFreshNode_ServesTheSameContent()
@@ -29,6 +29,7 @@ public class PackageExportTests(SamplePackageFixture package) : IClassFixture<Sa
         var exported = await ProcessRunner.KindlingAsync("package", "export", "--from", $"https://{source.Registry}", "--out", Path.Combine(restore, "offline"),
             "--ca", source.CaCertificate, "--version", "v0.0.1-exported");
         Assert.True(exported.ExitCode == 0, exported.ToString());
+        output.WriteLine(exported.StdOut);
         Assert.Contains("verified:", exported.StdOut, StringComparison.Ordinal);
         Assert.Contains("served from an ISO in place", exported.StdOut, StringComparison.Ordinal);
         Assert.Empty(Directory.GetDirectories(restore, ".offline.export-*"));
@@ -45,6 +46,7 @@ public class PackageExportTests(SamplePackageFixture package) : IClassFixture<Sa
 
         var verify = await ProcessRunner.KindlingAsync("verify", "--node", $"https://{source.Registry}", "--node", $"https://{fresh.Registry}", "--ca", source.CaCertificate);
         Assert.True(verify.ExitCode == 0, verify.ToString());
+        output.WriteLine(verify.StdOut);
         Assert.Contains("same content", verify.StdOut, StringComparison.Ordinal);
         var pulled = await ProcessRunner.RunAsync(skopeo, ["inspect", "--raw", "--cert-dir", fresh.CertDir(source.CaCertificate), $"docker://{fresh.Registry}/library/handpushed:1.0"]);
         Assert.True(pulled.ExitCode == 0, pulled.ToString());
