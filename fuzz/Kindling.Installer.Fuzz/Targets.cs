@@ -1,6 +1,7 @@
 using System.Text;
 using Kindling.Installer.Package;
 using Kindling.Installer.Package.Sample;
+using Kindling.Artifacts.Registry;
 
 namespace Kindling.Installer.Fuzz;
 
@@ -30,8 +31,8 @@ internal static class Targets
         using var json = OciLayoutReader.Parse(ScratchFile("blob.json", input), out _);
         if (json is not null)
         {
-            OciLayoutReader.Children(json.RootElement, OciMediaTypes.ImageIndex, []);
-            OciLayoutReader.Children(json.RootElement, OciMediaTypes.ImageManifest, []);
+            OciLayoutReader.Children(json.RootElement, ManifestDocument.OciIndex, []);
+            OciLayoutReader.Children(json.RootElement, ManifestDocument.OciManifest, []);
         }
 
         var dir = Path.Combine(Scratch, "layout");

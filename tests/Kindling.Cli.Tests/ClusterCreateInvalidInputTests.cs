@@ -58,6 +58,11 @@ public class ClusterCreateInvalidInputTests
         { "replication URL not a node URL", null, ["--replicate-from", "ftp://10.0.0.1"], "kindling: --replicate-from 'ftp://10.0.0.1' is not a node URL: give https://HOST[:PORT]" },
         { "replication options without the primary", null, ["--replicate-interval", "5s"], "kindling: --replicate-credentials, --replicate-ca and --replicate-interval go with --replicate-from URL" },
         { "replication interval not a duration", null, ["--replicate-from", "https://10.0.0.1", "--replicate-interval", "soon"], "kindling: --replicate-interval 'soon': give a duration such as 30s" },
+        { "keep-releases without --prune", null, ["--keep-releases", "1"], "kindling: --keep-releases and --prune-peer go with --prune" },
+        { "prune without step 5", null, ["--prune", "-j", "1,2"], "kindling: --prune runs in step 5 (after the images are imported), which -j 1,2 does not include" },
+        { "keep zero releases", null, ["--prune", "--keep-releases", "0"], "kindling: --keep-releases 0: must be at least 1" },
+        { "prune peer without credentials", null, ["--prune", "--prune-peer", "https://127.0.0.1:1"], "kindling: --prune-peer: give --prune-peer-credentials FILE" },
+        { "prune peer credentials without the peer", null, ["--prune", "--prune-peer-credentials", "/nonexistent/creds"], "kindling: --prune-peer-credentials and --prune-peer-ca go with --prune-peer URL" },
         { "missing replication credentials file", null, ["--replicate-from", "https://10.0.0.1", "--replicate-credentials", "/nonexistent/creds"], "kindling: /nonexistent/creds: no such file (given to --replicate-credentials or --replicate-ca)" },
     };
 

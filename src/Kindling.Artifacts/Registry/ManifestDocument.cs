@@ -10,6 +10,15 @@ public sealed record Descriptor(string MediaType, Digest Digest, long Size, stri
     /// <summary>The Docker foreign layer type (Windows base layers), fetched from its <c>urls</c>.</summary>
     public const string DockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip";
 
+    /// <summary>"os/architecture[/variant]" of an index entry, when it names one (offline packages' layouts).</summary>
+    public string? Platform { get; init; }
+
+    /// <summary>An image index (OCI) or manifest list (Docker).</summary>
+    public bool IsIndex => MediaType is ManifestDocument.OciIndex or ManifestDocument.DockerManifestList;
+
+    /// <summary>An image manifest (OCI or Docker schema 2).</summary>
+    public bool IsManifest => MediaType is ManifestDocument.OciManifest or ManifestDocument.DockerManifest;
+
     /// <summary>
     /// A layer the registry need not hold, as the Distribution registry decides: a non-distributable layer
     /// (<c>application/vnd.oci.image.layer.nondistributable.*</c>, or the Docker foreign layer) that names
@@ -31,6 +40,8 @@ public sealed record ManifestDocument(string MediaType, IReadOnlyList<Descriptor
     public const string OciIndex = "application/vnd.oci.image.index.v1+json";
     public const string DockerManifest = "application/vnd.docker.distribution.manifest.v2+json";
     public const string DockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json";
+    public const string OciConfig = "application/vnd.oci.image.config.v1+json";
+    public const string OciLayerGzip = "application/vnd.oci.image.layer.v1.tar+gzip";
 
     /// <summary>The manifest types this registry stores.</summary>
     public static readonly IReadOnlyList<string> SupportedMediaTypes = [OciManifest, OciIndex, DockerManifest, DockerManifestList];

@@ -17,8 +17,13 @@ internal static class ClusterCreateCommand
         var command = new Command("cluster-create", "Install (or upgrade) this bootstrap node from DCE's ClusterConfig: steps 1-5.")
         {
             o.Config, o.Manifest, o.Steps, o.Upgrade, o.DryRun, o.Data, o.HostsFile, o.Dns, o.TinderHostIp, o.LogFile, o.CaFrom, o.ForceHosts, o.MaxTasks,
-            o.Debug, o.Quiet, o.ReplicateFrom, o.ReplicateCredentials, o.ReplicateCa, o.ReplicateInterval,
+            o.Debug, o.Quiet, o.ReplicateFrom, o.ReplicateCredentials, o.ReplicateCa, o.ReplicateInterval, o.Prune, o.KeepReleases,
         };
+        foreach (var option in o.PrunePeer.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parse, cancellationToken) => RunAsync(parse, o, cancellationToken));
         return command;
     }
@@ -30,6 +35,7 @@ internal static class ClusterCreateCommand
         var dceManifest = request.ManifestPath is null ? null : InputFiles.LoadManifest(request.ManifestPath);
         IHostResolver resolver = request.Dns is null ? new SystemHostResolver() : new DnsServerResolver(request.Dns);
         var plan = await InstallPlan.CreateAsync(request, clusterConfig, dceManifest, new SystemNodeNetwork(), resolver, cancellationToken);
+        var peerRequest = o.PrunePeer.Parse(parse, plan.DataDir);
         var isQuiet = parse.GetValue(o.Quiet);
         if (!isQuiet || parse.GetValue(o.DryRun))
         {
@@ -51,8 +57,7 @@ internal static class ClusterCreateCommand
             return ExitCodes.Ok;
         }
 
-        await InstallAsync(plan, parse.GetValue(o.LogFile)!, isQuiet, parse.GetValue(o.MaxTasks), cancellationToken);
-        return ExitCodes.Ok;
+        return await InstallAsync(plan, peerRequest, parse.GetValue(o.LogFile)!, isQuiet, parse.GetValue(o.MaxTasks), cancellationToken);
     }
 
     /// <summary>The request the options describe, after the checks that need no file: steps, targets, the replication options.</summary>
@@ -75,6 +80,7 @@ internal static class ClusterCreateCommand
         }
 
         var replicateUrl = CheckReplication(parse, o);
+        CheckPrune(parse, o, selection);
         return new ClusterCreateRequest
         {
             ConfigPath = parse.GetValue(o.Config)!,
@@ -91,7 +97,28 @@ internal static class ClusterCreateCommand
             ReplicateCredentials = parse.GetValue(o.ReplicateCredentials),
             ReplicateCa = parse.GetValue(o.ReplicateCa) ?? [],
             ReplicateInterval = parse.GetValue(o.ReplicateInterval),
+            Prune = parse.GetValue(o.Prune),
+            KeepReleases = parse.GetValue(o.KeepReleases),
         };
+    }
+
+    /// <summary>--keep-releases and --prune-peer go with --prune, which runs in step 5 and keeps at least one release.</summary>
+    private static void CheckPrune(ParseResult parse, Options o, StepSelection selection)
+    {
+        if (parse.GetValue(o.Prune) && parse.GetValue(o.KeepReleases) < 1)
+        {
+            throw new UsageException($"--keep-releases {parse.GetValue(o.KeepReleases)}: must be at least 1 (the latest release is what the node serves)");
+        }
+
+        if (parse.GetValue(o.Prune) && !selection.Includes(5))
+        {
+            throw new UsageException($"--prune runs in step 5 (after the images are imported), which -j {selection.Text} does not include");
+        }
+
+        if (!parse.GetValue(o.Prune) && (parse.GetValue(o.PrunePeer.Peer) is not null || parse.GetResult(o.KeepReleases) is { Implicit: false }))
+        {
+            throw new UsageException("--keep-releases and --prune-peer go with --prune");
+        }
     }
 
     /// <summary>The primary a backup follows (--replicate-from), or null; the other --replicate-* options only go with it, and their files must exist.</summary>
@@ -120,7 +147,7 @@ internal static class ClusterCreateCommand
     }
 
     /// <summary>Runs the selected steps, logging to <paramref name="logFile"/> (or DATA/logs), and prints how long they took.</summary>
-    private static async Task InstallAsync(InstallPlan plan, string logFile, bool quiet, int maxTasks, CancellationToken cancellationToken)
+    private static async Task<int> InstallAsync(InstallPlan plan, PeerPruneRequest? peerRequest, string logFile, bool quiet, int maxTasks, CancellationToken cancellationToken)
     {
         var started = DateTime.UtcNow;
         using var log = new InstallLog(OpenLog(logFile, plan.DataDir), new ConsoleInstallReporter(quiet));
@@ -136,7 +163,16 @@ internal static class ClusterCreateCommand
             throw;
         }
 
+        // The backup is pruned once this node serves without the pruned content (restarted in step 5), so its
+        // replication cannot copy it back from here.
+        if (peerRequest is not null && context.Pruned is { } pruned && !await PrunePeerOptions.PushAsync(peerRequest, pruned, cancellationToken))
+        {
+            log.Write("failed: the prune of the peer did not complete");
+            return ExitCodes.Failure;
+        }
+
         Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");
+        return ExitCodes.Ok;
     }
 
     private static Uri ReplicationUrl(string text)
@@ -190,5 +226,8 @@ internal static class ClusterCreateCommand
         public Option<string?> ReplicateCredentials { get; } = new("--replicate-credentials") { Description = "With --replicate-from: file with the primary's user:password, to copy back what this backup received while it served" };
         public Option<string[]> ReplicateCa { get; } = new("--replicate-ca") { Description = "With --replicate-from: the primary's CA certificate when it is not the imported one; repeatable" };
         public Option<string?> ReplicateInterval { get; } = new("--replicate-interval") { Description = "With --replicate-from: time between rounds (default 30s)" };
+        public Option<bool> Prune { get; } = new("--prune") { Description = "After importing (step 5), remove what came only from packages older than the last --keep-releases (tags and manifests, chart versions, files); content pushed by people is kept" };
+        public Option<int> KeepReleases { get; } = new("--keep-releases") { Description = "With --prune: keep the content of this many of the latest imported packages", DefaultValueFactory = _ => 2 };
+        public PrunePeerOptions PrunePeer { get; } = new();
     }
 }

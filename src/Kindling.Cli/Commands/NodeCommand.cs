@@ -21,6 +21,8 @@ internal static class NodeCommand
         {
             command.Subcommands.Add(subcommand);
         }
+
+        command.Subcommands.Add(NodePruneCommand.Create());
         return command;
     }
 

@@ -5,15 +5,16 @@ using Kindling.Installer.Package.Sample;
 
 namespace Kindling.Cli.Commands;
 
-/// <summary><c>kindling package sample|build|verify</c>: the offline package (docs/offline-package.md).</summary>
+/// <summary><c>kindling package sample|build|verify|export</c>: the offline package (docs/offline-package.md).</summary>
 internal static class PackageCommand
 {
     public static Command Create()
     {
-        var command = new Command("package", "Offline packages: write a sample, assemble one, verify one (docs/offline-package.md).");
+        var command = new Command("package", "Offline packages: write a sample, assemble one, verify one, export a node as one (docs/offline-package.md).");
         command.Subcommands.Add(Sample());
         command.Subcommands.Add(Build());
         command.Subcommands.Add(Verify());
+        command.Subcommands.Add(PackageExportCommand.Create());
         return command;
     }
 
@@ -98,10 +99,10 @@ internal static class PackageCommand
         return command;
     }
 
-    private static string Summary(PackageReport report) =>
+    internal static string Summary(PackageReport report) =>
         $"{report.FilesChecked} files ({report.BytesChecked / 1048576.0:0.0} MiB) match checksums.sha256; {report.Images} images ({report.Blobs} blobs), {report.Charts} charts, {report.StoreFiles} store files";
 
-    private static void PrintProblems(PackageReport report)
+    internal static void PrintProblems(PackageReport report)
     {
         foreach (var problem in report.Problems)
         {
@@ -110,7 +111,7 @@ internal static class PackageCommand
     }
 
     /// <summary>A package that cannot be opened or built is bad input (exit 2).</summary>
-    private static T Run<T>(Func<T> action)
+    internal static T Run<T>(Func<T> action)
     {
         try
         {

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package;
 
@@ -44,7 +46,7 @@ internal static class OciLayoutReader
 
         using (index)
         {
-            var entries = Children(index.RootElement, OciMediaTypes.ImageIndex, errors);
+            var entries = Children(index.RootElement, ManifestDocument.OciIndex, errors);
             foreach (var error in errors)
             {
                 problems.Add(new PackageProblem($"{prefix}index.json", error));
@@ -55,7 +57,7 @@ internal static class OciLayoutReader
             {
                 var entry = entries[i];
                 var where = $"{prefix}index.json";
-                if (!entry.Annotations.TryGetValue(PackageLayout.RefNameAnnotation, out var reference))
+                if (entry.Annotations?.TryGetValue(PackageLayout.RefNameAnnotation, out var reference) != true || reference is null)
                 {
                     problems.Add(new PackageProblem(where, $"manifests[{i}] ({entry.Digest}) has no {PackageLayout.RefNameAnnotation} annotation: the installer cannot tell which image it is"));
                     continue;
@@ -82,9 +84,9 @@ internal static class OciLayoutReader
     }
 
     /// <summary>The descriptors an index (its manifests) or a manifest (its config and layers) refers to.</summary>
-    public static List<OciDescriptor> Children(JsonElement root, string mediaType, List<string> errors)
+    public static List<Descriptor> Children(JsonElement root, string mediaType, List<string> errors)
     {
-        var children = new List<OciDescriptor>();
+        var children = new List<Descriptor>();
         if (root.ValueKind != JsonValueKind.Object)
         {
             errors.Add("not a JSON object");
@@ -96,7 +98,7 @@ internal static class OciLayoutReader
             errors.Add("schemaVersion must be 2");
         }
 
-        var isIndex = mediaType is OciMediaTypes.ImageIndex or OciMediaTypes.DockerManifestList;
+        var isIndex = mediaType is ManifestDocument.OciIndex or ManifestDocument.DockerManifestList;
         if (isIndex)
         {
             ReadArray(root, "manifests", children, errors, required: true);
@@ -145,7 +147,7 @@ internal static class OciLayoutReader
         }
     }
 
-    private static void ReadArray(JsonElement root, string property, List<OciDescriptor> into, List<string> errors, bool required)
+    private static void ReadArray(JsonElement root, string property, List<Descriptor> into, List<string> errors, bool required)
     {
         if (!root.TryGetProperty(property, out var array) || array.ValueKind != JsonValueKind.Array)
         {
@@ -169,7 +171,7 @@ internal static class OciLayoutReader
         }
     }
 
-    private static OciDescriptor? ReadDescriptor(JsonElement e, string where, List<string> errors)
+    private static Descriptor? ReadDescriptor(JsonElement e, string where, List<string> errors)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
@@ -191,9 +193,9 @@ internal static class OciLayoutReader
             return null;
         }
 
-        if (!OciDigest.TryParse(digestText, out var digest, out var digestError))
+        if (!Digest.TryParse(digestText, out var digest, out _))
         {
-            errors.Add($"{where}: {digestError}");
+            errors.Add($"{where}: {DigestProblem(digestText)}");
             return null;
         }
 
@@ -222,6 +224,21 @@ internal static class OciLayoutReader
             platform = string.Join('/', new[] { Field("os"), Field("architecture"), Field("variant") }.Where(x => x.Length > 0));
         }
 
-        return new OciDescriptor(mediaType, digest.Value, size) { Annotations = annotations, Platform = platform };
+        return new Descriptor(mediaType, digest.Value, size, Annotations: annotations) { Platform = platform };
+    }
+
+    /// <summary>Why a descriptor's digest text is not a package digest (sha256, 64 lowercase hex digits).</summary>
+    private static string DigestProblem(string? text)
+    {
+        var colon = text?.IndexOf(':', StringComparison.Ordinal) ?? -1;
+        if (text is null || colon <= 0)
+        {
+            return $"'{text}' is not a digest (expected sha256:<64 hex digits>)";
+        }
+
+        var algorithm = text[..colon];
+        return algorithm != Digest.Algorithm
+            ? $"digest '{text}' uses {algorithm}; packages use sha256 only"
+            : $"digest '{text}' is not sha256:<64 lowercase hex digits>";
     }
 }

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package;
 
@@ -48,7 +49,7 @@ public sealed class OfflinePackage
         File.Exists(Path.Combine(Directory, PackageLayout.OfflineFilesArchive)) ? Path.Combine(Directory, PackageLayout.OfflineFilesArchive) : null;
 
     /// <summary>Where a blob (manifest, index, config or layer) lives: images/blobs/sha256/HEX.</summary>
-    public string BlobPath(OciDigest digest) => Path.Combine(ImageLayoutPath, digest.LayoutPath);
+    public string BlobPath(Digest digest) => Path.Combine(ImageLayoutPath, digest.LayoutPath());
 
     /// <summary>Opens the package folder; throws <see cref="PackageException"/> only when there is no such folder.</summary>
     public static OfflinePackage Open(string directory)

@@ -30,15 +30,8 @@ public static class PackageBuilder
     public static PackageReport Build(PackageBuildRequest request)
     {
         var output = Path.GetFullPath(request.OutputDir);
-        if (Path.Exists(output) && (!Directory.Exists(output) || Directory.EnumerateFileSystemEntries(output).Any()))
-        {
-            throw new PackageException($"{output}: already exists and is not an empty folder; give --out a new folder");
-        }
-
-        if (request.Version.Length == 0 || request.Version.Any(char.IsWhiteSpace))
-        {
-            throw new PackageException($"--version '{request.Version}': must be one word, such as v0.20.0");
-        }
+        CheckOutput(output);
+        CheckVersion(request.Version);
 
         Require(request.ImagesLayout, "--images", dir: true);
         Require(request.ChartsDir, "--charts", dir: true);
@@ -75,22 +68,7 @@ public static class PackageBuilder
                 File.Copy(archive, Path.Combine(temp, PackageLayout.OfflineFilesArchive));
             }
 
-            File.WriteAllText(Path.Combine(temp, PackageLayout.VersionFile), request.Version + "\n");
-            PackageChecksums.Write(temp);
-            var report = OfflinePackage.Open(temp).Verify();
-            if (!report.Ok)
-            {
-                return report;
-            }
-
-            if (Directory.Exists(output))
-            {
-                Directory.Delete(output);
-            }
-
-            Directory.Move(temp, output);
-            DurableFile.SyncDirectory(parent);
-            return report;
+            return Seal(temp, output, request.Version);
         }
         finally
         {
@@ -98,6 +76,49 @@ public static class PackageBuilder
             {
                 Directory.Delete(temp, recursive: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes the assembled folder <paramref name="temp"/> a package: writes VERSION and checksums.sha256, verifies it,
+    /// and only when it is valid renames it to <paramref name="output"/> (an absent or empty folder) and syncs the
+    /// parent. A folder that does not verify is left for the caller to remove, and the report says why.
+    /// </summary>
+    public static PackageReport Seal(string temp, string output, string version)
+    {
+        CheckVersion(version);
+        File.WriteAllText(Path.Combine(temp, PackageLayout.VersionFile), version + "\n");
+        PackageChecksums.Write(temp);
+        var report = OfflinePackage.Open(temp).Verify();
+        if (!report.Ok)
+        {
+            return report;
+        }
+
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output);
+        }
+
+        Directory.Move(temp, output);
+        DurableFile.SyncDirectory(Path.GetDirectoryName(output)!);
+        return report;
+    }
+
+    /// <summary>Refuses an output that exists and is not an empty folder (nothing is ever written over).</summary>
+    public static void CheckOutput(string output)
+    {
+        if (Path.Exists(output) && (!Directory.Exists(output) || Directory.EnumerateFileSystemEntries(output).Any()))
+        {
+            throw new PackageException($"{output}: already exists and is not an empty folder; give --out a new folder");
+        }
+    }
+
+    public static void CheckVersion(string version)
+    {
+        if (version.Length == 0 || version.Any(char.IsWhiteSpace))
+        {
+            throw new PackageException($"--version '{version}': must be one word, such as v0.20.0");
         }
     }
 

@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Registry;
 namespace Kindling.Installer.Package;
 
 /// <summary>
@@ -8,7 +9,7 @@ namespace Kindling.Installer.Package;
 /// <param name="Reference">e.g. <c>release.daocloud.io/kpanda/apiserver:v0.20.0</c>.</param>
 /// <param name="Repository">e.g. <c>release.daocloud.io/kpanda/apiserver</c>.</param>
 /// <param name="Tag">e.g. <c>v0.20.0</c>; null when the reference pins a digest only.</param>
-public sealed record PackageImage(string Reference, string Repository, string? Tag, OciDescriptor Descriptor)
+public sealed record PackageImage(string Reference, string Repository, string? Tag, Descriptor Descriptor)
 {
     /// <summary>Splits a full reference; false when it is not <c>host/path[:tag][@digest]</c>.</summary>
     public static bool TryParseReference(string reference, out string repository, out string? tag)

@@ -30,4 +30,7 @@ public static class PackageLayout
 
     /// <summary>kubean's import_files.sh lifts this mirror folder's content to the top (CN builds of the archive).</summary>
     internal const string DaoCloudMirrorPrefix = "files.m.daocloud.io/";
+
+    /// <summary>Where a blob lives inside an OCI image layout: <c>blobs/sha256/HEX</c>.</summary>
+    public static string LayoutPath(this Kindling.Artifacts.Storage.Digest digest) => $"blobs/{Kindling.Artifacts.Storage.Digest.Algorithm}/{digest.Hex}";
 }

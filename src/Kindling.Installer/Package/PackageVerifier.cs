@@ -1,4 +1,6 @@
 using System.Formats.Tar;
+using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package;
 
@@ -9,7 +11,7 @@ namespace Kindling.Installer.Package;
 /// </summary>
 internal static class PackageVerifier
 {
-    private sealed record Hashed(OciDigest Digest, long Length);
+    private sealed record Hashed(Digest Digest, long Length);
 
     public static PackageReport Verify(OfflinePackage package, IReadOnlyList<PackageProblem> openProblems, PackageVerifyOptions options)
     {
@@ -142,8 +144,8 @@ internal static class PackageVerifier
     private static int CheckImages(OfflinePackage package, Dictionary<string, Hashed> hashed, List<PackageProblem> problems)
     {
         var prefix = PackageLayout.ImagesDir + "/";
-        var visited = new HashSet<OciDigest>();
-        var queue = new Queue<(OciDescriptor Descriptor, string ReferencedBy)>(package.Images.Select(i => (i.Descriptor, $"index.json ({i.Reference})")));
+        var visited = new HashSet<Digest>();
+        var queue = new Queue<(Descriptor Descriptor, string ReferencedBy)>(package.Images.Select(i => (i.Descriptor, $"index.json ({i.Reference})")));
         while (queue.TryDequeue(out var item))
         {
             var (descriptor, by) = item;
@@ -152,7 +154,7 @@ internal static class PackageVerifier
                 continue;
             }
 
-            var relative = prefix + descriptor.Digest.LayoutPath;
+            var relative = prefix + descriptor.Digest.LayoutPath();
             if (!hashed.TryGetValue(relative, out var blob))
             {
                 problems.Add(new PackageProblem(relative, $"missing: {descriptor.MediaType} {descriptor.Digest}, referenced by {by}"));

@@ -52,7 +52,7 @@ internal sealed class ReadThroughStream(Stream inner, bool hash = true, bool crc
         }
     }
 
-    public OciDigest Digest() => OciDigest.Sha256(_hash?.GetCurrentHash() ?? throw new InvalidOperationException("not hashing"));
+    public Digest Digest() => Kindling.Artifacts.Storage.Digest.FromHash(_hash?.GetCurrentHash() ?? throw new InvalidOperationException("not hashing"));
 
     protected override void Dispose(bool disposing)
     {

@@ -32,6 +32,12 @@ public sealed record ClusterCreateRequest
     /// <summary>Time between replication rounds, as <c>node serve --replicate-interval</c> takes it (30s, 2m, ...).</summary>
     public string? ReplicateInterval { get; init; }
 
+    /// <summary><c>--prune</c>: after step 5's import, remove what only packages older than the last <see cref="KeepReleases"/> brought.</summary>
+    public bool Prune { get; init; }
+
+    /// <summary><c>--keep-releases N</c> (with <c>--prune</c>): how many of the latest imported packages keep their content.</summary>
+    public int KeepReleases { get; init; } = 2;
+
     /// <summary>The <c>--replicate-*</c> arguments the node service is started with (none when not a following backup).</summary>
     public IReadOnlyList<string> ReplicationArguments()
     {
@@ -141,6 +147,11 @@ public sealed record InstallPlan
         if (Request.Upgrade.Count > 0)
         {
             lines.Add($"  upgrade          {string.Join(",", Request.Upgrade)}: import what is new in {c.FullPackagePath}, keep the CA and certificates");
+        }
+
+        if (Request.Prune)
+        {
+            lines.Add($"  prune            after step 5's import, remove what came only from packages older than the last {Request.KeepReleases} (content pushed by people is kept)");
         }
 
         if (Manifest is not null)

@@ -1,6 +1,6 @@
-using Kindling.Artifacts.Storage;
 using Kindling.Installer.Import;
 using Kindling.Installer.Pki;
+using Kindling.Installer.Retention;
 using Kindling.Installer.Service;
 
 namespace Kindling.Installer.Steps;
@@ -15,7 +15,7 @@ public sealed class ImagesStep : IInstallStep
         var package = context.Package;
         var layout = package.ImageLayoutPath;
         var images = package.Images
-            .Select(i => new ImageEntry(i.Repository, i.Tag, Digest.Parse(i.Descriptor.Digest.ToString()), i.Descriptor.MediaType))
+            .Select(i => new ImageEntry(i.Repository, i.Tag, i.Descriptor.Digest, i.Descriptor.MediaType))
             .ToList();
         var source = new OciLayoutBlobs(layout);
         ImportReport report;
@@ -27,6 +27,8 @@ public sealed class ImagesStep : IInstallStep
         }
 
         context.Log.Info($"images: {report}");
+        context.RecordRelease(package.Images.Where(i => i.Tag is not null).Select(i => (ReleaseItem.Registry, i.Repository, i.Tag!)));
+        var pruned = Prune(context);
         var plan = context.Plan;
         var t = plan.Config.TinderKind;
         string[] serve =
@@ -49,7 +51,31 @@ public sealed class ImagesStep : IInstallStep
             throw new InstallerException($"the node service started but is not healthy: {failure}; see {context.Service.LogPath}");
         }
 
-        return $"{report}; node service healthy at https://{plan.NodeIp.Address}:{t.RegistryPort}";
+        return $"{report}{pruned}; node service healthy at https://{plan.NodeIp.Address}:{t.RegistryPort}";
+    }
+
+    /// <summary>
+    /// <c>--prune</c>: what came from packages older than the last <c>--keep-releases</c> is removed from the store
+    /// before the restart, so the restarted node serves without it (docs/offline-package.md, "Retention").
+    /// </summary>
+    private static string Prune(InstallContext context)
+    {
+        var request = context.Plan.Request;
+        if (!request.Prune)
+        {
+            return "";
+        }
+
+        var log = ReleaseLog.Load(context.Plan.DataDir);
+        var result = NodePruner.Prune(context.Store, log, request.KeepReleases, dryRun: false);
+        foreach (var line in result.Describe())
+        {
+            context.Log.Write(line);
+        }
+
+        context.Log.Info($"prune: {result}");
+        context.Pruned = result;
+        return $"; prune: {result}";
     }
 
     /// <summary>

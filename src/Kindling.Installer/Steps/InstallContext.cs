@@ -1,6 +1,7 @@
 using Kindling.Artifacts;
 using Kindling.Installer.Package;
 using Kindling.Installer.Plan;
+using Kindling.Installer.Retention;
 using Kindling.Installer.Service;
 
 namespace Kindling.Installer.Steps;
@@ -15,6 +16,9 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
     public InstallLog Log { get; } = log;
     public NodeServiceControl Service { get; } = service;
     public int MaxTasks { get; } = maxTasks;
+
+    /// <summary>What <c>--prune</c> removed in step 5 (null when it did not run): the removals to push to a backup.</summary>
+    public PruneResult? Pruned { get; set; }
     public string PackagePath => Plan.Config.FullPackagePath ?? throw new InstallerException($"{Plan.Config.Where("spec.fullPackagePath")}: not set; the offline package is needed for this step");
 
     /// <summary>The offline package at fullPackagePath, opened once.</summary>
@@ -24,6 +28,23 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
     public NodeStore Store => _store ??= NodeStore.Open(Plan.DataDir, shared: Service.Status().Running);
 
     public void Dispose() => _store = null;
+
+    /// <summary>
+    /// Records in <c>DATA/releases.json</c> that this package's release brought these items, with the values the
+    /// store now holds for them (what was imported); items the store does not hold are not recorded.
+    /// </summary>
+    public void RecordRelease(IEnumerable<(string Service, string Part, string Name)> items)
+    {
+        if (Plan.Config.FullPackagePath is null)
+        {
+            return;
+        }
+
+        var content = Store.Content;
+        var recorded = items.Select(i => content.Entries(i.Service, i.Part).TryGetValue(i.Name, out var value) ? new ReleaseItem(i.Service, i.Part, i.Name, value) : (ReleaseItem?)null)
+            .OfType<ReleaseItem>().ToList();
+        ReleaseLog.Load(Plan.DataDir).Record(Package.Version ?? "(no VERSION)", Package.Directory, recorded, DateTimeOffset.UtcNow);
+    }
 
     private OfflinePackage OpenPackage()
     {

@@ -3,6 +3,7 @@ using Kindling.Artifacts.Iso;
 using Kindling.Config;
 using Kindling.Installer.Import;
 using Kindling.Installer.Package;
+using Kindling.Installer.Retention;
 
 namespace Kindling.Installer.Steps;
 
@@ -41,7 +42,13 @@ public sealed class OsReposStep : IInstallStep
         {
             var length = new FileInfo(osPackages).Length;
             using var bar = context.Log.Progress($"unpacking {osPackages}", length);
-            var report = await new FileImporter(context.Store.Files).ImportAsync(OsPackageArchive.EnumerateFiles(osPackages), cancellationToken);
+            var keys = new List<string>();
+            var report = await new FileImporter(context.Store.Files).ImportAsync(OsPackageArchive.EnumerateFiles(osPackages).Select(f =>
+            {
+                keys.Add(f.Key);
+                return f;
+            }), cancellationToken);
+            context.RecordRelease(keys.Select(k => (ReleaseItem.Files, FileStore.PublicBucket, k)));
             parts.Add($"os-pkgs {Path.GetFileName(osPackages)}: {report}");
         }
 

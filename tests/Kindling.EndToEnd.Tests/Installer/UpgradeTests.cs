@@ -10,7 +10,7 @@ public class UpgradeTests(SamplePackageFixture package) : IClassFixture<SamplePa
 {
     /// <summary>A copy of the sample package with one more tag on an existing image, checksums and version updated.</summary>
     /// <summary>Writes NAME-VERSION.tgz beside <paramref name="archive"/>: the same chart with Chart.yaml's version changed.</summary>
-    private static (string Path, string Name) NewChartVersion(string archive, string version)
+    internal static (string Path, string Name) NewChartVersion(string archive, string version)
     {
         using var input = new System.IO.Compression.GZipStream(File.OpenRead(archive), System.IO.Compression.CompressionMode.Decompress);
         using var reader = new System.Formats.Tar.TarReader(input);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Kindling.Installer.Package;
 using Kindling.Installer.Package.Sample;
 using Kindling.Testing;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Tests.Package;
 
@@ -270,11 +271,11 @@ public sealed class BadPackageTests : IDisposable
         Assert.Equal([PackageLayout.VersionFile, PackageLayout.Checksums], problems.Order(StringComparer.Ordinal));
     }
 
-    private static OciDigest FirstLayer(OfflinePackage package)
+    private static Digest FirstLayer(OfflinePackage package)
     {
         var manifest = package.Images.First(i => i.Descriptor.IsManifest).Descriptor.Digest;
         using var json = JsonDocument.Parse(File.ReadAllBytes(package.BlobPath(manifest)));
-        Assert.True(OciDigest.TryParse(json.RootElement.GetProperty("layers")[0].GetProperty("digest").GetString(), out var digest, out _));
+        Assert.True(Digest.TryParse(json.RootElement.GetProperty("layers")[0].GetProperty("digest").GetString(), out var digest, out _));
         return digest!.Value;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Kindling.Installer.Package;
 using Kindling.Installer.Package.Sample;
 using Kindling.Testing;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Tests.Package;
 
@@ -132,14 +133,14 @@ public sealed class SamplePackageTests(SampleFixture fixture) : IClassFixture<Sa
         Assert.True(package.Verify().Ok);
     }
 
-    private static OciDigest FirstLayer(OfflinePackage package, OciDigest manifest) => Layers(package, manifest)[0].Digest;
+    private static Digest FirstLayer(OfflinePackage package, Digest manifest) => Layers(package, manifest)[0].Digest;
 
-    private static List<(OciDigest Digest, long Size)> Layers(OfflinePackage package, OciDigest manifest)
+    private static List<(Digest Digest, long Size)> Layers(OfflinePackage package, Digest manifest)
     {
         using var json = JsonDocument.Parse(File.ReadAllBytes(package.BlobPath(manifest)));
         return [.. json.RootElement.GetProperty("layers").EnumerateArray().Select(l =>
         {
-            Assert.True(OciDigest.TryParse(l.GetProperty("digest").GetString(), out var d, out _));
+            Assert.True(Digest.TryParse(l.GetProperty("digest").GetString(), out var d, out _));
             return (d!.Value, l.GetProperty("size").GetInt64());
         })];
     }

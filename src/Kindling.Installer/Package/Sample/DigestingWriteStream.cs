@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package.Sample;
 
@@ -9,7 +10,7 @@ internal sealed class DigestingWriteStream(Stream inner, bool leaveOpen = false)
 
     public long Written { get; private set; }
 
-    public OciDigest Digest() => OciDigest.Sha256(_hash.GetCurrentHash());
+    public Digest Digest() => Kindling.Artifacts.Storage.Digest.FromHash(_hash.GetCurrentHash());
 
     public override bool CanRead => false;
 

@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package.Sample;
 
@@ -11,13 +13,13 @@ namespace Kindling.Installer.Package.Sample;
 /// </summary>
 internal sealed class OciLayoutWriter(string directory)
 {
-    private readonly List<(string Reference, OciDescriptor Descriptor)> _entries = [];
+    private readonly List<(string Reference, Descriptor Descriptor)> _entries = [];
 
     /// <summary>A gzip'd tar layer; returns its descriptor and diff_id (digest of the uncompressed tar).</summary>
-    public (OciDescriptor Layer, OciDigest DiffId) WriteLayer(Action<TarGzWriter> fill, CompressionLevel level = CompressionLevel.Optimal)
+    public (Descriptor Layer, Digest DiffId) WriteLayer(Action<TarGzWriter> fill, CompressionLevel level = CompressionLevel.Optimal)
     {
-        OciDigest diffId = default;
-        var layer = WriteBlob(OciMediaTypes.LayerGzip, stream =>
+        Digest diffId = default;
+        var layer = WriteBlob(ManifestDocument.OciLayerGzip, stream =>
         {
             using var tar = new TarGzWriter(stream, level);
             fill(tar);
@@ -27,9 +29,9 @@ internal sealed class OciLayoutWriter(string directory)
     }
 
     /// <summary>Writes a config and a manifest for an image of the given layers; returns the manifest's descriptor.</summary>
-    public OciDescriptor WriteImage(string architecture, IReadOnlyList<(OciDescriptor Layer, OciDigest DiffId)> layers, string entrypoint, string title)
+    public Descriptor WriteImage(string architecture, IReadOnlyList<(Descriptor Layer, Digest DiffId)> layers, string entrypoint, string title)
     {
-        var config = WriteJson(OciMediaTypes.ImageConfig, w =>
+        var config = WriteJson(ManifestDocument.OciConfig, w =>
         {
             w.WriteString("created", TarGzWriter.Epoch.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
             w.WriteString("architecture", architecture);
@@ -56,10 +58,10 @@ internal sealed class OciLayoutWriter(string directory)
             w.WriteEndArray();
             w.WriteEndObject();
         });
-        return WriteJson(OciMediaTypes.ImageManifest, w =>
+        return WriteJson(ManifestDocument.OciManifest, w =>
         {
             w.WriteNumber("schemaVersion", 2);
-            w.WriteString("mediaType", OciMediaTypes.ImageManifest);
+            w.WriteString("mediaType", ManifestDocument.OciManifest);
             w.WritePropertyName("config");
             WriteDescriptor(w, config);
             w.WriteStartArray("layers");
@@ -73,10 +75,10 @@ internal sealed class OciLayoutWriter(string directory)
     }
 
     /// <summary>An image index (multi-architecture image) over manifests that carry their platform.</summary>
-    public OciDescriptor WriteIndex(IReadOnlyList<OciDescriptor> manifests) => WriteJson(OciMediaTypes.ImageIndex, w =>
+    public Descriptor WriteIndex(IReadOnlyList<Descriptor> manifests) => WriteJson(ManifestDocument.OciIndex, w =>
     {
         w.WriteNumber("schemaVersion", 2);
-        w.WriteString("mediaType", OciMediaTypes.ImageIndex);
+        w.WriteString("mediaType", ManifestDocument.OciIndex);
         w.WriteStartArray("manifests");
         foreach (var manifest in manifests)
         {
@@ -87,7 +89,7 @@ internal sealed class OciLayoutWriter(string directory)
     });
 
     /// <summary>Names an image (manifest or index) in index.json with its full upstream reference.</summary>
-    public void Tag(string reference, OciDescriptor descriptor) => _entries.Add((reference, descriptor));
+    public void Tag(string reference, Descriptor descriptor) => _entries.Add((reference, descriptor));
 
     /// <summary>Writes oci-layout and index.json.</summary>
     public void Finish()
@@ -97,7 +99,7 @@ internal sealed class OciLayoutWriter(string directory)
         File.WriteAllBytes(Path.Combine(directory, "index.json"), Json(w =>
         {
             w.WriteNumber("schemaVersion", 2);
-            w.WriteString("mediaType", OciMediaTypes.ImageIndex);
+            w.WriteString("mediaType", ManifestDocument.OciIndex);
             w.WriteStartArray("manifests");
             foreach (var (reference, descriptor) in _entries)
             {
@@ -108,12 +110,12 @@ internal sealed class OciLayoutWriter(string directory)
         }));
     }
 
-    public OciDescriptor WriteBlob(string mediaType, Action<Stream> write)
+    public Descriptor WriteBlob(string mediaType, Action<Stream> write)
     {
         var blobs = Path.Combine(directory, "blobs", "sha256");
         Directory.CreateDirectory(blobs);
         var temp = Path.Combine(blobs, $".upload-{Guid.NewGuid():N}");
-        OciDigest digest;
+        Digest digest;
         long size;
         using (var file = File.Create(temp))
         using (var digesting = new DigestingWriteStream(file))
@@ -124,10 +126,10 @@ internal sealed class OciLayoutWriter(string directory)
         }
 
         File.Move(temp, Path.Combine(blobs, digest.Hex), overwrite: true);
-        return new OciDescriptor(mediaType, digest, size);
+        return new Descriptor(mediaType, digest, size);
     }
 
-    private OciDescriptor WriteJson(string mediaType, Action<Utf8JsonWriter> body)
+    private Descriptor WriteJson(string mediaType, Action<Utf8JsonWriter> body)
     {
         var bytes = Json(body);
         return WriteBlob(mediaType, s => s.Write(bytes));
@@ -146,7 +148,7 @@ internal sealed class OciLayoutWriter(string directory)
         return buffer.ToArray();
     }
 
-    private static void WriteDescriptor(Utf8JsonWriter w, OciDescriptor d, string? reference = null)
+    private static void WriteDescriptor(Utf8JsonWriter w, Descriptor d, string? reference = null)
     {
         w.WriteStartObject();
         w.WriteString("mediaType", d.MediaType);

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
+using Kindling.Artifacts.Storage;
 
 namespace Kindling.Installer.Package.Sample;
 
@@ -19,7 +20,7 @@ internal sealed class TarGzWriter : IDisposable
     private readonly DigestingWriteStream _plain;
     private readonly TarWriter _tar;
     private readonly HashSet<string> _directories = new(StringComparer.Ordinal);
-    private (OciDigest Compressed, long CompressedSize, OciDigest Plain)? _result;
+    private (Digest Compressed, long CompressedSize, Digest Plain)? _result;
 
     public TarGzWriter(Stream destination, CompressionLevel level = CompressionLevel.Optimal)
     {
@@ -60,7 +61,7 @@ internal sealed class TarGzWriter : IDisposable
     }
 
     /// <summary>Ends the archive; then the digests are final.</summary>
-    public (OciDigest Compressed, long CompressedSize, OciDigest Plain) Finish()
+    public (Digest Compressed, long CompressedSize, Digest Plain) Finish()
     {
         if (_result is { } done)
         {
