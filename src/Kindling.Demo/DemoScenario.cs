@@ -180,7 +180,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     private async Task<(int Lookups, int Failed)> KillOneInstanceAsync(ChildProcesses children, CancellationToken cancellationToken)
     {
         var instances = topology.DnsInstances;
-        var clients = instances.Select(a => new global::Kindling.Dns.Server.Client.DnsClient(topology.DnsEndpointOf(a), TimeSpan.FromSeconds(1), attempts: 1)).ToList();
+        var clients = instances.Select(a => new global::Kindling.Dns.Client.DnsClient(topology.DnsEndpointOf(a), TimeSpan.FromSeconds(1), attempts: 1)).ToList();
         int lookups = 0, failed = 0;
         var killedAt = TimeSpan.FromSeconds(2);
         var total = Stopwatch.StartNew();

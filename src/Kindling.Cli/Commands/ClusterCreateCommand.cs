@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Kindling.Replication.Prune;
 using Kindling.Installer.Hosts;
 using Kindling.Installer.Network;
 using Kindling.Installer;

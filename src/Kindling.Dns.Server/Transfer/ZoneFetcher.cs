@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kindling.Dns.Config;
 using Kindling.Dns.Records;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
 

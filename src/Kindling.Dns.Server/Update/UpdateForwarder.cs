@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Kindling.Dns.Config;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 
 namespace Kindling.Dns.Server.Update;
 

@@ -1,3 +1,4 @@
+using Kindling.Artifacts.Content;
 using Kindling.Replication.Nodes;
 using Kindling.Replication.Sync;
 

@@ -9,7 +9,6 @@ using Kindling.Replication.Charts;
 using Kindling.Replication.Files;
 using Kindling.Replication.Nodes;
 using Kindling.Replication.Registry;
-using Kindling.Replication.Sync;
 
 namespace Kindling.Replication.Export;
 

@@ -48,7 +48,8 @@ public static class PeerPrune
 
         foreach (var (service, part, name, value) in request.Items)
         {
-            var what = service switch { RegistryContent.Service => $"image {part}:{name}", ChartContent.Service => $"chart {part} {name}", _ => $"file {part}/{name}" };
+            var kind = ContentKinds.FromService(service);
+            var what = kind switch { ContentKind.Images => $"image {part}:{name}", ContentKind.Charts => $"chart {part} {name}", _ => $"file {part}/{name}" };
             try
             {
                 var current = await CurrentAsync(service, part, name);
@@ -65,10 +66,10 @@ public static class PeerPrune
 
                 if (!request.DryRun)
                 {
-                    await (service switch
+                    await (kind switch
                     {
-                        RegistryContent.Service => registry?.DeleteManifestAsync(part, name, cancellationToken),
-                        ChartContent.Service => charts?.DeleteAsync(part, name, cancellationToken),
+                        ContentKind.Images => registry?.DeleteManifestAsync(part, name, cancellationToken),
+                        ContentKind.Charts => charts?.DeleteAsync(part, name, cancellationToken),
                         _ => files?.DeleteAsync(part, name, cancellationToken),
                     } ?? Task.CompletedTask);
                 }

@@ -1,6 +1,6 @@
 using System.Net;
 using Kindling.Dns.Records;
-using Kindling.Dns.Server.Client;
+using Kindling.Dns.Client;
 using Kindling.Dns.Server.Overlay;
 using Kindling.Dns.Server.Tests.Differential;
 using Kindling.Testing;

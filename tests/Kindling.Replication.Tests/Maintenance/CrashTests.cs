@@ -37,17 +37,17 @@ public class CrashTests
             {
                 case "push":
                     layout.AddImage($"crash/push:v{i}", shared, layout.AddLayer(3 << 20));
-                    operation = Quietly(Skopeo.PushAsync(layout.Directory, $"crash/push:v{i}", target));
+                    operation = Quietly(target.PushImageAsync(layout.Directory, $"crash/push:v{i}"));
                     break;
                 case "replication":
                     layout.AddImage($"crash/repl:v{i}", shared, layout.AddLayer(3 << 20));
-                    await Skopeo.PushAsync(layout.Directory, $"crash/repl:v{i}", source);
+                    await source.PushImageAsync(layout.Directory, $"crash/repl:v{i}");
                     operation = Quietly(NodePair.SyncAsync(source, target));
                     break;
                 default:
                     // Garbage to collect: an image pushed and deleted.
                     var manifest = layout.AddImage($"crash/gc:v{i}", layout.AddLayer(1 << 20), layout.AddLayer(1 << 20));
-                    await Skopeo.PushAsync(layout.Directory, $"crash/gc:v{i}", target);
+                    await target.PushImageAsync(layout.Directory, $"crash/gc:v{i}");
                     await NodeMaintenance.DeleteManifestAsync(target, "crash/gc", manifest.Digest);
                     operation = Quietly(ProcessRunner.KindlingAsync("node", "gc", "--data", target.DataDirectory, "--grace", "0"));
                     break;

@@ -15,8 +15,8 @@ public class FsckRepairTests
         var own = layout.AddLayer(128 << 10);
         var a = layout.AddImage("app/a:v1", shared, own);
         var b = layout.AddImage("app/b:v1", shared, layout.AddLayer(64 << 10));
-        await Skopeo.PushAsync(layout.Directory, "app/a:v1", nodes.Primary);
-        await Skopeo.PushAsync(layout.Directory, "app/b:v1", nodes.Primary);
+        await nodes.Primary.PushImageAsync(layout.Directory, "app/a:v1");
+        await nodes.Primary.PushImageAsync(layout.Directory, "app/b:v1");
         Assert.True(NodePair.Summary(await NodePair.SyncAsync(nodes.Primary, nodes.Backup)).GetProperty("inStep").GetBoolean());
         var blob = Path.Combine(nodes.Backup.DataDirectory, "store", "blobs", "sha256", own.Digest[7..9], own.Digest[7..]);
         var rotten = RandomNumberGenerator.GetBytes((int)own.Size); // same size, other bytes: only a digest check sees it
@@ -41,7 +41,7 @@ public class FsckRepairTests
         Assert.Equal(0, after.GetProperty("exitCode").GetInt32());
         Assert.Equal(own.Digest, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(await File.ReadAllBytesAsync(blob, TestContext.Current.CancellationToken))));
         Assert.Equal(await nodes.Primary.DigestAsync(), await nodes.Backup.DigestAsync());
-        var pull = await Skopeo.PullAsync(nodes.Backup, "app/a:v1", nodes.Work.File("pulled"));
+        var pull = await nodes.Backup.PullImageAsync("app/a:v1", nodes.Work.File("pulled"));
         Assert.True(pull.ExitCode == 0, pull.ToString());
     }
 }

@@ -39,7 +39,7 @@ public class GcUnderLoadTests
             while ((i = Interlocked.Increment(ref next)) < Images)
             {
                 var (reference, manifest, _) = images[i];
-                await Skopeo.PushAsync(layout.Directory, reference, node);
+                await node.PushImageAsync(layout.Directory, reference);
                 if (Deleted(i))
                 {
                     await NodeMaintenance.DeleteManifestAsync(node, reference.Split(':')[0], manifest.Digest);
@@ -90,7 +90,7 @@ public class GcUnderLoadTests
                 }
 
                 // skopeo checks every blob's digest as it copies; the tag must name the manifest pushed.
-                var pull = await Skopeo.PullAsync(node, reference, work.File($"out-{i}"));
+                var pull = await node.PullImageAsync(reference, work.File($"out-{i}"));
                 Assert.True(pull.ExitCode == 0, $"pull {reference}: {pull}");
                 Assert.Equal(manifest.Digest, await Curl.ManifestDigestAsync(node, repository, tag));
             }
