@@ -39,33 +39,11 @@ public static class NodeVerifier
         var reached = new List<(string Name, NodeEndpoints Node)>();
         if (options.Domain is { } domain)
         {
-            var url = new Uri(options.Port == 443 ? $"https://{domain}/" : $"https://{domain}:{options.Port}/");
-            var name = $"{domain}:{options.Port}";
-            IReadOnlyList<IPAddress> addresses;
-            try
+            var (report, node) = await CheckDomainAsync(domain, options, checks, Resolve, cancellationToken);
+            targets.Add(report);
+            if (node is not null)
             {
-                addresses = await Resolve(domain, cancellationToken);
-            }
-            catch (Exception e) when (e is ReplicationException or SocketException)
-            {
-                addresses = [];
-                targets.Add(new TargetReport(name, url.ToString(), null, [new CheckResult("dns", CheckStatus.Failed, $"{domain} does not resolve through {options.ResolverDescription}: {e.Message}")]));
-            }
-
-            if (addresses.Count > 0)
-            {
-                var address = string.Join(", ", addresses);
-                var dns = new CheckResult("dns", CheckStatus.Ok, $"{domain} resolves to {address} through {options.ResolverDescription}");
-                var (results, node) = await checks.RunAsync(url, cancellationToken);
-                targets.Add(new TargetReport(name, url.ToString(), address, [dns, .. results]));
-                if (node is not null)
-                {
-                    reached.Add((name, node));
-                }
-            }
-            else if (targets.Count == 0)
-            {
-                targets.Add(new TargetReport(name, url.ToString(), null, [new CheckResult("dns", CheckStatus.Failed, $"{domain} has no address through {options.ResolverDescription}")]));
+                reached.Add((report.Name, node));
             }
         }
 
@@ -84,6 +62,36 @@ public static class NodeVerifier
             ? new ContentComparison(CheckStatus.Failed, "no target could be reached", new Dictionary<string, string?>(), [])
             : await ContentCompare.RunAsync(http, reached, cancellationToken);
         return new VerifyReport(targets, content);
+    }
+
+    /// <summary>
+    /// The domain as clients reach it: resolved through the given DNS server (a failed or empty answer is the failed
+    /// <c>dns</c> check, and nothing else is tried), then the checks against its URL; the node found there, if any.
+    /// </summary>
+    private static async Task<(TargetReport Report, NodeEndpoints? Node)> CheckDomainAsync(string domain, VerifyOptions options, TargetChecks checks,
+        Func<string, CancellationToken, Task<IReadOnlyList<IPAddress>>> resolve, CancellationToken cancellationToken)
+    {
+        var url = new Uri(options.Port == 443 ? $"https://{domain}/" : $"https://{domain}:{options.Port}/");
+        var name = $"{domain}:{options.Port}";
+        IReadOnlyList<IPAddress> addresses;
+        try
+        {
+            addresses = await resolve(domain, cancellationToken);
+        }
+        catch (Exception e) when (e is ReplicationException or SocketException)
+        {
+            return (new TargetReport(name, url.ToString(), null, [new CheckResult("dns", CheckStatus.Failed, $"{domain} does not resolve through {options.ResolverDescription}: {e.Message}")]), null);
+        }
+
+        if (addresses.Count == 0)
+        {
+            return (new TargetReport(name, url.ToString(), null, [new CheckResult("dns", CheckStatus.Failed, $"{domain} has no address through {options.ResolverDescription}")]), null);
+        }
+
+        var address = string.Join(", ", addresses);
+        var dns = new CheckResult("dns", CheckStatus.Ok, $"{domain} resolves to {address} through {options.ResolverDescription}");
+        var (results, node) = await checks.RunAsync(url, cancellationToken);
+        return (new TargetReport(name, url.ToString(), address, [dns, .. results]), node);
     }
 
     private static async Task<IReadOnlyList<IPAddress>> SystemResolveAsync(string host, CancellationToken cancellationToken) =>

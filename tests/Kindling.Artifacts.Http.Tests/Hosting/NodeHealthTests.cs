@@ -15,9 +15,8 @@ public class NodeHealthTests
     {
         var cancel = TestContext.Current.CancellationToken;
         using var data = new TempDirectory("kindling-health");
-        var store = NodeStore.Open(data.Path);
-        var time = new FakeTimeProvider();
-        using var health = Create(store, data, time);
+        var (store, time, health) = Create(data);
+        using var _ = health;
 
         var first = await health.CheckAsync(cancel);
         Directory.Delete(store.Blobs.BlobsDirectory, recursive: true); // the store breaks
@@ -38,9 +37,8 @@ public class NodeHealthTests
     {
         var cancel = TestContext.Current.CancellationToken;
         using var data = new TempDirectory("kindling-health");
-        var store = NodeStore.Open(data.Path);
-        var time = new FakeTimeProvider();
-        using var health = Create(store, data, time);
+        var (store, time, health) = Create(data);
+        using var _ = health;
 
         var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
@@ -69,8 +67,14 @@ public class NodeHealthTests
         await Task.WhenAll(readers);
     }
 
-    private static NodeHealth Create(NodeStore store, TempDirectory data, TimeProvider time) =>
-        new(store, [], new NodeHostOptions { DataDirectory = data.Path, Certificate = TestPki.Shared.LocalNode }, NullLogger.Instance, time: time);
+    /// <summary>A node's health check over a store in <paramref name="data"/>, with no services and a clock the test moves.</summary>
+    private static (NodeStore Store, FakeTimeProvider Time, NodeHealth Health) Create(TempDirectory data)
+    {
+        var store = NodeStore.Open(data.Path);
+        var time = new FakeTimeProvider();
+        var options = new NodeHostOptions { DataDirectory = data.Path, Certificate = TestPki.Shared.LocalNode };
+        return (store, time, new NodeHealth(store, [], options, NullLogger.Instance, time: time));
+    }
 
     private static string? Status(byte[] body)
     {
