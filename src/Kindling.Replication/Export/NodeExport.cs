@@ -72,6 +72,7 @@ public static class NodeExport
         Directory.CreateDirectory(blobFolder);
         await File.WriteAllTextAsync(Path.Combine(layout, "oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}", cancellationToken);
         var written = new ConcurrentDictionary<Digest, Task<long>>();
+        var external = new ConcurrentBag<string>();
         var entries = new ConcurrentBag<(string Reference, FetchedManifest Manifest)>();
         var tagged = new List<(string Repository, string Tag)>();
         foreach (var repository in await registry.CatalogAsync(cancellationToken))
@@ -83,7 +84,7 @@ public static class NodeExport
         {
             var manifest = await registry.ManifestAsync(image.Repository, image.Tag, token)
                 ?? throw new ReplicationException($"{registry.BaseUrl}v2/{image.Repository}/manifests/{image.Tag}: listed as a tag but not served");
-            await WriteManifestAsync(registry, image.Repository, manifest, blobFolder, written, token);
+            await WriteManifestAsync(registry, image.Repository, manifest, blobFolder, written, external, token);
             entries.Add(($"{image.Repository}:{image.Tag}", manifest));
         });
 
@@ -99,6 +100,12 @@ public static class NodeExport
             });
         }
 
+        if (!external.IsEmpty)
+        {
+            // A registry need not hold them (clients fetch them from their urls), so neither does a package.
+            leftOut.Add($"images: {external.Distinct(StringComparer.Ordinal).Count()} non-distributable layer(s) with urls (fetched from their urls by clients), e.g. {external.First()}");
+        }
+
         var index = new JsonObject { ["schemaVersion"] = 2, ["mediaType"] = ManifestDocument.OciIndex, ["manifests"] = manifests };
         await File.WriteAllBytesAsync(Path.Combine(layout, "index.json"), JsonTree.ToUtf8(index), cancellationToken);
         long bytes = 0;
@@ -111,14 +118,20 @@ public static class NodeExport
     }
 
     /// <summary>Writes a manifest, its children (an index's) and its blobs into the layout, each digest once.</summary>
-    private static async Task WriteManifestAsync(RegistryClient registry, string repository, FetchedManifest manifest, string blobFolder, ConcurrentDictionary<Digest, Task<long>> written, CancellationToken cancellationToken)
+    private static async Task WriteManifestAsync(RegistryClient registry, string repository, FetchedManifest manifest, string blobFolder, ConcurrentDictionary<Digest, Task<long>> written,
+        ConcurrentBag<string> external, CancellationToken cancellationToken)
     {
         var document = manifest.Parse();
         foreach (var child in document.Manifests)
         {
             var fetched = await registry.ManifestAsync(repository, child.Digest.Value, cancellationToken)
                 ?? throw new ReplicationException($"{registry.BaseUrl}v2/{repository}/manifests/{child.Digest}: named by index {manifest.Digest} but not served");
-            await WriteManifestAsync(registry, repository, fetched, blobFolder, written, cancellationToken);
+            await WriteManifestAsync(registry, repository, fetched, blobFolder, written, external, cancellationToken);
+        }
+
+        foreach (var blob in document.Blobs.Where(b => b.IsExternal))
+        {
+            external.Add($"{repository}@{blob.Digest}");
         }
 
         await Task.WhenAll(document.Blobs.Where(b => !b.IsExternal).Select(blob => written.GetOrAdd(blob.Digest, d => Task.Run(async () =>
