@@ -84,6 +84,19 @@ public sealed class DnsPeersTests : IDisposable
         return server;
     }
 
+    /// <summary>One after another: the first may build the CLI, which the others must not do at the same time.</summary>
+    private async Task<List<BackgroundProcess>> StartAllAsync()
+    {
+        List<BackgroundProcess> servers = [];
+        for (var i = 0; i < 3; i++)
+        {
+            servers.Add(Serve(i));
+            await servers[i].WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+        }
+
+        return servers;
+    }
+
     private async Task<string> DigAsync(int i)
     {
         var dig = Requires.Tool("dig", "bind9-dnsutils");
@@ -162,11 +175,7 @@ public sealed class DnsPeersTests : IDisposable
         using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
         using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
         Setup(primary, backup);
-        var servers = Enumerable.Range(0, 3).Select(Serve).ToList();
-        foreach (var server in servers)
-        {
-            await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
-        }
+        var servers = await StartAllAsync();
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
         Assert.True(await MeshUpAsync(http, [0, 1, 2], 2, TimeSpan.FromSeconds(15)), string.Join("\n----\n", servers.Select(s => s.Output)));
@@ -241,11 +250,7 @@ public sealed class DnsPeersTests : IDisposable
         using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
         using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
         Setup(primary, backup);
-        var servers = Enumerable.Range(0, 3).Select(Serve).ToList();
-        foreach (var server in servers)
-        {
-            await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
-        }
+        var servers = await StartAllAsync();
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
         Assert.True(await MeshUpAsync(http, [0, 1, 2], 2, TimeSpan.FromSeconds(15)), string.Join("\n----\n", servers.Select(s => s.Output)));
