@@ -94,7 +94,7 @@ public sealed class NetworkLab : IAsyncDisposable
     {
         var nft = Requires.Tool("nft", "nftables");
         var set = string.Join(", ", addresses);
-        var script = $"table inet kindlingcut {{ chain o {{ type filter hook output priority 0; ip daddr {{ {set} }} drop; }} chain i {{ type filter hook input priority 0; ip saddr {{ {set} }} drop; }} }}";
+        var script = $"table inet kindlingcut {{\n chain o {{ type filter hook output priority 0; ip daddr {{ {set} }} drop; }}\n chain i {{ type filter hook input priority 0; ip saddr {{ {set} }} drop; }}\n}}\n";
         var result = await ProcessRunner.RunAsync("ip", ["netns", "exec", Namespace(host), nft, script]);
         if (result.ExitCode != 0)
         {

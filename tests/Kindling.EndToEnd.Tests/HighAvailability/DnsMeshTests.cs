@@ -67,8 +67,15 @@ public class DnsMeshTests
             }
         }
 
+        private int _disposed;
+
         public async ValueTask DisposeAsync()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
+
             await _stop.CancelAsync();
             await _loop;
             _stop.Dispose();
