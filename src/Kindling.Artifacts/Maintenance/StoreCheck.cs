@@ -276,7 +276,7 @@ public static class StoreCheck
         }
 
         // 4. Unreferenced blobs (garbage collection's business) and leftovers of interrupted writes.
-        foreach (var digest in present.Where(d => !named.Contains(d) && !damaged.ContainsKey(d)).Order())
+        foreach (var digest in present.Where(d => !named.Contains(d) && !damaged.ContainsKey(d)).OrderBy(d => d.Value, StringComparer.Ordinal))
         {
             findings.Add(new FsckFinding(FsckKind.Unreferenced, digest.Value, "no tag, manifest, blob link or chart names it"));
         }

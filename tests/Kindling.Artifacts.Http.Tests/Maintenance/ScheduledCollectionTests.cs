@@ -1,0 +1,36 @@
+using System.Net;
+using System.Security.Cryptography;
+using Kindling.Artifacts.Http.Tests.Support;
+
+namespace Kindling.Artifacts.Http.Tests.Maintenance;
+
+/// <summary>The node's own garbage collection (<c>node serve --gc-interval</c>) and the admin socket's <c>/gc</c>.</summary>
+public class ScheduledCollectionTests
+{
+    [Fact]
+    public async Task Schedule_UnreferencedOldBlob_RemovedByTheNodeItself_TaggedImageKept()
+    {
+        await using var node = await NodeFixture.StartAsync(configure: o => o with { GcInterval = TimeSpan.FromMilliseconds(200), GcGrace = TimeSpan.FromHours(1) });
+        var store = node.Host.Store;
+        var kept = store.Blobs.Put("a chart or layer someone references"u8);
+        store.Registry.LinkBlob("library/kept", kept);
+        // A blob a crashed push left two days ago: nothing names it, older than the grace.
+        var content = RandomNumberGenerator.GetBytes(1000);
+        var orphan = Storage.Digest.Of(content);
+        Directory.CreateDirectory(Path.GetDirectoryName(store.Blobs.PathOf(orphan))!);
+        await File.WriteAllBytesAsync(store.Blobs.PathOf(orphan), content, TestContext.Current.CancellationToken);
+        File.SetLastWriteTimeUtc(store.Blobs.PathOf(orphan), DateTime.UtcNow.AddDays(-2));
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (store.Blobs.Exists(orphan) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.False(store.Blobs.Exists(orphan), "the scheduled collection removed the orphan");
+        Assert.True(store.Blobs.Exists(kept), "a linked blob younger than the grace stays");
+        Assert.Contains(node.Logs.Lines, l => l.Contains("garbage collection: removed 1 blob(s), 1000 bytes", StringComparison.Ordinal));
+        using var blob = await node.SendAsync(HttpMethod.Head, $"/v2/library/kept/blobs/{kept}");
+        Assert.Equal(HttpStatusCode.OK, blob.StatusCode);
+    }
+}
