@@ -152,8 +152,17 @@ public class DiskFullTests(SamplePackageFixture package) : IClassFixture<SampleP
             Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store, "uploads")));
             Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store, "multipart")));
             using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
-            var catalog = await http.GetStringAsync($"https://{node.Registry}/v2/_catalog", TestContext.Current.CancellationToken);
-            Assert.DoesNotContain("e2e/", catalog, StringComparison.Ordinal);
+            // No image is listed: no tag, no manifest. (A repository whose small config blob was linked before the
+            // disk filled is in the catalog without tags, as in Distribution; its blobs are whole.)
+            foreach (var (repository, tag) in new[] { ("e2e/big", "1"), ("e2e/replicated", "1") })
+            {
+                using var tags = await http.GetAsync($"https://{node.Registry}/v2/{repository}/tags/list", TestContext.Current.CancellationToken);
+                var listed = tags.IsSuccessStatusCode ? await tags.Content.ReadAsStringAsync(TestContext.Current.CancellationToken) : "";
+                Assert.DoesNotContain($"\"{tag}\"", listed, StringComparison.Ordinal);
+                using var manifest = await http.GetAsync($"https://{node.Registry}/v2/{repository}/manifests/{tag}", TestContext.Current.CancellationToken);
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, manifest.StatusCode);
+            }
+
             Assert.DoesNotContain("big", await http.GetStringAsync(charts + "/index.yaml", TestContext.Current.CancellationToken), StringComparison.Ordinal);
             foreach (var key in new[] { "e2e/small.bin", "e2e/large.bin", "e2e.example.com/upgrade.bin" })
             {
