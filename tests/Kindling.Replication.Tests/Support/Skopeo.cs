@@ -18,7 +18,12 @@ internal static class Skopeo
     {
         var dir = node.DataDirectory + "-certs";
         Directory.CreateDirectory(dir);
-        File.Copy(node.CaFile, Path.Combine(dir, "ca.crt"), overwrite: true);
+        var target = Path.Combine(dir, "ca.crt");
+        if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(node.CaFile)))
+        {
+            // Parallel pushes share the folder: copy only when it changed (a copy over a file being read fails).
+            File.Copy(node.CaFile, target, overwrite: true);
+        }
         return dir;
     }
 
