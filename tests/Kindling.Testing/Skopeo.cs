@@ -54,7 +54,13 @@ public static class Skopeo
     public static string CertDir(string caFile, string folder)
     {
         Directory.CreateDirectory(folder);
-        File.Copy(caFile, Path.Combine(folder, "ca.crt"), overwrite: true);
+        var target = Path.Combine(folder, "ca.crt");
+        if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(caFile)))
+        {
+            // Parallel pushes share the folder: copy only when it changed (a copy over a file being read fails).
+            File.Copy(caFile, target, overwrite: true);
+        }
+
         return folder;
     }
 }
