@@ -6,6 +6,8 @@
 # www.tinder-node-server.com on 127.0.0.1:
 #   kindling-bind  named, switched by `kindling failover --server --key` (external-BIND mode, RFC 2136)
 #   kindling-dns   `kindling dns serve --failover` (Kindling's own DNS server)
+#   mesh-1, mesh-2 three `kindling dns serve` instances sharing one failover file with `peers:` (issue 15), the
+#                  third killed (kill -9) before the series: the two live ones must agree without it
 #   pdns-5s        pdns_server 4.x, bind backend, LUA record ifurlup, default health-check interval (5 s)
 #   pdns-1s        the same with lua-health-checks-interval=1
 # Kindling runs with its defaults (interval 1 s, fast re-probe 100 ms, timeout 500 ms, fall 3, rise 5,
@@ -118,8 +120,32 @@ cat > "$work/kdns/named.conf" <<CONF
 options { directory "$work/kdns"; notify no; };
 zone "$zone" { type master; file "$zone.zone"; allow-update { none; }; notify no; };
 CONF
-start_kindling() { # both Kindling modes, from a clean state
-  rm -f "$work"/*.state.json "$work/kdns/"*.kjnl*
+# Three instances with peers: each its own zone copy, DNS port and --http port; the peers are the --http endpoints.
+openssl rand -base64 48 > "$work/peer.key"
+mesh_dns=(); mesh_http=(); mesh_pid=()
+for i in 0 1 2; do
+  mesh_dns+=("$(freeport)"); mesh_http+=("$(freeport)")
+  mkdir -p "$work/mesh$i"
+  cp "$work/$zone.zone" "$work/mesh$i/$zone.zone"
+  printf 'options { directory "%s"; notify no; };\nzone "%s" { type master; file "%s.zone"; allow-update { none; }; notify no; };\n' \
+    "$work/mesh$i" "$zone" "$zone" > "$work/mesh$i/named.conf"
+done
+start_mesh() { # the failover file plus peers:, three instances
+  { cat "$work/failover.yaml"; printf 'peers:\n  secret: %s\n  urls:\n' "$work/peer.key"
+    for i in 0 1 2; do printf '    - http://127.0.0.1:%s\n' "${mesh_http[$i]}"; done; } > "$work/mesh.yaml"
+  mesh_pid=()
+  for i in 0 1 2; do
+    "$root/kindling" dns serve --named-conf "$work/mesh$i/named.conf" --listen "127.0.0.1:${mesh_dns[$i]}" --pid-file "$work/mesh$i/pid" \
+      --failover "$work/mesh.yaml" --failover-state "$work/mesh$i.state.json" --http "127.0.0.1:${mesh_http[$i]}" >>"$work/mesh$i.log" 2>&1 &
+    mesh_pid+=($!); pids+=($!)
+  done
+}
+kill_mesh_third() { # the dead instance of the series
+  { kill -9 "${mesh_pid[2]}"; wait "${mesh_pid[2]}"; } 2>/dev/null || true
+}
+start_kindling() { # both Kindling modes and the mesh, from a clean state
+  rm -f "$work"/*.state.json "$work/kdns/"*.kjnl* "$work"/mesh*/*.kjnl*
+  start_mesh
   "$root/kindling" failover --config "$work/failover.yaml" --state "$work/bind.state.json" \
     --server "127.0.0.1:$named_port" --key "$work/failover.key" >>"$work/kindling.log" 2>&1 &
   kindling_pid=$!; pids+=("$kindling_pid")
@@ -153,8 +179,8 @@ ZONE
 start_pdns pdns-5s 5; pdns5_port=$pdns_port
 start_pdns pdns-1s 1; pdns1_port=$pdns_port
 
-systems=(kindling-dns kindling-bind pdns-5s pdns-1s)
-declare -A port=([kindling-dns]=$kdns_port [kindling-bind]=$named_port [pdns-5s]=$pdns5_port [pdns-1s]=$pdns1_port)
+systems=(kindling-dns kindling-bind mesh-1 mesh-2 pdns-5s pdns-1s)
+declare -A port=([kindling-dns]=$kdns_port [kindling-bind]=$named_port [mesh-1]=${mesh_dns[0]} [mesh-2]=${mesh_dns[1]} [pdns-5s]=$pdns5_port [pdns-1s]=$pdns1_port)
 
 answer() { dig @127.0.0.1 -p "${port[$1]}" +short +tries=1 +time=1 "$name" A 2>/dev/null | sort | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -185,6 +211,7 @@ time_until() { # expected start timeout
 
 echo "bench: waiting for every system to answer the primary ..." >&2
 wait_all 127.0.0.2 60
+kill_mesh_third
 
 series() { # mode: refused | cut
   local i t0
@@ -204,10 +231,11 @@ series refused
 series cut
 
 # --- flapping ---------------------------------------------------------------------------------------------------
-{ kill "$kindling_pid" "$kdns_pid"; wait "$kindling_pid" "$kdns_pid"; } 2>/dev/null || true
+{ kill "$kindling_pid" "$kdns_pid" "${mesh_pid[@]}"; wait "$kindling_pid" "$kdns_pid" "${mesh_pid[@]}"; } 2>/dev/null || true
 failover_yaml 10m > "$work/failover.yaml"
 start_kindling
 wait_all 127.0.0.2 60
+kill_mesh_third
 declare -A last=() changes=()
 for s in "${systems[@]}"; do last[$s]=127.0.0.2; changes[$s]=0; done
 end=$(( $(date +%s) + flap )); next=$(date +%s.%N); up=1

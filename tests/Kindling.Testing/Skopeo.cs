@@ -7,6 +7,8 @@ namespace Kindling.Testing;
 /// </summary>
 public static class Skopeo
 {
+    private static readonly Lock CertDirGate = new();
+
     private static readonly Lazy<string> Policy = new(() =>
     {
         var path = Path.Combine(Path.GetTempPath(), $"kindling-skopeo-policy-{Environment.ProcessId}.json");
@@ -53,12 +55,16 @@ public static class Skopeo
     /// <summary>Makes <paramref name="folder"/> hold only <c>ca.crt</c> (a copy of <paramref name="caFile"/>), as skopeo's cert dirs want it.</summary>
     public static string CertDir(string caFile, string folder)
     {
-        Directory.CreateDirectory(folder);
-        var target = Path.Combine(folder, "ca.crt");
-        if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(caFile)))
+        // Parallel pushes share the folder: one thread at a time, and a copy only when the CA changed (.NET refuses to
+        // overwrite a file another thread of the process is reading).
+        lock (CertDirGate)
         {
-            // Parallel pushes share the folder: copy only when it changed (a copy over a file being read fails).
-            File.Copy(caFile, target, overwrite: true);
+            Directory.CreateDirectory(folder);
+            var target = Path.Combine(folder, "ca.crt");
+            if (!File.Exists(target) || !File.ReadAllBytes(target).AsSpan().SequenceEqual(File.ReadAllBytes(caFile)))
+            {
+                File.Copy(caFile, target, overwrite: true);
+            }
         }
 
         return folder;
