@@ -7,8 +7,7 @@ namespace Kindling.EndToEnd.Tests.HighAvailability;
 /// Issue 15's must-show (a)–(f) in network namespaces (root only): three Kindling DNS instances (.192 holds the zone,
 /// .195 and .196 its secondaries, one failover file with <c>peers:</c>), the primary and the backup, and a client whose
 /// resolv.conf lists the three with <c>timeout:1 attempts:2 rotate</c>, pulling with curl, helm and skopeo
-/// throughout. Durations are shortened for CI where noted (the issue's 60 s cut and flap become 20 s): the property
-/// shown (no answer change; at most one switch) does not depend on the length once it exceeds a few probe intervals.
+/// throughout. The link cut and the flapping last the issue's 60 s each.
 /// </summary>
 public class DnsMeshTests
 {
@@ -120,17 +119,17 @@ public class DnsMeshTests
         var output = TestContext.Current.TestOutputHelper!;
         await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns, dnsInstances: 3);
 
-        // (c) only .195 loses the primary (20 s here; the issue says 60 s): its peers still reach it, so the majority
+        // (c) only .195 loses the primary for 60 s: its peers still reach it, so the majority
         // of fresh views says up and no instance changes its answer.
         await using (var watch = new AnswerWatch(ha, 0, 1, 2))
         {
             await Task.Delay(2000, TestContext.Current.CancellationToken);
             await ha.Lab.BlockAsync(HaLab.DnsHost(1), HaFiles.PrimaryIp);
-            await Task.Delay(20000, TestContext.Current.CancellationToken);
+            await Task.Delay(60000, TestContext.Current.CancellationToken);
             await ha.Lab.UnblockAsync(HaLab.DnsHost(1));
             await Task.Delay(3000, TestContext.Current.CancellationToken);
             await watch.DisposeAsync();
-            output.WriteLine($"(c) answer changes during a 20 s cut of {HaFiles.DnsIps[1]} <-> primary: {watch.Changes.Count}");
+            output.WriteLine($"(c) answer changes during a 60 s cut of {HaFiles.DnsIps[1]} <-> primary: {watch.Changes.Count}");
             Assert.Empty(watch.Changes);
         }
 
@@ -173,12 +172,12 @@ public class DnsMeshTests
             Assert.All(load.Requests, r => Assert.True(r.Ok, $"a failed client operation: {r}"));
         }
 
-        // (e) the primary's link flaps every 2 s for 20 s (the issue says 60 s): at most one switch per instance, and
+        // (e) the primary's link flaps every 2 s for 60 s: at most one switch per instance, and
         // the instances agree again within 1.5 s of every transition.
         await using (var watch = new AnswerWatch(ha, 0, 1, 2))
         {
             var start = ha.Clock.Elapsed.TotalSeconds;
-            for (var t = 0; t < 10; t++)
+            for (var t = 0; t < 30; t++)
             {
                 await (t % 2 == 0 ? ha.Lab.LinkDownAsync("primary") : ha.Lab.LinkUpAsync("primary"));
                 await Task.Delay(2000, TestContext.Current.CancellationToken);
