@@ -96,6 +96,8 @@ internal static partial class ResponseBuilder
         Span<byte> current = stackalloc byte[DomainName.MaxWireLength];
         Span<byte> currentLower = stackalloc byte[DomainName.MaxWireLength];
         Span<int> visited = stackalloc int[MaxChain];
+        Span<int> visitedLength = stackalloc int[MaxChain];
+        Span<byte> visitedNames = stackalloc byte[MaxChain * DomainName.MaxWireLength];
         Span<byte> synthesized = stackalloc byte[DomainName.MaxWireLength];
         Span<byte> wildcardKey = stackalloc byte[DomainName.MaxWireLength];
         originalName.CopyTo(current);
@@ -106,9 +108,12 @@ internal static partial class ResponseBuilder
         {
             var name = currentLower[..length];
             visited[hop] = LowerWireComparer.Hash(name);
+            visitedLength[hop] = name.Length;
+            name.CopyTo(visitedNames[(hop * DomainName.MaxWireLength)..]);
             for (var v = 0; v < hop; v++)
             {
-                if (visited[v] == visited[hop])
+                // The hash only filters: a loop is the same name seen again (two names may share a 32-bit hash).
+                if (visited[v] == visited[hop] && visitedNames.Slice(v * DomainName.MaxWireLength, visitedLength[v]).SequenceEqual(name))
                 {
                     rcode = ResponseCode.ServFail; // a CNAME loop: BIND answers SERVFAIL with the chain so far
                     return;

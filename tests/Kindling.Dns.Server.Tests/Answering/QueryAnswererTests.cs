@@ -96,4 +96,33 @@ public class QueryAnswererTests
             answerer.Answer(copy, response, tcp: false, out _);
         }, iter: 20000);
     }
+
+    [Fact]
+    public void Answer_CnameChainThroughTwoNamesWithTheSameHash_IsNotALoop()
+    {
+        // Two different names whose 32-bit hashes collide (a birthday search over c0, c1, ... finds a pair quickly).
+        var seen = new Dictionary<int, int>();
+        int first = -1, second = -1;
+        for (var i = 0; first < 0; i++)
+        {
+            var hash = LowerWireComparer.Hash(DomainName.Parse($"c{i}.example.test.").ToLowerWire());
+            if (!seen.TryAdd(hash, i))
+            {
+                (first, second) = (seen[hash], i);
+            }
+        }
+
+        var origin = DomainName.Parse("example.test.");
+        var builder = new ZoneBuilder(origin);
+        var text = $"$TTL 300\n@ SOA ns h 1 2 3 4 5\n NS ns\nns A 192.0.2.1\nc{first} CNAME c{second}\nc{second} A 192.0.2.20\n";
+        foreach (var entry in new ZoneFileReader(new StringReader(text), "t.zone", origin).ReadAll())
+        {
+            builder.Add(entry.Record);
+        }
+
+        var answer = Ask(new QueryAnswerer(new ZoneTable([builder.Build("t.zone")])), $"c{first}.example.test.", RecordType.A);
+
+        Assert.Equal(ResponseCode.NoError, answer.ResponseCode);
+        Assert.Equal(2, answer.Answers.Count);
+    }
 }
