@@ -279,11 +279,19 @@ public sealed class UploadSessions
             }
         }
 
+        // Sessions left on disk by an earlier process. Another request may complete or cancel a session while this
+        // lists the folder: a folder gone since the listing (its time reads as 1601) is no error and not expired.
         foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
         {
-            if (!_open.ContainsKey(folder.Name) && now - folder.LastWriteTimeUtc > limits.IdleLimit)
+            if (_open.ContainsKey(folder.Name))
             {
-                folder.Delete(recursive: true);
+                continue;
+            }
+
+            folder.Refresh();
+            if (folder.Exists && now - folder.LastWriteTimeUtc > limits.IdleLimit && !_open.ContainsKey(folder.Name))
+            {
+                DeleteFolder(folder.FullName);
             }
         }
     }

@@ -105,6 +105,34 @@ public class UploadSessionsTests
     }
 
     [Fact]
+    public async Task Start_WhileOtherSessionsEnd_NeverFails()
+    {
+        // Start lists the uploads folder for leftovers of an earlier process while other requests complete or cancel
+        // their sessions: a folder removed between the listing and its check is no error (it was a 500 under skopeo
+        // pushes with garbage collection running, issue 17's GcUnderLoadTests in CI).
+        using var f = new RegistryFixture();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (var i = 0; i < 1500; i++)
+            {
+                try
+                {
+                    f.Uploads.Cancel(f.Uploads.Start(Name, $"192.0.2.{w}"));
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue(e);
+                }
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+        await Task.WhenAll(workers);
+
+        Assert.True(failures.IsEmpty, $"{failures.Count} starts failed, first: {failures.FirstOrDefault()}");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(f.Uploads.Directory));
+    }
+
+    [Fact]
     public async Task IdleSessions_EmptyDroppedAfter15Minutes_WithBytesKept24Hours()
     {
         using var f = new RegistryFixture();
