@@ -21,6 +21,12 @@ public sealed class MultipartException(string code, string message) : Exception(
 /// <see cref="FileStore.PutAsync"/> (temp + fsync + rename), so the object appears whole or not at all; then the
 /// folder is removed. Uploads neither completed nor aborted are removed after their expiry, and their number is
 /// capped (<see cref="MultipartLimits"/>).
+/// <para>
+/// Clients send parts in parallel (aws s3 cp: 10 at once), so an upload can be removed (aborted, completed, or
+/// dropped when a part meets a full disk) while other parts of it are still being written. The store counts the
+/// requests working in each upload: a removal takes the <c>target</c> file and the finished parts at once (no new
+/// request finds the upload, the space is free), and the last request still working in it removes the folder.
+/// </para>
 /// </summary>
 public sealed class MultipartUploads
 {
@@ -34,6 +40,9 @@ public sealed class MultipartUploads
 
     private readonly FileStore _files;
     private readonly Lock _creating = new();
+
+    /// <summary>Uploads with requests working in them, by upload ID; guarded by itself.</summary>
+    private readonly Dictionary<string, Activity> _active = new(StringComparer.Ordinal);
 
     public MultipartUploads(FileStore files, string directory)
     {
@@ -72,19 +81,34 @@ public sealed class MultipartUploads
         var open = 0;
         foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
         {
+            if (IsActive(folder.Name))
+            {
+                open++;
+                continue;
+            }
+
+            bool empty;
+            try
+            {
+                folder.Refresh();
+                empty = !Parts(folder.FullName).Any();
+            }
+            catch (DirectoryNotFoundException)
+            {
+                continue; // completed or aborted since the listing
+            }
+
             var age = now - folder.LastWriteTimeUtc;
-            var empty = !Parts(folder.FullName).Any();
             if (age > Limits.Expiry || (empty && age > Limits.EmptyExpiry))
             {
-                try
+                lock (_active)
                 {
-                    folder.Delete(recursive: true);
+                    if (!_active.ContainsKey(folder.Name))
+                    {
+                        DeleteFolder(folder.FullName); // under the lock: no request enters it meanwhile
+                        continue;
+                    }
                 }
-                catch (DirectoryNotFoundException)
-                {
-                }
-
-                continue;
             }
 
             open++;
@@ -104,7 +128,7 @@ public sealed class MultipartUploads
         }
         catch (IOException e) when (StorageFullException.IsDiskFull(e))
         {
-            DeleteUpload(folder);
+            DeleteFolder(folder);
             throw _files.Blobs.Full($"starting a multipart upload of {bucket}/{key}", e);
         }
 
@@ -114,16 +138,21 @@ public sealed class MultipartUploads
     /// <summary>UploadPart: stores part <paramref name="number"/> (replacing an earlier one) and returns its MD5 (the part's ETag).</summary>
     public async Task<(string Md5, long Size)> PutPartAsync(string bucket, string key, string uploadId, int number, Stream content, string? expectedSha256, CancellationToken cancellationToken)
     {
-        var folder = Find(bucket, key, uploadId);
         if (number is < 1 or > MaximumPartNumber)
         {
             throw new MultipartException("InvalidArgument", $"partNumber {number}: must be from 1 to {MaximumPartNumber}");
         }
 
+        var folder = Enter(bucket, key, uploadId);
         var temp = Path.Combine(folder, $".part-{number}-{Guid.NewGuid():N}.tmp");
         try
         {
             var (size, hash) = await FileStore.WriteCheckedAsync(content, temp, expectedSha256, "part not stored", cancellationToken);
+            if (IsRemoved(uploadId))
+            {
+                throw NoSuchUpload(bucket, key, uploadId);
+            }
+
             foreach (var earlier in Parts(folder).Where(p => p.Number == number))
             {
                 File.Delete(earlier.Path);
@@ -137,12 +166,13 @@ public sealed class MultipartUploads
             // The parts already received would hold the space until the upload expires: the whole upload goes now
             // (aws s3 cp and rclone abort it on a failed part anyway).
             DurableFile.TryDelete(temp);
-            DeleteUpload(folder);
+            Remove(uploadId, folder);
             throw _files.Blobs.Full($"part {number} of multipart upload {uploadId} of {bucket}/{key} (upload removed; start a new one)", e);
         }
         finally
         {
             DurableFile.TryDelete(temp);
+            Leave(uploadId, folder);
         }
     }
 
@@ -153,12 +183,24 @@ public sealed class MultipartUploads
     /// <returns>The object, and the multipart ETag S3 gives for it (<c>MD5-of-the-part-MD5s-N</c>), which clients such as rclone check.</returns>
     public async Task<(FileObject Object, string MultipartETag)> CompleteAsync(string bucket, string key, string uploadId, IReadOnlyList<PartReference> parts, CancellationToken cancellationToken)
     {
-        var folder = Find(bucket, key, uploadId);
         if (parts.Count == 0)
         {
             throw new MultipartException("MalformedXML", "CompleteMultipartUpload names no part");
         }
 
+        var folder = Enter(bucket, key, uploadId);
+        try
+        {
+            return await CompleteAsync(bucket, key, uploadId, folder, parts, cancellationToken);
+        }
+        finally
+        {
+            Leave(uploadId, folder);
+        }
+    }
+
+    private async Task<(FileObject Object, string MultipartETag)> CompleteAsync(string bucket, string key, string uploadId, string folder, IReadOnlyList<PartReference> parts, CancellationToken cancellationToken)
+    {
         var stored = Parts(folder).ToDictionary(p => p.Number);
         var chosen = new List<string>(parts.Count);
         for (var i = 0; i < parts.Count; i++)
@@ -198,16 +240,110 @@ public sealed class MultipartUploads
         {
             // The object needs as much room again as its parts: with none left, the parts go too, so the space is free
             // for the retry (the object's temporary file is already gone; the key holds what it held before).
-            DeleteUpload(folder);
+            Remove(uploadId, folder);
             throw new StorageFullException($"completing multipart upload {uploadId} of {bucket}/{key} (upload removed; upload the object again)", e.Directory, e.Early, e.InnerException);
         }
 
-        System.IO.Directory.Delete(folder, recursive: true);
+        Remove(uploadId, folder);
         var partDigests = parts.SelectMany(p => Convert.FromHexString(p.ETag.Trim('"'))).ToArray();
         return (result, $"{Convert.ToHexStringLower(MD5.HashData(partDigests))}-{parts.Count}");
     }
 
-    private static void DeleteUpload(string folder)
+    /// <summary>AbortMultipartUpload: removes the upload and its parts (a part still arriving fails with NoSuchUpload).</summary>
+    public void Abort(string bucket, string key, string uploadId)
+    {
+        var folder = Enter(bucket, key, uploadId);
+        try
+        {
+            Remove(uploadId, folder);
+        }
+        finally
+        {
+            Leave(uploadId, folder);
+        }
+    }
+
+    /// <summary>Finds the upload and counts the calling request as working in it; pair with <see cref="Leave"/>.</summary>
+    private string Enter(string bucket, string key, string uploadId)
+    {
+        lock (_active)
+        {
+            var folder = Find(bucket, key, uploadId);
+            if (_active.TryGetValue(uploadId, out var activity))
+            {
+                if (activity.Removed)
+                {
+                    throw NoSuchUpload(bucket, key, uploadId);
+                }
+
+                activity.Requests++;
+            }
+            else
+            {
+                _active[uploadId] = new Activity { Requests = 1 };
+            }
+
+            return folder;
+        }
+    }
+
+    /// <summary>The request is done with the upload; the last one out of a removed upload removes its folder.</summary>
+    private void Leave(string uploadId, string folder)
+    {
+        bool removed;
+        lock (_active)
+        {
+            var activity = _active[uploadId];
+            if (--activity.Requests > 0)
+            {
+                return;
+            }
+
+            _active.Remove(uploadId);
+            removed = activity.Removed;
+        }
+
+        if (removed)
+        {
+            DeleteFolder(folder);
+        }
+    }
+
+    /// <summary>
+    /// Removes an upload the calling request has entered: its target (so no request finds it any more) and its
+    /// finished parts now; the folder, with parts other requests are still writing, when the last of them leaves.
+    /// </summary>
+    private void Remove(string uploadId, string folder)
+    {
+        lock (_active)
+        {
+            _active[uploadId].Removed = true;
+            DurableFile.TryDelete(Path.Combine(folder, "target"));
+        }
+
+        foreach (var part in Parts(folder))
+        {
+            DurableFile.TryDelete(part.Path);
+        }
+    }
+
+    private bool IsRemoved(string uploadId)
+    {
+        lock (_active)
+        {
+            return _active.TryGetValue(uploadId, out var activity) && activity.Removed;
+        }
+    }
+
+    private bool IsActive(string uploadId)
+    {
+        lock (_active)
+        {
+            return _active.ContainsKey(uploadId);
+        }
+    }
+
+    private static void DeleteFolder(string folder)
     {
         try
         {
@@ -218,16 +354,34 @@ public sealed class MultipartUploads
         }
     }
 
-    /// <summary>AbortMultipartUpload: removes the upload and its parts.</summary>
-    public void Abort(string bucket, string key, string uploadId) => System.IO.Directory.Delete(Find(bucket, key, uploadId), recursive: true);
+    private static MultipartException NoSuchUpload(string bucket, string key, string uploadId) =>
+        new("NoSuchUpload", $"upload '{uploadId}' of {bucket}/{key} does not exist (completed, aborted or expired)");
+
+    /// <summary>Requests working in one upload, and whether it was removed meanwhile.</summary>
+    private sealed class Activity
+    {
+        public int Requests { get; set; }
+
+        public bool Removed { get; set; }
+    }
 
     private string Find(string bucket, string key, string uploadId)
     {
         var folder = uploadId.Length == 32 && uploadId.All(char.IsAsciiHexDigitLower) ? Path.Combine(Directory, uploadId) : null;
         var target = folder is null ? null : Path.Combine(folder, "target");
-        if (target is null || !File.Exists(target) || File.ReadAllText(target) != bucket + "\n" + key)
+        string? owner;
+        try
         {
-            throw new MultipartException("NoSuchUpload", $"upload '{uploadId}' of {bucket}/{key} does not exist (completed, aborted or expired)");
+            owner = target is null ? null : File.ReadAllText(target);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            owner = null;
+        }
+
+        if (owner != bucket + "\n" + key)
+        {
+            throw NoSuchUpload(bucket, key, uploadId);
         }
 
         return folder!;

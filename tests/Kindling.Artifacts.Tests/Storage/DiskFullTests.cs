@@ -172,6 +172,30 @@ public sealed class DiskFullTests : IDisposable
     }
 
     [Fact]
+    public async Task MultipartPart_ThatFillsTheDisk_WhileAnotherPartArrives_TheOtherFailsNoSuchUpload_FolderGone()
+    {
+        // aws s3 cp sends parts in parallel: one part meets the full disk while another is still arriving. The upload
+        // goes at once; the part still arriving fails with NoSuchUpload when it ends, and takes the folder with it
+        // (issue 17's DiskFullTests in CI found the folder left behind).
+        var uploads = _store.Files.Multipart;
+        var id = uploads.Create("kubean", "big.iso");
+        var slow = new System.IO.Pipelines.Pipe();
+        await slow.Writer.WriteAsync(Random(16 * 1024), Token);
+        var arriving = uploads.PutPartAsync("kubean", "big.iso", id, 1, slow.Reader.AsStream(), null, Token);
+        _disk.Fill(Mib);
+
+        await Assert.ThrowsAsync<StorageFullException>(() => uploads.PutPartAsync("kubean", "big.iso", id, 2, new MemoryStream(Random(2 * Mib)), null, Token));
+        await slow.Writer.WriteAsync(Random(16 * 1024), Token);
+        await slow.Writer.CompleteAsync();
+        var late = await Assert.ThrowsAsync<MultipartException>(() => arriving);
+
+        Assert.Equal("NoSuchUpload", late.Code);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(uploads.Directory));
+        Assert.Throws<MultipartException>(() => uploads.Abort("kubean", "big.iso", id));
+        AssertNothingLeftAndReadsWork();
+    }
+
+    [Fact]
     public async Task MultipartComplete_WithoutRoomForTheObject_RemovesTheUpload()
     {
         var uploads = _store.Files.Multipart;
