@@ -47,7 +47,7 @@ public sealed class LoginGate
     private int _active;
     private readonly ConcurrentDictionary<UInt128, long> _verified = new();
     private readonly ConcurrentDictionary<UInt128, long> _rejected = new();
-    private readonly ConcurrentDictionary<UInt128, Task<bool>> _running = new();
+    private readonly ConcurrentDictionary<UInt128, Task<LoginResult>> _running = new();
     private readonly ConcurrentDictionary<string, ClientFailures> _clients = new(StringComparer.Ordinal);
     private long _checks;
     private long _throttled;
@@ -90,7 +90,7 @@ public sealed class LoginGate
 
         if (_running.TryGetValue(key, out var running))
         {
-            return new(await running ? LoginOutcome.Verified : LoginOutcome.Rejected);
+            return await running;
         }
 
         var address = ClientKey(client);
@@ -100,18 +100,22 @@ public sealed class LoginGate
             return new(LoginOutcome.Throttled, wait);
         }
 
+        // Published before a slot is taken, so an identical attempt arriving meanwhile shares this one (and its
+        // outcome, throttled included) instead of being refused a slot this check holds.
+        var done = new TaskCompletionSource<LoginResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_running.TryAdd(key, done.Task))
+        {
+            return _running.TryGetValue(key, out running) ? await running : await CheckAsync(user, password, client);
+        }
+
         if (Interlocked.Increment(ref _active) > _slots)
         {
             Interlocked.Decrement(ref _active);
             Interlocked.Increment(ref _throttled);
-            return new(LoginOutcome.Throttled, TimeSpan.FromSeconds(1));
-        }
-
-        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_running.TryAdd(key, done.Task))
-        {
-            Interlocked.Decrement(ref _active);
-            return new(_running.TryGetValue(key, out running) && await running ? LoginOutcome.Verified : LoginOutcome.Rejected);
+            var throttled = new LoginResult(LoginOutcome.Throttled, TimeSpan.FromSeconds(1));
+            _running.TryRemove(key, out _);
+            done.SetResult(throttled);
+            return throttled;
         }
 
         bool ok;
@@ -142,9 +146,10 @@ public sealed class LoginGate
             CountFailure(address, now);
         }
 
+        var result = new LoginResult(ok ? LoginOutcome.Verified : LoginOutcome.Rejected);
         _running.TryRemove(key, out _);
-        done.SetResult(ok);
-        return new(ok ? LoginOutcome.Verified : LoginOutcome.Rejected);
+        done.SetResult(result);
+        return result;
     }
 
     private UInt128 KeyOf(string user, string password)
