@@ -21,15 +21,18 @@ public class ScheduledCollectionTests
         await File.WriteAllBytesAsync(store.Blobs.PathOf(orphan), content, TestContext.Current.CancellationToken);
         File.SetLastWriteTimeUtc(store.Blobs.PathOf(orphan), DateTime.UtcNow.AddDays(-2));
 
+        // The collection removes the file first and logs its report when the sweep is done: wait for both.
+        const string report = "garbage collection: removed 1 blob(s), 1000 bytes";
+        bool Reported() => node.Logs.Lines.Any(l => l.Contains(report, StringComparison.Ordinal));
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (store.Blobs.Exists(orphan) && DateTime.UtcNow < deadline)
+        while ((store.Blobs.Exists(orphan) || !Reported()) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
 
         Assert.False(store.Blobs.Exists(orphan), "the scheduled collection removed the orphan");
         Assert.True(store.Blobs.Exists(kept), "a linked blob younger than the grace stays");
-        Assert.Contains(node.Logs.Lines, l => l.Contains("garbage collection: removed 1 blob(s), 1000 bytes", StringComparison.Ordinal));
+        Assert.Contains(node.Logs.Lines, l => l.Contains(report, StringComparison.Ordinal));
         using var blob = await node.SendAsync(HttpMethod.Head, $"/v2/library/kept/blobs/{kept}");
         Assert.Equal(HttpStatusCode.OK, blob.StatusCode);
     }
