@@ -49,6 +49,12 @@ public static class NodeExport
             Directory.CreateDirectory(folder);
             foreach (var version in (await client.ListAsync(cancellationToken)).Values.SelectMany(v => v))
             {
+                // Name and version become a file name: one that is no chart name or version (a path, "..") goes nowhere.
+                if (!Artifacts.Charts.ChartArchive.IsValidName(version.Name) || !Artifacts.Charts.ChartArchive.IsValidVersion(version.Version))
+                {
+                    throw new ReplicationException($"{client.BaseUrl}api/charts: lists chart '{version.Name}' version '{version.Version}', which is not a valid chart name and SemVer version: not exported; fix or remove it on the node");
+                }
+
                 var archive = await client.DownloadAsync(version, cancellationToken);
                 await File.WriteAllBytesAsync(Path.Combine(folder, $"{version.Name}-{version.Version}.tgz"), archive, cancellationToken);
                 bytes += archive.Length;
