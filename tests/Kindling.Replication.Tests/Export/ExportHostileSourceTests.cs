@@ -20,8 +20,31 @@ public sealed class ExportHostileSourceTests : IDisposable
     [InlineData("app", "1.0.0/../../../escaped")]
     public async Task Charts_NameOrVersionThatIsAPath_Refused_NothingWrittenOutside(string name, string version)
     {
+        var (error, url) = await ExportChartsAsync((name, version));
+
+        Assert.Contains($"{url}api/charts", error.Message, StringComparison.Ordinal);
+        Assert.Contains(name, error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*escaped*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Charts_TwoVersionsWithTheSameFileName_Refused_NotOneSilentlyReplacingTheOther()
+    {
+        var (error, _) = await ExportChartsAsync(("app", "1.0.0-2"), ("app-1.0.0", "2"));
+
+        Assert.Contains("app-1.0.0-2.tgz", error.Message, StringComparison.Ordinal);
+        Assert.Contains("app-1.0.0 2", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Exports the charts of a fake node listing these (name, version) pairs; returns the error and the node's URL.</summary>
+    private async Task<(ReplicationException Error, string Url)> ExportChartsAsync(params (string Name, string Version)[] charts)
+    {
         var token = TestContext.Current.CancellationToken;
         var archive = Encoding.ASCII.GetBytes("not really a chart, only bytes with a digest");
+        var digest = Convert.ToHexStringLower(SHA256.HashData(archive));
+        var list = "{" + string.Join(",", charts.Select(c => $$$"""
+            "{{{c.Name}}}":[{"version":"{{{c.Version}}}","digest":"{{{digest}}}","urls":["charts/x.tgz"]}]
+            """)) + "}";
         var port = FreePort.Tcp();
         var url = $"http://127.0.0.1:{port}/";
         using var listener = new HttpListener();
@@ -44,7 +67,7 @@ public sealed class ExportHostileSourceTests : IDisposable
                 var body = context.Request.Url!.AbsolutePath switch
                 {
                     "/kindling/v1/info" => Encoding.UTF8.GetBytes($$$"""{"name":"hostile","services":{"charts":"{{{url}}}"}}"""),
-                    "/api/charts" => Encoding.UTF8.GetBytes($$$"""{"{{{name}}}":[{"version":"{{{version}}}","digest":"{{{Convert.ToHexStringLower(SHA256.HashData(archive))}}}","urls":["charts/x.tgz"]}]}"""),
+                    "/api/charts" => Encoding.UTF8.GetBytes(list),
                     "/charts/x.tgz" => archive,
                     _ => null,
                 };
@@ -53,20 +76,17 @@ public sealed class ExportHostileSourceTests : IDisposable
                 context.Response.Close();
             }
         }, token);
-        var output = Path.Combine(_dir.Path, "a", "b", "package");
 
         var error = await Assert.ThrowsAsync<ReplicationException>(() => NodeExport.RunAsync(new ExportOptions
         {
             From = new Uri(url),
-            Directory = output,
+            Directory = Path.Combine(_dir.Path, "a", "b", "package"),
             Only = new HashSet<ContentKind> { ContentKind.Charts },
         }, token));
 
         listener.Stop();
         await serving;
-        Assert.Contains($"{url}api/charts", error.Message, StringComparison.Ordinal);
-        Assert.Contains(name, error.Message, StringComparison.Ordinal);
-        Assert.Empty(Directory.EnumerateFiles(_dir.Path, "*escaped*", SearchOption.AllDirectories));
+        return (error, url);
     }
 
     public void Dispose() => _dir.Dispose();
