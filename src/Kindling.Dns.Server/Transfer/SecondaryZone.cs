@@ -65,6 +65,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
             {
                 failures = 0;
                 _lastSuccess = _time.GetUtcNow();
+                Touch();
                 wait = Seconds(zone?.Soa.Refresh ?? 60);
             }
             else
@@ -94,6 +95,27 @@ internal sealed class SecondaryZone : IAsyncDisposable
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Marks the zone file with the time of this successful refresh, as BIND does: after a restart the expire counts
+    /// from it (see the constructor), not from the last transfer that rewrote the file.
+    /// </summary>
+    private void Touch()
+    {
+        if (Config.File is not { } file || !File.Exists(file))
+        {
+            return;
+        }
+
+        try
+        {
+            File.SetLastWriteTimeUtc(file, _lastSuccess.UtcDateTime);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _logger.LogWarning("zone {Zone}: cannot mark {File} with the refresh time ({Error}); after a restart the SOA expire counts from its older time", Config.Name, file, e.Message);
         }
     }
 

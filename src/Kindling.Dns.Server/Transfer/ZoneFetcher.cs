@@ -41,7 +41,8 @@ internal static class ZoneFetcher
                 while (true)
                 {
                     var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(primary.Address.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Any : IPAddress.IPv6Any, 0), timer.Token);
-                    if (received.ReceivedBytes < 12 || buffer[0] != wire[0] || buffer[1] != wire[1] || (buffer[2] & 0x80) == 0)
+                    // Only the primary asked may answer (RFC 5452 §9.1: address, port and ID must all match).
+                    if (received.ReceivedBytes < 12 || !primary.EndPoint.Equals(received.RemoteEndPoint) || buffer[0] != wire[0] || buffer[1] != wire[1] || (buffer[2] & 0x80) == 0)
                     {
                         continue;
                     }

@@ -258,6 +258,12 @@ public sealed class ZoneStore
                         throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} does not start at serial {serial}");
                     }
 
+                    // An out-of-zone record is not applied (as BIND); it also makes the refresh fall back to AXFR.
+                    if (diff.Deleted.Concat(diff.Added).FirstOrDefault(r => !r.Name.IsSubdomainOf(origin)) is { } outside)
+                    {
+                        throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} has out-of-zone data ({outside.Name} {outside.Type})");
+                    }
+
                     foreach (var deleted in diff.Deleted.Where(r => r.Type != RecordType.SOA))
                     {
                         builder.Remove(deleted.Name, deleted.Type, deleted.Data);

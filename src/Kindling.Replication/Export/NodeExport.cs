@@ -47,10 +47,25 @@ public static class NodeExport
             var client = new ChartRepositoryClient(http, node.Charts, options.Credentials);
             var folder = Path.Combine(options.Directory, "charts");
             Directory.CreateDirectory(folder);
+            var fileNames = new Dictionary<string, ChartVersion>(StringComparer.Ordinal);
             foreach (var version in (await client.ListAsync(cancellationToken)).Values.SelectMany(v => v))
             {
+                // Name and version become a file name: one that is no chart name or version (a path, "..") goes nowhere.
+                if (!Artifacts.Charts.ChartArchive.IsValidName(version.Name) || !Artifacts.Charts.ChartArchive.IsValidVersion(version.Version))
+                {
+                    throw new ReplicationException($"{client.BaseUrl}api/charts: lists chart '{version.Name}' version '{version.Version}', which is not a valid chart name and SemVer version: not exported; fix or remove it on the node");
+                }
+
+                // NAME-VERSION is ambiguous ("a" 1.0.0-2 and "a-1.0.0" 2): a second chart must not replace the first.
+                var fileName = $"{version.Name}-{version.Version}.tgz";
+                if (!fileNames.TryAdd(fileName, version))
+                {
+                    var first = fileNames[fileName];
+                    throw new ReplicationException($"{client.BaseUrl}api/charts: charts {first.Name} {first.Version} and {version.Name} {version.Version} would both be the package file charts/{fileName}: rename one on the node");
+                }
+
                 var archive = await client.DownloadAsync(version, cancellationToken);
-                await File.WriteAllBytesAsync(Path.Combine(folder, $"{version.Name}-{version.Version}.tgz"), archive, cancellationToken);
+                await File.WriteAllBytesAsync(Path.Combine(folder, fileName), archive, cancellationToken);
                 bytes += archive.Length;
                 charts++;
             }
