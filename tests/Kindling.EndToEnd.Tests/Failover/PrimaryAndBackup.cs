@@ -1,0 +1,46 @@
+using Kindling.Testing;
+
+namespace Kindling.EndToEnd.Tests.Failover;
+
+/// <summary>
+/// The two HTTPS nodes a failover test watches: the primary on 127.0.0.2 and the backup on 127.0.0.3, on one port.
+/// </summary>
+internal sealed class PrimaryAndBackup : IDisposable
+{
+    private PrimaryAndBackup(int port, HttpsNode primary, HttpsNode backup)
+    {
+        Port = port;
+        Primary = primary;
+        Backup = backup;
+    }
+
+    public int Port { get; }
+
+    public HttpsNode Primary { get; }
+
+    public HttpsNode Backup { get; }
+
+    /// <summary>Both nodes' certificates: what the failover file's <c>ca</c> holds.</summary>
+    public string CaPem => Primary.CertificatePem + Backup.CertificatePem;
+
+    public static async Task<PrimaryAndBackup> StartAsync()
+    {
+        var port = FreePort.Tcp("127.0.0.2");
+        var primary = await HttpsNode.StartAsync("127.0.0.2", port);
+        try
+        {
+            return new PrimaryAndBackup(port, primary, await HttpsNode.StartAsync("127.0.0.3", port));
+        }
+        catch
+        {
+            primary.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        Backup.Dispose();
+        Primary.Dispose();
+    }
+}
