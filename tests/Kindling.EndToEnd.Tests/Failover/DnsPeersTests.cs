@@ -46,16 +46,7 @@ public sealed class DnsPeersTests : IDisposable
             peers:
               secret: peer.key
               urls: [{{string.Join(", ", Enumerable.Range(0, 3).Select(Url))}}]
-            records:
-              - name: {{Name}}.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{nodes.Port}}/healthz
-                  ca: ca.pem
-                  rise: 2
-                  holdDown: 2s
+            {{nodes.RecordsYaml("rise: 2", "holdDown: 2s")}}
             """);
         for (var i = 0; i < 3; i++)
         {

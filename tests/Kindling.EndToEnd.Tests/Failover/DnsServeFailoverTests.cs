@@ -20,7 +20,7 @@ public sealed class DnsServeFailoverTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Setup(PrimaryAndBackup nodes, string timing)
+    private string Setup(PrimaryAndBackup nodes, params string[] timing)
     {
         _dir.Write("ca.pem", nodes.CaPem);
         _dir.Write("switch.key", $"key \"switch\" {{ algorithm hmac-sha256; secret \"{_secret}\"; }};\n");
@@ -37,17 +37,7 @@ public sealed class DnsServeFailoverTests : IDisposable
             key "switch" { algorithm hmac-sha256; secret "{{_secret}}"; };
             zone "tinder-node-server.com" { type master; file "tinder-node-server.com.zone"; allow-update { key switch; }; notify no; };
             """);
-        _dir.Write("failover.yaml", $$"""
-            records:
-              - name: {{Name}}.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{nodes.Port}}/healthz
-                  ca: ca.pem
-                  {{timing}}
-            """);
+        _dir.Write("failover.yaml", nodes.RecordsYaml(timing));
         return _dir.File("failover.yaml");
     }
 
@@ -101,7 +91,7 @@ public sealed class DnsServeFailoverTests : IDisposable
     public async Task KillAndRestoreThePrimary_DigFollows_AndEachSwitchBumpsTheSerial()
     {
         using var nodes = await PrimaryAndBackup.StartAsync();
-        Setup(nodes, "rise: 3\n      holdDown: 3s");
+        Setup(nodes, "rise: 3", "holdDown: 3s");
         using var server = await ServeCheckingAsync();
         Assert.Equal("127.0.0.2", await WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(5)));
         var serial = await SerialAsync();
@@ -127,7 +117,7 @@ public sealed class DnsServeFailoverTests : IDisposable
     public async Task Switch_ForcesTheBackupWithTheRightKey_RefusesAWrongKey_AndAutoReturns()
     {
         using var nodes = await PrimaryAndBackup.StartAsync();
-        Setup(nodes, "rise: 2\n      holdDown: 1s");
+        Setup(nodes, "rise: 2", "holdDown: 1s");
         using var server = await ServeCheckingAsync();
         await Task.Delay(3000, TestContext.Current.CancellationToken); // past rise and hold-down, so 'auto' may fail back at once
 
@@ -152,7 +142,7 @@ public sealed class DnsServeFailoverTests : IDisposable
     public async Task Restart_KeepsTheActiveSideFromTheJournal()
     {
         using var nodes = await PrimaryAndBackup.StartAsync();
-        Setup(nodes, "rise: 2\n      holdDown: 8s"); // a margin for a slow restart on a loaded machine
+        Setup(nodes, "rise: 2", "holdDown: 8s"); // a margin for a slow restart on a loaded machine
         using (var first = await ServeCheckingAsync())
         {
             nodes.Primary.Kill();

@@ -13,18 +13,7 @@ public sealed class ExternalBindFailoverTests
     public async Task KindlingFailover_KillAndRestoreThePrimary_NamedFollows()
     {
         using var lab = await ExternalBindLab.StartAsync("127.0.0.2", "kindling-e2e");
-        var config = lab.Dir.Write("failover.yaml", $$"""
-            records:
-              - name: www.tinder-node-server.com.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{lab.Nodes.Port}}/healthz
-                  ca: ca.pem
-                  rise: 2
-                  holdDown: 2s
-            """);
+        var config = lab.Dir.Write("failover.yaml", lab.Nodes.RecordsYaml("rise: 2", "holdDown: 2s"));
         var http = FreePort.Tcp().ToString(CultureInfo.InvariantCulture);
         using var kindling = new BackgroundProcess(Repository.KindlingScript,
             [.. lab.FailoverArguments(config), "--http", $"127.0.0.1:{http}"]);

@@ -36,17 +36,7 @@ public sealed class ExternalBindPeersTests
               urls:
                 - http://{{addresses[0]}}:{{http[0]}}
                 - http://{{addresses[1]}}:{{http[1]}}
-            records:
-              - name: www.tinder-node-server.com.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{lab.Nodes.Port}}/healthz
-                  ca: ca.pem
-                  timeout: 2s
-                  rise: 2
-                  holdDown: 2s
+            {{lab.Nodes.RecordsYaml("timeout: 2s", "rise: 2", "holdDown: 2s")}}
             """);
         var controllers = new List<BackgroundProcess>();
         try

@@ -23,6 +23,21 @@ internal sealed class PrimaryAndBackup : IDisposable
     /// <summary>Both nodes' certificates: what the failover file's <c>ca</c> holds.</summary>
     public string CaPem => Primary.CertificatePem + Backup.CertificatePem;
 
+    /// <summary>
+    /// The failover file's <c>records:</c> section (no newline at its end) for www.tinder-node-server.com on these
+    /// nodes: TTL 5, an HTTPS check with the nodes' <c>ca.pem</c> and then each of <paramref name="checkSettings"/>.
+    /// </summary>
+    public string RecordsYaml(params string[] checkSettings) => string.Join('\n', [
+        "records:",
+        "  - name: www.tinder-node-server.com.",
+        "    primary: [127.0.0.2]",
+        "    backup: [127.0.0.3]",
+        "    ttl: 5",
+        "    check:",
+        $"      url: https://{{address}}:{Port}/healthz",
+        "      ca: ca.pem",
+        .. checkSettings.Select(setting => "      " + setting)]);
+
     public static async Task<PrimaryAndBackup> StartAsync()
     {
         var port = FreePort.Tcp("127.0.0.2");
