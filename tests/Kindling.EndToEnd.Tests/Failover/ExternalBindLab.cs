@@ -6,22 +6,15 @@ namespace Kindling.EndToEnd.Tests.Failover;
 /// What an external-BIND failover test starts from: the two HTTPS nodes, a real named (loopback, <c>notify no</c>, with
 /// its TSIG key) holding <see cref="Name"/>, and a folder with the nodes' <c>ca.pem</c> for the failover file.
 /// </summary>
-internal sealed class ExternalBindLab : IDisposable
+internal sealed class ExternalBindLab(PrimaryAndBackup nodes, NamedServer named, TempDirectory dir) : IDisposable
 {
     public const string Name = "www.tinder-node-server.com";
 
-    private ExternalBindLab(PrimaryAndBackup nodes, NamedServer named, TempDirectory dir)
-    {
-        Nodes = nodes;
-        Named = named;
-        Dir = dir;
-    }
+    public PrimaryAndBackup Nodes => nodes;
 
-    public PrimaryAndBackup Nodes { get; }
+    public NamedServer Named => named;
 
-    public NamedServer Named { get; }
-
-    public TempDirectory Dir { get; }
+    public TempDirectory Dir => dir;
 
     /// <summary>Starts the nodes and named, whose zone answers <see cref="Name"/> with <paramref name="www"/> (TTL 5).</summary>
     public static async Task<ExternalBindLab> StartAsync(string www, string folder)

@@ -5,20 +5,13 @@ namespace Kindling.EndToEnd.Tests.Failover;
 /// <summary>
 /// The two HTTPS nodes a failover test watches: the primary on 127.0.0.2 and the backup on 127.0.0.3, on one port.
 /// </summary>
-internal sealed class PrimaryAndBackup : IDisposable
+internal sealed class PrimaryAndBackup(int port, HttpsNode primary, HttpsNode backup) : IDisposable
 {
-    private PrimaryAndBackup(int port, HttpsNode primary, HttpsNode backup)
-    {
-        Port = port;
-        Primary = primary;
-        Backup = backup;
-    }
+    public int Port => port;
 
-    public int Port { get; }
+    public HttpsNode Primary => primary;
 
-    public HttpsNode Primary { get; }
-
-    public HttpsNode Backup { get; }
+    public HttpsNode Backup => backup;
 
     /// <summary>Both nodes' certificates: what the failover file's <c>ca</c> holds.</summary>
     public string CaPem => Primary.CertificatePem + Backup.CertificatePem;
