@@ -80,6 +80,25 @@ public sealed class NamedServer : IDisposable
         return string.Join(' ', result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>Digs the name every 100 ms until it answers <paramref name="expected"/> or the time is up; returns the last answer.</summary>
+    public async Task<string> DigUntilAsync(string name, string expected, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var seen = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            seen = await DigAsync(name);
+            if (seen == expected)
+            {
+                return seen;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return seen;
+    }
+
     public void Dispose()
     {
         try

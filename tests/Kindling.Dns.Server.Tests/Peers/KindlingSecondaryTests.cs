@@ -73,6 +73,16 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
 
     private static uint SerialOf(DnsMessage soa) => ((SoaRecord)soa.Answers.Single(r => r.Type == RecordType.SOA).Data!).Serial;
 
+    private static async Task<uint> SerialAtAsync(IPEndPoint server) =>
+        SerialOf(await new DnsClient(server).QueryAsync(N("example.test."), RecordType.SOA, TestContext.Current.CancellationToken));
+
+    /// <summary>An endpoint on the loopback address with a port free for TCP and UDP.</summary>
+    private static IPEndPoint FreeEndPoint(string address) => new(IPAddress.Parse(address), FreePort.TcpAndUdp(address));
+
+    /// <summary>The zone file of the Kindling primary (folder <c>primary</c>).</summary>
+    private void WritePrimaryZone(string text) =>
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(_dir.File("primary")).FullName, "example.test.zone"), text);
+
     private async Task<ProcessResult> NsupdateAsync(IPEndPoint server, params string[] commands)
     {
         var nsupdate = Requires.Tool("nsupdate", "bind9-dnsutils");
@@ -85,7 +95,7 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
     public async Task OfBind_TransfersTheZone_FollowsAnUpdateByNotifyAndIxfr_AndForwardsUpdatesWithTsig()
     {
         var bindAt = new IPEndPoint(IPAddress.Loopback, FreePort.TcpAndUdp("127.0.0.1"));
-        var kindlingAt = new IPEndPoint(IPAddress.Parse("127.0.0.6"), FreePort.TcpAndUdp("127.0.0.6"));
+        var kindlingAt = FreeEndPoint("127.0.0.6");
         var bindDir = Directory.CreateDirectory(_dir.File("bind")).FullName;
         File.WriteAllText(Path.Combine(bindDir, "example.test.zone"), "$TTL 300\n@ SOA ns1 hostmaster 100 3600 600 86400 60\n NS ns1\nns1 A 192.0.2.53\nwww A 172.30.41.193\n");
         File.WriteAllText(Path.Combine(bindDir, "named.conf"), KeyStatement + BindProcess.TestOptions(bindDir, bindAt) + $$"""
@@ -105,7 +115,7 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
         var www = await UntilAsync(kindlingAt, "www.example.test.", RecordType.A, m => m.Answers.Count > 0, () => _bind.Log);
         Assert.Equal([IPAddress.Parse("172.30.41.193")], www.AnswerAddresses());
         Assert.True(www.AuthoritativeAnswer);
-        Assert.Equal(100u, SerialOf(await new DnsClient(kindlingAt).QueryAsync(N("example.test."), RecordType.SOA, TestContext.Current.CancellationToken)));
+        Assert.Equal(100u, await SerialAtAsync(kindlingAt));
         Assert.Contains("www.example.test.", File.ReadAllText(_dir.File("secondary/example.test.db")));
 
         // An UPDATE at BIND: BIND NOTIFYs, Kindling asks IXFR from serial 100 and journals the increment.
@@ -128,10 +138,8 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
     [Fact]
     public async Task UpdateToASecondary_WithoutForwardingAllowed_IsRefused()
     {
-        var primaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.6"), FreePort.TcpAndUdp("127.0.0.6"));
-        var secondaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.7"), FreePort.TcpAndUdp("127.0.0.7"));
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(_dir.File("primary")).FullName, "example.test.zone"),
-            "$TTL 300\n@ SOA ns1 hostmaster 7 3600 600 86400 60\n NS ns1\nns1 A 192.0.2.53\n");
+        var (primaryAt, secondaryAt) = (FreeEndPoint("127.0.0.6"), FreeEndPoint("127.0.0.7"));
+        WritePrimaryZone("$TTL 300\n@ SOA ns1 hostmaster 7 3600 600 86400 60\n NS ns1\nns1 A 192.0.2.53\n");
         StartKindling("primary", KeyStatement + """
             options { notify no; };
             zone "example.test" { type primary; file "example.test.zone"; allow-transfer { key xfr; }; allow-update { key xfr; }; };
@@ -153,10 +161,8 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
     [Fact]
     public async Task OfKindling_OverrideSentToTheSecondary_HoldsOnBoth_OverlayStaysPerInstance_AndSurvivesARestart()
     {
-        var primaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.6"), FreePort.TcpAndUdp("127.0.0.6"));
-        var secondaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.7"), FreePort.TcpAndUdp("127.0.0.7"));
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(_dir.File("primary")).FullName, "example.test.zone"),
-            "$TTL 300\n@ SOA ns1 hostmaster 7 3600 600 86400 60\n NS ns1\nns1 A 192.0.2.53\nwww A 172.30.41.193\n");
+        var (primaryAt, secondaryAt) = (FreeEndPoint("127.0.0.6"), FreeEndPoint("127.0.0.7"));
+        WritePrimaryZone("$TTL 300\n@ SOA ns1 hostmaster 7 3600 600 86400 60\n NS ns1\nns1 A 192.0.2.53\nwww A 172.30.41.193\n");
         var primaryOverlay = new RecordOverlay();
         var secondaryOverlay = new RecordOverlay();
         StartKindling("primary", KeyStatement + $$"""
@@ -174,7 +180,7 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
         secondaryOverlay.Set(N("www.example.test."), 5, [IPAddress.Parse("172.30.41.194")]);
         var own = await UntilAsync(secondaryAt, "www.example.test.", RecordType.A, m => m.AnswerAddresses().Contains(IPAddress.Parse("172.30.41.194")));
         Assert.Equal(5u, own.Answers[0].Ttl);
-        Assert.Equal(7u, SerialOf(await new DnsClient(secondaryAt).QueryAsync(N("example.test."), RecordType.SOA, TestContext.Current.CancellationToken)));
+        Assert.Equal(7u, await SerialAtAsync(secondaryAt));
 
         // kindling dns switch's UPDATE, sent to the secondary: forwarded, committed at the primary, transferred back.
         var committed = new TaskCompletionSource<Kindling.Dns.Server.Zones.Zone>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -185,8 +191,8 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
         Assert.Single(atPrimary.Answers);
         await UntilAsync(secondaryAt, "_failover.www.example.test.", RecordType.TXT, m => m.Answers.Count == 1);
         await committed.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
-        var serial = SerialOf(await new DnsClient(primaryAt).QueryAsync(N("example.test."), RecordType.SOA, TestContext.Current.CancellationToken));
-        Assert.Equal(serial, SerialOf(await new DnsClient(secondaryAt).QueryAsync(N("example.test."), RecordType.SOA, TestContext.Current.CancellationToken)));
+        var serial = await SerialAtAsync(primaryAt);
+        Assert.Equal(serial, await SerialAtAsync(secondaryAt));
 
         // A restart of the secondary while the primary is away: the file and journal give back the same version and overlay.
         _servers.Remove(secondary);
@@ -206,11 +212,9 @@ public sealed class KindlingSecondaryTests : IAsyncDisposable
     [Fact]
     public async Task ZoneExpires_WhenNoPrimaryAnswersForTheSoaExpire()
     {
-        var primaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.6"), FreePort.TcpAndUdp("127.0.0.6"));
-        var secondaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.7"), FreePort.TcpAndUdp("127.0.0.7"));
+        var (primaryAt, secondaryAt) = (FreeEndPoint("127.0.0.6"), FreeEndPoint("127.0.0.7"));
         // refresh 1 s, retry 1 s, expire 3 s
-        File.WriteAllText(Path.Combine(Directory.CreateDirectory(_dir.File("primary")).FullName, "example.test.zone"),
-            "$TTL 300\n@ SOA ns1 hostmaster 7 1 1 3 60\n NS ns1\nns1 A 192.0.2.53\n");
+        WritePrimaryZone("$TTL 300\n@ SOA ns1 hostmaster 7 1 1 3 60\n NS ns1\nns1 A 192.0.2.53\n");
         var primary = StartKindling("primary", KeyStatement + """
             options { notify no; };
             zone "example.test" { type primary; file "example.test.zone"; allow-transfer { key xfr; }; };

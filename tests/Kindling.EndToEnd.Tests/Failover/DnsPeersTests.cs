@@ -21,6 +21,7 @@ public sealed class DnsPeersTests : IDisposable
     private readonly int[] _dnsPorts = [.. Addresses.Select(FreePort.TcpAndUdp)];
     private readonly int[] _httpPorts = [.. Addresses.Select(a => FreePort.Tcp(a))];
     private readonly List<BackgroundProcess> _servers = [];
+    private readonly HttpClient _http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
 
     public void Dispose()
     {
@@ -29,6 +30,7 @@ public sealed class DnsPeersTests : IDisposable
             server.Dispose();
         }
 
+        _http.Dispose();
         _dir.Dispose();
     }
 
@@ -36,24 +38,15 @@ public sealed class DnsPeersTests : IDisposable
 
     private string Peer(int i) => $"{Addresses[i]}:{_httpPorts[i]}";
 
-    private void Setup(HttpsNode primary, HttpsNode backup)
+    private void Setup(PrimaryAndBackup nodes)
     {
-        _dir.Write("ca.pem", primary.CertificatePem + backup.CertificatePem);
+        _dir.Write("ca.pem", nodes.CaPem);
         _dir.Write("peer.key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)) + "\n");
         _dir.Write("failover.yaml", $$"""
             peers:
               secret: peer.key
               urls: [{{string.Join(", ", Enumerable.Range(0, 3).Select(Url))}}]
-            records:
-              - name: {{Name}}.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{primary.Port}}/healthz
-                  ca: ca.pem
-                  rise: 2
-                  holdDown: 2s
+            {{nodes.RecordsYaml("rise: 2", "holdDown: 2s")}}
             """);
         for (var i = 0; i < 3; i++)
         {
@@ -94,6 +87,15 @@ public sealed class DnsPeersTests : IDisposable
             await servers[i].WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
         }
 
+        return servers;
+    }
+
+    /// <summary>Writes the files, starts the three instances and waits until each sees both peers up.</summary>
+    private async Task<List<BackgroundProcess>> StartMeshedAsync(PrimaryAndBackup nodes)
+    {
+        Setup(nodes);
+        var servers = await StartAllAsync();
+        Assert.True(await MeshUpAsync(_http, [0, 1, 2], 2, TimeSpan.FromSeconds(15)), string.Join("\n----\n", servers.Select(s => s.Output)));
         return servers;
     }
 
@@ -171,14 +173,8 @@ public sealed class DnsPeersTests : IDisposable
     [Fact]
     public async Task ForgedAndReplayedViews_ChangeNothing_AndAreCountedAndLogged()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup);
-        var servers = await StartAllAsync();
-
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        Assert.True(await MeshUpAsync(http, [0, 1, 2], 2, TimeSpan.FromSeconds(15)), string.Join("\n----\n", servers.Select(s => s.Output)));
+        using var nodes = await PrimaryAndBackup.StartAsync();
+        var servers = await StartMeshedAsync(nodes);
         Assert.True(await AllAnswerAsync([0, 1, 2], "127.0.0.2", TimeSpan.FromSeconds(5)));
 
         // Forged: both peers "say" the primary is down (and the backup up), signed with another secret. Accepted, 3 of 3
@@ -192,16 +188,16 @@ public sealed class DnsPeersTests : IDisposable
                 "primary":{"state":"down","risen":false,"since":"{{{now}}}","successes":0,"failures":9,"checks":99},
                 "backup":{"state":"up","risen":true,"since":"{{{now}}}","successes":9,"failures":0,"checks":99}}]}
                 """;
-            using var forged = await PostViewAsync(http, Url(0), Encoding.UTF8.GetBytes(body), Sign(body, wrong));
+            using var forged = await PostViewAsync(_http, Url(0), Encoding.UTF8.GetBytes(body), Sign(body, wrong));
             Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         }
 
         // Replayed: a genuine view of instance 1, sent again once instance 0 has it (sequence not above the last one).
-        using var genuine = await http.GetAsync(new Uri(Url(1) + "/v1/peer/view"), TestContext.Current.CancellationToken);
+        using var genuine = await _http.GetAsync(new Uri(Url(1) + "/v1/peer/view"), TestContext.Current.CancellationToken);
         var genuineBody = await genuine.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
         var genuineMac = genuine.Headers.GetValues("X-Kindling-Peer-Mac").Single();
         await Task.Delay(1500, TestContext.Current.CancellationToken); // a newer heartbeat has reached instance 0 by now
-        using (var replayed = await PostViewAsync(http, Url(0), genuineBody, genuineMac))
+        using (var replayed = await PostViewAsync(_http, Url(0), genuineBody, genuineMac))
         {
             Assert.Equal(HttpStatusCode.Conflict, replayed.StatusCode);
             Assert.Equal("replayed", (await replayed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Trim());
@@ -209,7 +205,7 @@ public sealed class DnsPeersTests : IDisposable
 
         // Replayed much later: older than the freshness window (3 s).
         await Task.Delay(2500, TestContext.Current.CancellationToken);
-        using (var stale = await PostViewAsync(http, Url(0), genuineBody, genuineMac))
+        using (var stale = await PostViewAsync(_http, Url(0), genuineBody, genuineMac))
         {
             Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
             Assert.Equal("stale", (await stale.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Trim());
@@ -217,7 +213,7 @@ public sealed class DnsPeersTests : IDisposable
 
         await Task.Delay(1000, TestContext.Current.CancellationToken);
         Assert.True(await AllAnswerAsync([0, 1, 2], "127.0.0.2", TimeSpan.FromSeconds(1)));
-        using (var status = await StatusAsync(http, Url(0)))
+        using (var status = await StatusAsync(_http, Url(0)))
         {
             var record = status.RootElement.GetProperty("records")[0];
             Assert.Equal(0, record.GetProperty("transitions").GetInt64());
@@ -225,7 +221,7 @@ public sealed class DnsPeersTests : IDisposable
             Assert.Equal(3, record.GetProperty("aggregate").GetProperty("primary").GetProperty("views").GetInt32());
         }
 
-        var metrics = await http.GetStringAsync(new Uri(Url(0) + "/metrics"), TestContext.Current.CancellationToken);
+        var metrics = await _http.GetStringAsync(new Uri(Url(0) + "/metrics"), TestContext.Current.CancellationToken);
         Assert.Equal(1, Metric(metrics, $"kindling_dns_peer_views_total{{peer=\"{Peer(1)}\",result=\"rejected_mac\"}}"));
         Assert.Equal(1, Metric(metrics, $"kindling_dns_peer_views_total{{peer=\"{Peer(2)}\",result=\"rejected_mac\"}}"));
         Assert.Equal(1, Metric(metrics, $"kindling_dns_peer_views_total{{peer=\"{Peer(1)}\",result=\"replayed\"}}"));
@@ -246,16 +242,10 @@ public sealed class DnsPeersTests : IDisposable
     [Fact]
     public async Task PrimaryKilled_AllThreeSwitch_ThenOneInstanceKilled_TheOthersStillAgree()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup);
-        var servers = await StartAllAsync();
+        using var nodes = await PrimaryAndBackup.StartAsync();
+        var servers = await StartMeshedAsync(nodes);
 
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        Assert.True(await MeshUpAsync(http, [0, 1, 2], 2, TimeSpan.FromSeconds(15)), string.Join("\n----\n", servers.Select(s => s.Output)));
-
-        primary.Kill();
+        nodes.Primary.Kill();
         Assert.True(await AllAnswerAsync([0, 1, 2], "127.0.0.3", TimeSpan.FromSeconds(10)), string.Join("\n----\n", servers.Select(s => s.Output)));
         foreach (var server in servers)
         {
@@ -263,7 +253,7 @@ public sealed class DnsPeersTests : IDisposable
         }
 
         servers[2].Kill();
-        await primary.RestartAsync();
+        await nodes.Primary.RestartAsync();
         Assert.True(await AllAnswerAsync([0, 1], "127.0.0.2", TimeSpan.FromSeconds(20)), string.Join("\n----\n", servers.Select(s => s.Output)));
         foreach (var server in servers.Take(2))
         {

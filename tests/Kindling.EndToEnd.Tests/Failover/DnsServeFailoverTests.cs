@@ -20,9 +20,9 @@ public sealed class DnsServeFailoverTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private string Setup(HttpsNode primary, HttpsNode backup, string timing)
+    private string Setup(PrimaryAndBackup nodes, params string[] timing)
     {
-        _dir.Write("ca.pem", primary.CertificatePem + backup.CertificatePem);
+        _dir.Write("ca.pem", nodes.CaPem);
         _dir.Write("switch.key", $"key \"switch\" {{ algorithm hmac-sha256; secret \"{_secret}\"; }};\n");
         _dir.Write("wrong.key", $"key \"switch\" {{ algorithm hmac-sha256; secret \"{Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))}\"; }};\n");
         _dir.Write("tinder-node-server.com.zone", """
@@ -37,23 +37,29 @@ public sealed class DnsServeFailoverTests : IDisposable
             key "switch" { algorithm hmac-sha256; secret "{{_secret}}"; };
             zone "tinder-node-server.com" { type master; file "tinder-node-server.com.zone"; allow-update { key switch; }; notify no; };
             """);
-        _dir.Write("failover.yaml", $$"""
-            records:
-              - name: {{Name}}.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{primary.Port}}/healthz
-                  ca: ca.pem
-                  {{timing}}
-            """);
+        _dir.Write("failover.yaml", nodes.RecordsYaml(timing));
         return _dir.File("failover.yaml");
     }
 
     private BackgroundProcess Serve() => new(Repository.KindlingScript,
         ["dns", "serve", "--named-conf", _dir.File("named.conf"), "--listen", $"127.0.0.1:{_dnsPort}", "--pid-file", _dir.File("kindling.pid"),
          "--failover", _dir.File("failover.yaml"), "--http", $"127.0.0.1:{_httpPort}"]);
+
+    /// <summary><see cref="Serve"/>, once its failover checks have started.</summary>
+    private async Task<BackgroundProcess> ServeCheckingAsync()
+    {
+        var server = Serve();
+        try
+        {
+            await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
 
     private async Task<string> DigAsync(string type = "A", string name = Name)
     {
@@ -84,21 +90,18 @@ public sealed class DnsServeFailoverTests : IDisposable
     [Fact]
     public async Task KillAndRestoreThePrimary_DigFollows_AndEachSwitchBumpsTheSerial()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup, "rise: 3\n      holdDown: 3s");
-        using var server = Serve();
-        await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+        using var nodes = await PrimaryAndBackup.StartAsync();
+        Setup(nodes, "rise: 3", "holdDown: 3s");
+        using var server = await ServeCheckingAsync();
         Assert.Equal("127.0.0.2", await WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(5)));
         var serial = await SerialAsync();
 
-        primary.Kill();
+        nodes.Primary.Kill();
         Assert.True(await WaitForAsync("127.0.0.3", TimeSpan.FromSeconds(10)) == "127.0.0.3", server.Output);
         Assert.True(await SerialAsync() > serial);
         Assert.Contains("switched primary -> backup: primary down after 3 consecutive failed checks (", server.Output, StringComparison.Ordinal);
 
-        await primary.RestartAsync();
+        await nodes.Primary.RestartAsync();
         var restarted = DateTime.UtcNow;
         Assert.True(await WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(20)) == "127.0.0.2", server.Output);
         var took = DateTime.UtcNow - restarted;
@@ -113,12 +116,9 @@ public sealed class DnsServeFailoverTests : IDisposable
     [Fact]
     public async Task Switch_ForcesTheBackupWithTheRightKey_RefusesAWrongKey_AndAutoReturns()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup, "rise: 2\n      holdDown: 1s");
-        using var server = Serve();
-        await server.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+        using var nodes = await PrimaryAndBackup.StartAsync();
+        Setup(nodes, "rise: 2", "holdDown: 1s");
+        using var server = await ServeCheckingAsync();
         await Task.Delay(3000, TestContext.Current.CancellationToken); // past rise and hold-down, so 'auto' may fail back at once
 
         var wrong = await ProcessRunner.KindlingAsync("dns", "switch", "--server", $"127.0.0.1:{_dnsPort}", "--key", _dir.File("wrong.key"), Name, "backup");
@@ -141,20 +141,16 @@ public sealed class DnsServeFailoverTests : IDisposable
     [Fact]
     public async Task Restart_KeepsTheActiveSideFromTheJournal()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        Setup(primary, backup, "rise: 2\n      holdDown: 8s"); // a margin for a slow restart on a loaded machine
-        using (var first = Serve())
+        using var nodes = await PrimaryAndBackup.StartAsync();
+        Setup(nodes, "rise: 2", "holdDown: 8s"); // a margin for a slow restart on a loaded machine
+        using (var first = await ServeCheckingAsync())
         {
-            await first.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
-            primary.Kill();
+            nodes.Primary.Kill();
             Assert.True(await WaitForAsync("127.0.0.3", TimeSpan.FromSeconds(10)) == "127.0.0.3", first.Output);
         }
 
-        await primary.RestartAsync();
-        using var second = Serve();
-        await second.WaitForOutputAsync("checks started", TimeSpan.FromMinutes(5));
+        await nodes.Primary.RestartAsync();
+        using var second = await ServeCheckingAsync();
 
         // The primary is healthy again, but the restarted server keeps the backup until rise and the hold-down.
         Assert.Equal("127.0.0.3", await DigAsync());

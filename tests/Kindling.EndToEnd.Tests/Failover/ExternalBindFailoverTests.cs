@@ -9,85 +9,46 @@ namespace Kindling.EndToEnd.Tests.Failover;
 /// </summary>
 public sealed class ExternalBindFailoverTests
 {
-    private static async Task<string> WaitForDigAsync(NamedServer named, string expected, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var seen = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            seen = await named.DigAsync("www.tinder-node-server.com");
-            if (seen == expected)
-            {
-                return seen;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return seen;
-    }
-
     [Fact]
     public async Task KindlingFailover_KillAndRestoreThePrimary_NamedFollows()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        using var named = NamedServer.Start("tinder-node-server.com", "www 5 IN A 127.0.0.2");
-        using var dir = new TempDirectory("kindling-e2e");
-        dir.Write("ca.pem", primary.CertificatePem + backup.CertificatePem);
-        var config = dir.Write("failover.yaml", $$"""
-            records:
-              - name: www.tinder-node-server.com.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{port}}/healthz
-                  ca: ca.pem
-                  rise: 2
-                  holdDown: 2s
-            """);
+        using var lab = await ExternalBindLab.StartAsync("127.0.0.2", "kindling-e2e");
+        var config = lab.Dir.Write("failover.yaml", lab.Nodes.RecordsYaml("rise: 2", "holdDown: 2s"));
         var http = FreePort.Tcp().ToString(CultureInfo.InvariantCulture);
         using var kindling = new BackgroundProcess(Repository.KindlingScript,
-            ["failover", "--config", config, "--server", $"127.0.0.1:{named.Port}", "--key", named.KeyFile, "--http", $"127.0.0.1:{http}"]);
+            [.. lab.FailoverArguments(config), "--http", $"127.0.0.1:{http}"]);
         await kindling.WaitForOutputAsync("switching 1 record(s) on 127.0.0.1", TimeSpan.FromMinutes(5));
         Assert.Contains("the server holds 127.0.0.2 in zone tinder-node-server.com. (primary)", kindling.Output, StringComparison.Ordinal);
 
-        primary.Kill();
-        Assert.True("127.0.0.3" == await WaitForDigAsync(named, "127.0.0.3", TimeSpan.FromSeconds(15)), kindling.Output);
+        lab.Nodes.Primary.Kill();
+        Assert.True("127.0.0.3" == await lab.WaitForAsync("127.0.0.3", TimeSpan.FromSeconds(15)), kindling.Output);
         Assert.Contains("switched primary -> backup: primary down after 3 consecutive failed checks (", kindling.Output, StringComparison.Ordinal);
 
-        await primary.RestartAsync();
-        Assert.True("127.0.0.2" == await WaitForDigAsync(named, "127.0.0.2", TimeSpan.FromSeconds(20)), kindling.Output);
+        await lab.Nodes.Primary.RestartAsync();
+        Assert.True("127.0.0.2" == await lab.WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(20)), kindling.Output);
         Assert.Contains("updated the server: 127.0.0.3 -> 127.0.0.2 (primary)", kindling.Output, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task KindlingFailover_StartsFromWhatNamedHolds()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        using var named = NamedServer.Start("tinder-node-server.com", "www 5 IN A 127.0.0.3");
-        using var dir = new TempDirectory("kindling-e2e");
-        dir.Write("ca.pem", primary.CertificatePem + backup.CertificatePem);
-        var config = dir.Write("failover.yaml", $$"""
+        using var lab = await ExternalBindLab.StartAsync("127.0.0.3", "kindling-e2e");
+        var config = lab.Dir.Write("failover.yaml", $$"""
             records:
               - name: www.tinder-node-server.com.
                 primary: [127.0.0.2]
                 backup: [127.0.0.3]
-                check: { url: "https://{address}:{{port}}/healthz", ca: ca.pem, rise: 2, holdDown: 3s }
+                check: { url: "https://{address}:{{lab.Nodes.Port}}/healthz", ca: ca.pem, rise: 2, holdDown: 3s }
             """);
 
         using var kindling = new BackgroundProcess(Repository.KindlingScript,
-            ["failover", "--config", config, "--server", $"127.0.0.1:{named.Port}", "--key", named.KeyFile]);
+            lab.FailoverArguments(config));
         await kindling.WaitForOutputAsync("switching 1 record(s)", TimeSpan.FromMinutes(5));
 
         // named holds the backup: kindling starts there and fails back only after rise and the hold-down.
         Assert.Contains("the server holds 127.0.0.3 in zone tinder-node-server.com. (backup)", kindling.Output, StringComparison.Ordinal);
-        Assert.Equal("127.0.0.3", await named.DigAsync("www.tinder-node-server.com"));
-        Assert.True("127.0.0.2" == await WaitForDigAsync(named, "127.0.0.2", TimeSpan.FromSeconds(20)), kindling.Output);
+        Assert.Equal("127.0.0.3", await lab.Named.DigAsync(ExternalBindLab.Name));
+        Assert.True("127.0.0.2" == await lab.WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(20)), kindling.Output);
     }
 
     [Fact]

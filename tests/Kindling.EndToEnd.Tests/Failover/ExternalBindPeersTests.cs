@@ -11,24 +11,6 @@ namespace Kindling.EndToEnd.Tests.Failover;
 /// </summary>
 public sealed class ExternalBindPeersTests
 {
-    private static async Task<string> WaitForDigAsync(NamedServer named, string expected, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var seen = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            seen = await named.DigAsync("www.tinder-node-server.com");
-            if (seen == expected)
-            {
-                return seen;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return seen;
-    }
-
     private static int Count(string text, string what)
     {
         var count = 0;
@@ -43,12 +25,8 @@ public sealed class ExternalBindPeersTests
     [Fact]
     public async Task TwoControllers_OneUpdatePerDecision_AndKillingOneChangesNothing()
     {
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
-        using var named = NamedServer.Start("tinder-node-server.com", "www 5 IN A 127.0.0.2");
-        using var dir = new TempDirectory("kindling-e2e-peers");
-        dir.Write("ca.pem", primary.CertificatePem + backup.CertificatePem);
+        using var lab = await ExternalBindLab.StartAsync("127.0.0.2", "kindling-e2e-peers");
+        var (primary, named, dir) = (lab.Nodes.Primary, lab.Named, lab.Dir);
         dir.Write("peer.key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)));
         string[] addresses = ["127.0.41.197", "127.0.41.198"];
         int[] http = [.. addresses.Select(a => FreePort.Tcp(a))];
@@ -58,17 +36,7 @@ public sealed class ExternalBindPeersTests
               urls:
                 - http://{{addresses[0]}}:{{http[0]}}
                 - http://{{addresses[1]}}:{{http[1]}}
-            records:
-              - name: www.tinder-node-server.com.
-                primary: [127.0.0.2]
-                backup: [127.0.0.3]
-                ttl: 5
-                check:
-                  url: https://{address}:{{port}}/healthz
-                  ca: ca.pem
-                  timeout: 2s
-                  rise: 2
-                  holdDown: 2s
+            {{lab.Nodes.RecordsYaml("timeout: 2s", "rise: 2", "holdDown: 2s")}}
             """);
         var controllers = new List<BackgroundProcess>();
         try
@@ -77,8 +45,7 @@ public sealed class ExternalBindPeersTests
             {
                 // One after another: the first may build the CLI.
                 controllers.Add(new BackgroundProcess(Repository.KindlingScript,
-                    ["failover", "--config", config, "--server", $"127.0.0.1:{named.Port}", "--key", named.KeyFile,
-                     "--state", dir.File($"state{i}.json"), "--http", $"{addresses[i]}:{http[i].ToString(CultureInfo.InvariantCulture)}"]));
+                    [.. lab.FailoverArguments(config), "--state", dir.File($"state{i}.json"), "--http", $"{addresses[i]}:{http[i].ToString(CultureInfo.InvariantCulture)}"]));
                 await controllers[i].WaitForOutputAsync("switching 1 record(s) on 127.0.0.1", TimeSpan.FromMinutes(5));
             }
 
@@ -91,12 +58,12 @@ public sealed class ExternalBindPeersTests
             }
 
             // On a loaded machine a first check may time out before the peers meet: start counting from a settled primary.
-            Assert.True("127.0.0.2" == await WaitForDigAsync(named, "127.0.0.2", TimeSpan.FromSeconds(20)), Outputs());
+            Assert.True("127.0.0.2" == await lab.WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(20)), Outputs());
             await Task.Delay(1000, TestContext.Current.CancellationToken);
             var before = controllers.Select(c => c.Output.Length).ToArray();
             string After(int i) => controllers[i].Output[before[i]..];
             primary.Kill();
-            Assert.True("127.0.0.3" == await WaitForDigAsync(named, "127.0.0.3", TimeSpan.FromSeconds(15)), Outputs());
+            Assert.True("127.0.0.3" == await lab.WaitForAsync("127.0.0.3", TimeSpan.FromSeconds(15)), Outputs());
             await Task.Delay(1000, TestContext.Current.CancellationToken);
             for (var i = 0; i < 2; i++)
             {
@@ -113,12 +80,12 @@ public sealed class ExternalBindPeersTests
             var survivorBefore = survivor.Output.Length;
             updater.Kill();
             await Task.Delay(4000, TestContext.Current.CancellationToken); // past the 3 s freshness window: the survivor decides alone
-            Assert.Equal("127.0.0.3", await named.DigAsync("www.tinder-node-server.com"));
+            Assert.Equal("127.0.0.3", await named.DigAsync(ExternalBindLab.Name));
             Assert.Equal(0, Count(survivor.Output[survivorBefore..], "switched backup -> primary"));
 
             // The survivor fails back on its own when the primary returns.
             await primary.RestartAsync();
-            Assert.True("127.0.0.2" == await WaitForDigAsync(named, "127.0.0.2", TimeSpan.FromSeconds(20)), Outputs());
+            Assert.True("127.0.0.2" == await lab.WaitForAsync("127.0.0.2", TimeSpan.FromSeconds(20)), Outputs());
             Assert.Contains("switched backup -> primary: primary risen in 0 of 1 fresh view(s) down, 1 up: self up", survivor.Output, StringComparison.Ordinal);
             Assert.Contains("updated the server: 127.0.0.3 -> 127.0.0.2 (primary)", survivor.Output, StringComparison.Ordinal);
         }

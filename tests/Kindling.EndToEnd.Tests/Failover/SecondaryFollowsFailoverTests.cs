@@ -36,14 +36,12 @@ public sealed class SecondaryFollowsFailoverTests : IDisposable
     public async Task NamedSecondary_FollowsEachSwitchThroughNotifyAndAxfr()
     {
         var named = Requires.Tool("named", "bind9");
-        var port = FreePort.Tcp("127.0.0.2");
-        using var primary = await HttpsNode.StartAsync("127.0.0.2", port);
-        using var backup = await HttpsNode.StartAsync("127.0.0.3", port);
+        using var nodes = await PrimaryAndBackup.StartAsync();
         var kindlingPort = FreePort.TcpAndUdp("127.0.0.5");
         var secondaryPort = FreePort.TcpAndUdp("127.0.0.1");
         var kdir = Directory.CreateDirectory(_dir.File("kindling")).FullName;
         var sdir = Directory.CreateDirectory(_dir.File("secondary")).FullName;
-        _dir.Write("kindling/ca.pem", primary.CertificatePem + backup.CertificatePem);
+        _dir.Write("kindling/ca.pem", nodes.CaPem);
         _dir.Write("kindling/tinder-node-server.com.zone", "$TTL 300\n@ IN SOA ns1 admin 1 3600 600 86400 60\n@ IN NS ns1\nns1 IN A 127.0.0.1\nwww 5 IN A 127.0.0.2\n");
         _dir.Write("kindling/named.conf", $$"""
             options { directory "{{kdir}}"; notify explicit; };
@@ -58,7 +56,7 @@ public sealed class SecondaryFollowsFailoverTests : IDisposable
               - name: www.tinder-node-server.com.
                 primary: [127.0.0.2]
                 backup: [127.0.0.3]
-                check: { url: "https://{address}:{{port}}/healthz", ca: ca.pem, rise: 2, holdDown: 2s }
+                check: { url: "https://{address}:{{nodes.Port}}/healthz", ca: ca.pem, rise: 2, holdDown: 2s }
             """);
         _dir.Write("secondary/named.conf", $$"""
             options {
@@ -77,10 +75,10 @@ public sealed class SecondaryFollowsFailoverTests : IDisposable
         using var secondary = new BackgroundProcess(named, ["-g", "-c", _dir.File("secondary/named.conf"), "-n", "1"]);
         Assert.True(await WaitForAsync(secondaryPort, "127.0.0.2", TimeSpan.FromSeconds(20)) == "127.0.0.2", secondary.Output);
 
-        primary.Kill();
+        nodes.Primary.Kill();
         Assert.True(await WaitForAsync(secondaryPort, "127.0.0.3", TimeSpan.FromSeconds(20)) == "127.0.0.3", kindling.Output + "\n" + secondary.Output);
 
-        await primary.RestartAsync();
+        await nodes.Primary.RestartAsync();
         Assert.True(await WaitForAsync(secondaryPort, "127.0.0.2", TimeSpan.FromSeconds(30)) == "127.0.0.2", kindling.Output + "\n" + secondary.Output);
         Assert.Contains("notify", secondary.Output, StringComparison.OrdinalIgnoreCase);
     }

@@ -15,18 +15,31 @@ public class ZeroFailureTests
 {
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
 
-    internal static async Task<(ContainerdDaemon Containerd, CtrLoad Load)> StartCtrAsync(HaLab ha)
+    /// <summary>The seed's topology in network namespaces (root only), with <c>kindling dns serve</c> as its DNS.</summary>
+    private static Task<HaLab> CreateLabAsync()
+    {
+        Requires.Root("the hosts run in network namespaces; containerd runs as root");
+        return HaLab.CreateAsync(DnsMode.KindlingDns);
+    }
+
+    /// <summary>Runs <c>kindling client-config --format <paramref name="format"/></c> on the client for both nodes.</summary>
+    private static async Task ClientConfigAsync(HaLab ha, string format, string outDir)
+    {
+        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
+            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", ha.Files.Ca, "--format", format, "--out", outDir], TimeSpan.FromMinutes(2));
+        Assert.True(config.ExitCode == 0, $"client-config --format {format}: " + config);
+    }
+
+    internal static async Task<CtrClient> StartCtrAsync(HaLab ha)
     {
         var f = ha.Files;
         var hostsDir = Path.Combine(f.Root, "certs.d");
-        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
-            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", f.Ca, "--format", "containerd", "--out", hostsDir], TimeSpan.FromMinutes(2));
-        Assert.True(config.ExitCode == 0, "client-config: " + config);
+        await ClientConfigAsync(ha, "containerd", hostsDir);
         var containerd = await ContainerdDaemon.StartAsync();
         var digest = InstalledNode.PackageImages(f.Package)[0].Digest;
         var load = new CtrLoad(ha.Lab, "client", ha.Clock, containerd, hostsDir, $"{HaFiles.Domain}/{f.Image}", digest);
         load.Start();
-        return (containerd, load);
+        return new CtrClient(containerd, load);
     }
 
     internal static string Summary(IReadOnlyList<ClientRequest> requests, double from, double to)
@@ -40,12 +53,10 @@ public class ZeroFailureTests
     [Fact]
     public async Task KillDashNine_CtrWithGeneratedHostsToml_ZeroFailedPulls_EveryDigestChecked()
     {
-        Requires.Root("the hosts run in network namespaces; containerd runs as root");
         var output = TestContext.Current.TestOutputHelper!;
-        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
-        var (containerd, ctr) = await StartCtrAsync(ha);
-        using (containerd)
-        await using (ctr)
+        await using var ha = await CreateLabAsync();
+        await using var client = await StartCtrAsync(ha);
+        var (containerd, ctr) = client;
         await using (var others = new ClientLoad(ha.Lab, "client", ha.Clock, ha.Files))
         await using (var dnf = await StartDnfAsync(ha))
         {
@@ -74,45 +85,39 @@ public class ZeroFailureTests
     [Fact]
     public async Task LinkCut_Primary_CtrWithGeneratedHostsToml_ZeroFailedPulls_SlowPullsCountedAndTimed()
     {
-        Requires.Root("the hosts run in network namespaces; containerd runs as root");
         var output = TestContext.Current.TestOutputHelper!;
-        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
-        var (containerd, ctr) = await StartCtrAsync(ha);
-        using (containerd)
-        await using (ctr)
+        await using var ha = await CreateLabAsync();
+        await using var client = await StartCtrAsync(ha);
+        var (containerd, ctr) = client;
+        await Task.Delay(4000, TestContext.Current.CancellationToken);
+        var cut = ha.Clock.Elapsed.TotalSeconds;
+        await ha.Lab.LinkDownAsync("primary");
+        var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
+        // A pull that began before the switch waits out containerd 1.6's 30 s connect timeout per silent host; wait
+        // for it, and for 5 pulls begun past the TTL (resolvers hold the new answer).
+        var settled = switched + 5;
+        var deadline = ha.Clock.Elapsed.TotalSeconds + 100;
+        while (ctr.Pulls.Count(p => p.Start >= settled) < 5 && ha.Clock.Elapsed.TotalSeconds < deadline)
         {
-            await Task.Delay(4000, TestContext.Current.CancellationToken);
-            var cut = ha.Clock.Elapsed.TotalSeconds;
-            await ha.Lab.LinkDownAsync("primary");
-            var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
-            // A pull that began before the switch waits out containerd 1.6's 30 s connect timeout per silent host; wait
-            // for it, and for 5 pulls begun past the TTL (resolvers hold the new answer).
-            var settled = switched + 5;
-            var deadline = ha.Clock.Elapsed.TotalSeconds + 100;
-            while (ctr.Pulls.Count(p => p.Start >= settled) < 5 && ha.Clock.Elapsed.TotalSeconds < deadline)
-            {
-                await Task.Delay(250, TestContext.Current.CancellationToken);
-            }
-
-            var stopAsked = ha.Clock.Elapsed.TotalSeconds;
-            await ctr.DisposeAsync();
-            var end = ha.Clock.Elapsed.TotalSeconds;
-
-            var slow = ctr.Pulls.Where(p => p.End - p.Start > 2).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Start - cut:0.0}+{p.End - p.Start:0.0} s"));
-            output.WriteLine($"link cut of the primary at {cut:0.0} s; DNS answered the backup {switched - cut:0.00} s later; {ctr.Pulls.Count(p => p.Start >= settled)} pulls begun past the TTL by {stopAsked - cut:0.0} s after the cut");
-            output.WriteLine($"ctr (hosts.toml from client-config): before the cut {Summary(ctr.Pulls, 0, cut)}; from the cut {Summary(ctr.Pulls, cut, end)}; slow pulls (start after the cut + duration): {string.Join(", ", slow)}");
-            Assert.True(ctr.Pulls.Count(p => p.Start >= settled) >= 5, $"too few pulls after the switch to tell: {ctr.Pulls.Count}");
-            Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
+            await Task.Delay(250, TestContext.Current.CancellationToken);
         }
+
+        var stopAsked = ha.Clock.Elapsed.TotalSeconds;
+        await ctr.DisposeAsync();
+        var end = ha.Clock.Elapsed.TotalSeconds;
+
+        var slow = ctr.Pulls.Where(p => p.End - p.Start > 2).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Start - cut:0.0}+{p.End - p.Start:0.0} s"));
+        output.WriteLine($"link cut of the primary at {cut:0.0} s; DNS answered the backup {switched - cut:0.00} s later; {ctr.Pulls.Count(p => p.Start >= settled)} pulls begun past the TTL by {stopAsked - cut:0.0} s after the cut");
+        output.WriteLine($"ctr (hosts.toml from client-config): before the cut {Summary(ctr.Pulls, 0, cut)}; from the cut {Summary(ctr.Pulls, cut, end)}; slow pulls (start after the cut + duration): {string.Join(", ", slow)}");
+        Assert.True(ctr.Pulls.Count(p => p.Start >= settled) >= 5, $"too few pulls after the switch to tell: {ctr.Pulls.Count}");
+        Assert.All(ctr.Pulls, p => Assert.True(p.Ok, $"a failed ctr pull: {p}\n{containerd.Output}"));
     }
 
     private static async Task<DnfLoad> StartDnfAsync(HaLab ha)
     {
         var f = ha.Files;
         var reposDir = Path.Combine(f.Root, "yum.repos.d");
-        var config = await ha.Lab.RunAsync("client", Repository.KindlingScript, ["client-config", "--domain", HaFiles.Domain,
-            "--node", $"https://{HaFiles.PrimaryIp}", "--node", $"https://{HaFiles.BackupIp}", "--ca", f.Ca, "--format", "dnf", "--out", reposDir], TimeSpan.FromMinutes(2));
-        Assert.True(config.ExitCode == 0, "client-config --format dnf: " + config);
+        await ClientConfigAsync(ha, "dnf", reposDir);
         var load = new DnfLoad(ha.Lab, "client", ha.Clock, reposDir, Path.Combine(f.Root, "dnf"), "kindling-sample-hello");
         load.Start();
         return load;
@@ -121,12 +126,10 @@ public class ZeroFailureTests
     [Fact]
     public async Task NodeDrain_Primary_NoClientFails_EvenWithoutFallbackConfig_DrainEndsWithinTtlSwitchAndQuiet()
     {
-        Requires.Root("the hosts run in network namespaces; containerd runs as root");
         var output = TestContext.Current.TestOutputHelper!;
-        await using var ha = await HaLab.CreateAsync(DnsMode.KindlingDns);
-        var (containerd, ctr) = await StartCtrAsync(ha);
-        using (containerd)
-        await using (ctr)
+        await using var ha = await CreateLabAsync();
+        await using var client = await StartCtrAsync(ha);
+        var ctr = client.Load;
         await using (var others = new ClientLoad(ha.Lab, "client", ha.Clock, ha.Files))
         {
             await others.StartAsync();
