@@ -220,15 +220,44 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
         }
 
         Span<byte> wire = stackalloc byte[MaxWireLength + 64];
-        var length = 0;
+        if (!TryEncodeLabels(text, wire, out var length, out var absolute, out error))
+        {
+            return false;
+        }
+
+        if (absolute)
+        {
+            wire[length++] = 0;
+        }
+        else if (!TryAppendOrigin(wire, ref length, origin, out error))
+        {
+            return false;
+        }
+
+        if (length > MaxWireLength)
+        {
+            error = "name longer than 255 octets";
+            return false;
+        }
+
+        name = new DomainName(wire[..length].ToArray());
+        return true;
+    }
+
+    /// <summary>
+    /// Writes the labels of presentation-format <paramref name="text"/> into <paramref name="wire"/> as length-prefixed
+    /// labels without the final root label; <paramref name="absolute"/> tells whether the text ended with a dot.
+    /// </summary>
+    private static bool TryEncodeLabels(ReadOnlySpan<char> text, Span<byte> wire, out int length, out bool absolute, out string? error)
+    {
+        error = null;
+        absolute = false;
         var labelStart = 0;
         wire[0] = 0;
         length = 1;
-        var absolute = false;
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            int octet;
             if (c == '.')
             {
                 if (length - labelStart == 1)
@@ -248,34 +277,12 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
                 continue;
             }
 
+            int octet;
             if (c == '\\')
             {
-                if (i + 1 >= text.Length)
+                if (!TryReadEscape(text, ref i, out octet, out error))
                 {
-                    error = "dangling backslash";
                     return false;
-                }
-
-                if (char.IsAsciiDigit(text[i + 1]))
-                {
-                    if (i + 3 >= text.Length || !char.IsAsciiDigit(text[i + 2]) || !char.IsAsciiDigit(text[i + 3]))
-                    {
-                        error = "\\DDD escape needs three digits";
-                        return false;
-                    }
-
-                    octet = ((text[i + 1] - '0') * 100) + ((text[i + 2] - '0') * 10) + (text[i + 3] - '0');
-                    if (octet > 255)
-                    {
-                        error = "\\DDD escape above 255";
-                        return false;
-                    }
-
-                    i += 3;
-                }
-                else
-                {
-                    octet = text[++i];
                 }
             }
             else
@@ -283,26 +290,10 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
                 octet = c;
             }
 
-            if (octet > 255)
+            if (!TryAppendOctet(wire, ref length, labelStart, octet, out error))
             {
-                error = "non-ASCII character (use \\DDD escapes or punycode)";
                 return false;
             }
-
-            if (length - labelStart - 1 >= MaxLabelLength)
-            {
-                error = "label longer than 63 octets";
-                return false;
-            }
-
-            if (length >= MaxWireLength)
-            {
-                error = "name longer than 255 octets";
-                return false;
-            }
-
-            wire[length++] = (byte)octet;
-            wire[labelStart]++;
         }
 
         if (length - labelStart == 1)
@@ -311,28 +302,83 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
             return false;
         }
 
-        wire[length++] = 0;
-        if (!absolute)
-        {
-            var originWire = origin.Wire;
-            length--;
-            if (length + originWire.Length > MaxWireLength)
-            {
-                error = "name longer than 255 octets";
-                return false;
-            }
+        return true;
+    }
 
-            originWire.CopyTo(wire[length..]);
-            length += originWire.Length;
+    /// <summary>Reads the escape whose backslash is at <paramref name="i"/> (<c>\X</c> or <c>\DDD</c>); leaves <paramref name="i"/> on its last character.</summary>
+    private static bool TryReadEscape(ReadOnlySpan<char> text, ref int i, out int octet, out string? error)
+    {
+        octet = 0;
+        error = null;
+        if (i + 1 >= text.Length)
+        {
+            error = "dangling backslash";
+            return false;
         }
 
-        if (length > MaxWireLength)
+        if (!char.IsAsciiDigit(text[i + 1]))
+        {
+            octet = text[++i];
+            return true;
+        }
+
+        if (i + 3 >= text.Length || !char.IsAsciiDigit(text[i + 2]) || !char.IsAsciiDigit(text[i + 3]))
+        {
+            error = "\\DDD escape needs three digits";
+            return false;
+        }
+
+        octet = ((text[i + 1] - '0') * 100) + ((text[i + 2] - '0') * 10) + (text[i + 3] - '0');
+        if (octet > 255)
+        {
+            error = "\\DDD escape above 255";
+            return false;
+        }
+
+        i += 3;
+        return true;
+    }
+
+    /// <summary>Appends one octet to the label that starts at <paramref name="labelStart"/>, checking label and name lengths.</summary>
+    private static bool TryAppendOctet(Span<byte> wire, ref int length, int labelStart, int octet, out string? error)
+    {
+        error = null;
+        if (octet > 255)
+        {
+            error = "non-ASCII character (use \\DDD escapes or punycode)";
+            return false;
+        }
+
+        if (length - labelStart - 1 >= MaxLabelLength)
+        {
+            error = "label longer than 63 octets";
+            return false;
+        }
+
+        if (length >= MaxWireLength)
         {
             error = "name longer than 255 octets";
             return false;
         }
 
-        name = new DomainName(wire[..length].ToArray());
+        wire[length++] = (byte)octet;
+        wire[labelStart]++;
+        return true;
+    }
+
+    /// <summary>Appends <paramref name="origin"/>'s wire form (root label included) after a relative name's labels.</summary>
+    private static bool TryAppendOrigin(Span<byte> wire, ref int length, DomainName origin, out string? error)
+    {
+        error = null;
+        var originWire = origin.Wire;
+        if (length + originWire.Length > MaxWireLength)
+        {
+            error = "name longer than 255 octets";
+            return false;
+        }
+
+        originWire.CopyTo(wire[length..]);
+        length += originWire.Length;
         return true;
     }
 

@@ -34,15 +34,7 @@ public static class Ttl
                 return false;
             }
 
-            ulong unit = char.ToLowerInvariant(c) switch
-            {
-                'w' => 604800,
-                'd' => 86400,
-                'h' => 3600,
-                'm' => 60,
-                's' => 1,
-                _ => 0,
-            };
+            var unit = UnitSeconds(c);
             if (unit == 0)
             {
                 return false;
@@ -72,4 +64,15 @@ public static class Ttl
         seconds = (uint)total;
         return true;
     }
+
+    /// <summary>Seconds in one TTL unit letter (w, d, h, m, s in either case); 0 when it is not a unit.</summary>
+    private static ulong UnitSeconds(char unit) => char.ToLowerInvariant(unit) switch
+    {
+        'w' => 604800,
+        'd' => 86400,
+        'h' => 3600,
+        'm' => 60,
+        's' => 1,
+        _ => 0,
+    };
 }
