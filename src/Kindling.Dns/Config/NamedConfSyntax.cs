@@ -119,50 +119,57 @@ public static class NamedConfSyntax
                 continue; // stray semicolons are harmless
             }
 
-            var words = new List<ConfWord>();
-            List<ConfStatement>? block = null;
-            var line = token.Value.Line;
-            while (true)
+            statements.Add(ParseStatement(lexer, token.Value));
+        }
+    }
+
+    /// <summary>Reads one statement from its first token up to its ';': words, then at most one <c>{ block }</c>.</summary>
+    private static ConfStatement ParseStatement(Lexer lexer, Token first)
+    {
+        var words = new List<ConfWord>();
+        List<ConfStatement>? block = null;
+        var line = first.Line;
+        Token? token = first;
+        while (true)
+        {
+            if (token is null)
             {
-                if (token is null)
-                {
-                    throw new NamedConfException(lexer.File, lexer.Line, "missing ';' at end of file");
-                }
-
-                var t = token.Value;
-                if (t.Kind == ';')
-                {
-                    break;
-                }
-
-                if (t.Kind == '{')
-                {
-                    if (block is not null)
-                    {
-                        throw new NamedConfException(lexer.File, t.Line, "missing ';' after '}'");
-                    }
-
-                    block = ParseBlock(lexer, topLevel: false);
-                }
-                else if (t.Kind == '}')
-                {
-                    throw new NamedConfException(lexer.File, t.Line, $"missing ';' before '}}' (statement started at line {line})");
-                }
-                else
-                {
-                    if (block is not null)
-                    {
-                        throw new NamedConfException(lexer.File, t.Line, $"missing ';' after '}}' before '{t.Text}'");
-                    }
-
-                    words.Add(new ConfWord(t.Text, t.Kind == '"', lexer.File, t.Line));
-                }
-
-                token = lexer.Next();
+                throw new NamedConfException(lexer.File, lexer.Line, "missing ';' at end of file");
             }
 
-            statements.Add(new ConfStatement(words, block, lexer.File, line));
+            var t = token.Value;
+            if (t.Kind == ';')
+            {
+                break;
+            }
+
+            if (t.Kind == '{')
+            {
+                if (block is not null)
+                {
+                    throw new NamedConfException(lexer.File, t.Line, "missing ';' after '}'");
+                }
+
+                block = ParseBlock(lexer, topLevel: false);
+            }
+            else if (t.Kind == '}')
+            {
+                throw new NamedConfException(lexer.File, t.Line, $"missing ';' before '}}' (statement started at line {line})");
+            }
+            else
+            {
+                if (block is not null)
+                {
+                    throw new NamedConfException(lexer.File, t.Line, $"missing ';' after '}}' before '{t.Text}'");
+                }
+
+                words.Add(new ConfWord(t.Text, t.Kind == '"', lexer.File, t.Line));
+            }
+
+            token = lexer.Next();
         }
+
+        return new ConfStatement(words, block, lexer.File, line);
     }
 
     private readonly record struct Token(char Kind, string Text, int Line);
@@ -191,31 +198,11 @@ public static class NamedConfSyntax
                 }
                 else if (c == '#' || (c == '/' && Peek(1) == '/'))
                 {
-                    while (_position < text.Length && text[_position] != '\n')
-                    {
-                        _position++;
-                    }
+                    SkipLineComment();
                 }
                 else if (c == '/' && Peek(1) == '*')
                 {
-                    var start = Line;
-                    _position += 2;
-                    while (_position < text.Length && !(text[_position] == '*' && Peek(1) == '/'))
-                    {
-                        if (text[_position] == '\n')
-                        {
-                            Line++;
-                        }
-
-                        _position++;
-                    }
-
-                    if (_position >= text.Length)
-                    {
-                        throw new NamedConfException(File, start, "comment '/*' is never closed");
-                    }
-
-                    _position += 2;
+                    SkipBlockComment();
                 }
                 else if (c is '{' or '}' or ';')
                 {
@@ -224,51 +211,95 @@ public static class NamedConfSyntax
                 }
                 else if (c == '"')
                 {
-                    var start = Line;
-                    var sb = new StringBuilder();
-                    _position++;
-                    while (true)
-                    {
-                        if (_position >= text.Length)
-                        {
-                            throw new NamedConfException(File, start, "quoted string is never closed");
-                        }
-
-                        var d = text[_position++];
-                        if (d == '"')
-                        {
-                            break;
-                        }
-
-                        if (d == '\\' && _position < text.Length)
-                        {
-                            d = text[_position++];
-                        }
-
-                        if (d == '\n')
-                        {
-                            Line++;
-                        }
-
-                        sb.Append(d);
-                    }
-
-                    return new Token('"', sb.ToString(), start);
+                    return ReadQuoted();
                 }
                 else
                 {
-                    var start = _position;
-                    while (_position < text.Length && !char.IsWhiteSpace(text[_position]) && text[_position] is not ('{' or '}' or ';' or '"')
-                        && !(text[_position] == '/' && Peek(1) is '/' or '*') && text[_position] != '#')
-                    {
-                        _position++;
-                    }
-
-                    return new Token('w', text[start.._position], Line);
+                    return ReadWord();
                 }
             }
 
             return null;
+        }
+
+        /// <summary>Skips a <c>#</c> or <c>//</c> comment up to (not including) the end of its line.</summary>
+        private void SkipLineComment()
+        {
+            while (_position < text.Length && text[_position] != '\n')
+            {
+                _position++;
+            }
+        }
+
+        /// <summary>Skips a <c>/* ... */</c> comment, counting the lines it spans.</summary>
+        private void SkipBlockComment()
+        {
+            var start = Line;
+            _position += 2;
+            while (_position < text.Length && !(text[_position] == '*' && Peek(1) == '/'))
+            {
+                if (text[_position] == '\n')
+                {
+                    Line++;
+                }
+
+                _position++;
+            }
+
+            if (_position >= text.Length)
+            {
+                throw new NamedConfException(File, start, "comment '/*' is never closed");
+            }
+
+            _position += 2;
+        }
+
+        /// <summary>Reads a <c>"quoted string"</c>; a backslash takes the next character as it is.</summary>
+        private Token ReadQuoted()
+        {
+            var start = Line;
+            var sb = new StringBuilder();
+            _position++;
+            while (true)
+            {
+                if (_position >= text.Length)
+                {
+                    throw new NamedConfException(File, start, "quoted string is never closed");
+                }
+
+                var d = text[_position++];
+                if (d == '"')
+                {
+                    break;
+                }
+
+                if (d == '\\' && _position < text.Length)
+                {
+                    d = text[_position++];
+                }
+
+                if (d == '\n')
+                {
+                    Line++;
+                }
+
+                sb.Append(d);
+            }
+
+            return new Token('"', sb.ToString(), start);
+        }
+
+        /// <summary>Reads a bare word up to white space, a brace, ';', a quote or the start of a comment.</summary>
+        private Token ReadWord()
+        {
+            var start = _position;
+            while (_position < text.Length && !char.IsWhiteSpace(text[_position]) && text[_position] is not ('{' or '}' or ';' or '"')
+                && !(text[_position] == '/' && Peek(1) is '/' or '*') && text[_position] != '#')
+            {
+                _position++;
+            }
+
+            return new Token('w', text[start.._position], Line);
         }
 
         private char Peek(int ahead) => _position + ahead < text.Length ? text[_position + ahead] : '\0';
