@@ -29,15 +29,10 @@ public static class Ttl
                 continue;
             }
 
-            if (!haveDigits)
-            {
-                return false;
-            }
-
             var unit = UnitSeconds(c);
-            if (unit == 0)
+            if (!haveDigits || unit == 0)
             {
-                return false;
+                return false; // a unit needs a number before it
             }
 
             total += current * unit;
