@@ -140,7 +140,7 @@ internal sealed partial class RecordMonitor
     {
         if (followUp.Quiet is { } gap)
         {
-            _events.Resumed(Record.Name, side.Side, gap);
+            _events.Resumed(_machine.NameText, side.Side, gap);
         }
 
         if (followUp.FireNow)
@@ -150,7 +150,7 @@ internal sealed partial class RecordMonitor
 
         if (followUp.First is { } first)
         {
-            _events.FirstCheck(Record.Name, side.Side, first);
+            _events.FirstCheck(_machine.NameText, side.Side, first);
         }
 
         if (followUp.ViewChanged)
@@ -218,7 +218,7 @@ internal sealed partial class RecordMonitor
 
         foreach (var (side, quiet, outstanding) in stalled)
         {
-            _events.Stalled(Record.Name, side.Side, quiet, outstanding, Record.Timings.Interval);
+            _events.Stalled(_machine.NameText, side.Side, quiet, outstanding, Record.Timings.Interval);
             Fire(side);
         }
     }
