@@ -36,7 +36,7 @@ public static class NamedConfSyntax
 {
     public static List<ConfStatement> ParseFile(string path) => ParseFile(path, 0);
 
-    public static List<ConfStatement> ParseText(string text, string file) => Parse(new Lexer(text, file), 0, Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".");
+    public static List<ConfStatement> ParseText(string text, string file) => Parse(new NamedConfLexer(text, file), 0, Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".");
 
     private static List<ConfStatement> ParseFile(string path, int depth)
     {
@@ -55,10 +55,10 @@ public static class NamedConfSyntax
             throw new NamedConfException(path, 0, $"cannot read: {e.Message}");
         }
 
-        return Parse(new Lexer(text, path), depth, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return Parse(new NamedConfLexer(text, path), depth, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private static List<ConfStatement> Parse(Lexer lexer, int depth, string folder)
+    private static List<ConfStatement> Parse(NamedConfLexer lexer, int depth, string folder)
     {
         var statements = ParseBlock(lexer, topLevel: true);
         var expanded = new List<ConfStatement>();
@@ -88,7 +88,7 @@ public static class NamedConfSyntax
         return expanded;
     }
 
-    private static List<ConfStatement> ParseBlock(Lexer lexer, bool topLevel)
+    private static List<ConfStatement> ParseBlock(NamedConfLexer lexer, bool topLevel)
     {
         var statements = new List<ConfStatement>();
         while (true)
@@ -124,12 +124,12 @@ public static class NamedConfSyntax
     }
 
     /// <summary>Reads one statement from its first token up to its ';': words, then at most one <c>{ block }</c>.</summary>
-    private static ConfStatement ParseStatement(Lexer lexer, Token first)
+    private static ConfStatement ParseStatement(NamedConfLexer lexer, NamedConfLexer.Token first)
     {
         var words = new List<ConfWord>();
         List<ConfStatement>? block = null;
         var line = first.Line;
-        Token? token = first;
+        NamedConfLexer.Token? token = first;
         while (true)
         {
             if (token is null)
@@ -170,138 +170,5 @@ public static class NamedConfSyntax
         }
 
         return new ConfStatement(words, block, lexer.File, line);
-    }
-
-    private readonly record struct Token(char Kind, string Text, int Line);
-
-    private sealed class Lexer(string text, string file)
-    {
-        private int _position;
-
-        public string File { get; } = file;
-
-        public int Line { get; private set; } = 1;
-
-        public Token? Next()
-        {
-            while (_position < text.Length)
-            {
-                var c = text[_position];
-                if (c == '\n')
-                {
-                    Line++;
-                    _position++;
-                }
-                else if (char.IsWhiteSpace(c))
-                {
-                    _position++;
-                }
-                else if (c == '#' || (c == '/' && Peek(1) == '/'))
-                {
-                    SkipLineComment();
-                }
-                else if (c == '/' && Peek(1) == '*')
-                {
-                    SkipBlockComment();
-                }
-                else if (c is '{' or '}' or ';')
-                {
-                    _position++;
-                    return new Token(c, c.ToString(), Line);
-                }
-                else if (c == '"')
-                {
-                    return ReadQuoted();
-                }
-                else
-                {
-                    return ReadWord();
-                }
-            }
-
-            return null;
-        }
-
-        /// <summary>Skips a <c>#</c> or <c>//</c> comment up to (not including) the end of its line.</summary>
-        private void SkipLineComment()
-        {
-            while (_position < text.Length && text[_position] != '\n')
-            {
-                _position++;
-            }
-        }
-
-        /// <summary>Skips a <c>/* ... */</c> comment, counting the lines it spans.</summary>
-        private void SkipBlockComment()
-        {
-            var start = Line;
-            _position += 2;
-            while (_position < text.Length && !(text[_position] == '*' && Peek(1) == '/'))
-            {
-                if (text[_position] == '\n')
-                {
-                    Line++;
-                }
-
-                _position++;
-            }
-
-            if (_position >= text.Length)
-            {
-                throw new NamedConfException(File, start, "comment '/*' is never closed");
-            }
-
-            _position += 2;
-        }
-
-        /// <summary>Reads a <c>"quoted string"</c>; a backslash takes the next character as it is.</summary>
-        private Token ReadQuoted()
-        {
-            var start = Line;
-            var sb = new StringBuilder();
-            _position++;
-            while (true)
-            {
-                if (_position >= text.Length)
-                {
-                    throw new NamedConfException(File, start, "quoted string is never closed");
-                }
-
-                var d = text[_position++];
-                if (d == '"')
-                {
-                    break;
-                }
-
-                if (d == '\\' && _position < text.Length)
-                {
-                    d = text[_position++];
-                }
-
-                if (d == '\n')
-                {
-                    Line++;
-                }
-
-                sb.Append(d);
-            }
-
-            return new Token('"', sb.ToString(), start);
-        }
-
-        /// <summary>Reads a bare word up to white space, a brace, ';', a quote or the start of a comment.</summary>
-        private Token ReadWord()
-        {
-            var start = _position;
-            while (_position < text.Length && !char.IsWhiteSpace(text[_position]) && text[_position] is not ('{' or '}' or ';' or '"')
-                && !(text[_position] == '/' && Peek(1) is '/' or '*') && text[_position] != '#')
-            {
-                _position++;
-            }
-
-            return new Token('w', text[start.._position], Line);
-        }
-
-        private char Peek(int ahead) => _position + ahead < text.Length ? text[_position + ahead] : '\0';
     }
 }

@@ -3,9 +3,6 @@ using Kindling.Dns.Records;
 
 namespace Kindling.Dns.Zones;
 
-/// <summary>A record read from a zone file, with where it came from.</summary>
-public sealed record ZoneEntry(ResourceRecord Record, string File, int Line);
-
 /// <summary>
 /// A pull parser for BIND master files (RFC 1035 §5, RFC 2308 §4 <c>$TTL</c>): call <see cref="Next"/> until it returns
 /// null. It reads one entry at a time, so a multi-gigabyte file is never held in memory. Supports <c>$ORIGIN</c>,
