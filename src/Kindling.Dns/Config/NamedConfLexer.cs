@@ -9,7 +9,7 @@ namespace Kindling.Dns.Config;
 internal sealed class NamedConfLexer(string text, string file)
 {
     /// <summary>A token: its kind (<c>w</c> word, <c>"</c> quoted string, or the brace or semicolon itself), text and line.</summary>
-    public readonly record struct Token(char Kind, string Text, int Line);
+    internal readonly record struct Token(char Kind, string Text, int Line);
 
     private int _position;
 
