@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Kindling.Dns;
 
 /// <summary>
@@ -7,7 +5,7 @@ namespace Kindling.Dns;
 /// compared without regard to ASCII case (RFC 4343). At most 255 octets, labels at most 63.
 /// <c>default</c> is the root.
 /// </summary>
-public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainName>
+public readonly partial struct DomainName : IEquatable<DomainName>, IComparable<DomainName>
 {
     public const int MaxWireLength = 255;
     public const int MaxLabelLength = 63;
@@ -184,158 +182,6 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
         return wire.Length == 1 ? Root : new DomainName(wire.ToArray());
     }
 
-    /// <summary>Parses an absolute name in presentation format (RFC 1035 §5.1 escapes); a missing final dot is allowed.</summary>
-    public static DomainName Parse(string text) => Parse(text, Root);
-
-    /// <summary>Parses a name; names without a final dot are relative to <paramref name="origin"/>; <c>@</c> is the origin.</summary>
-    public static DomainName Parse(ReadOnlySpan<char> text, DomainName origin)
-    {
-        if (!TryParse(text, origin, out var name, out var error))
-        {
-            throw new DnsFormatException($"bad name '{text}': {error}");
-        }
-
-        return name;
-    }
-
-    public static bool TryParse(ReadOnlySpan<char> text, DomainName origin, out DomainName name, out string? error)
-    {
-        name = Root;
-        error = null;
-        if (text.Length == 0)
-        {
-            error = "empty name";
-            return false;
-        }
-
-        if (text is "@")
-        {
-            name = origin;
-            return true;
-        }
-
-        if (text is ".")
-        {
-            return true;
-        }
-
-        Span<byte> wire = stackalloc byte[MaxWireLength + 64];
-        var length = 0;
-        var labelStart = 0;
-        wire[0] = 0;
-        length = 1;
-        var absolute = false;
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            int octet;
-            if (c == '.')
-            {
-                if (length - labelStart == 1)
-                {
-                    error = "empty label";
-                    return false;
-                }
-
-                if (i == text.Length - 1)
-                {
-                    absolute = true;
-                    break;
-                }
-
-                labelStart = length;
-                wire[length++] = 0;
-                continue;
-            }
-
-            if (c == '\\')
-            {
-                if (i + 1 >= text.Length)
-                {
-                    error = "dangling backslash";
-                    return false;
-                }
-
-                if (char.IsAsciiDigit(text[i + 1]))
-                {
-                    if (i + 3 >= text.Length || !char.IsAsciiDigit(text[i + 2]) || !char.IsAsciiDigit(text[i + 3]))
-                    {
-                        error = "\\DDD escape needs three digits";
-                        return false;
-                    }
-
-                    octet = ((text[i + 1] - '0') * 100) + ((text[i + 2] - '0') * 10) + (text[i + 3] - '0');
-                    if (octet > 255)
-                    {
-                        error = "\\DDD escape above 255";
-                        return false;
-                    }
-
-                    i += 3;
-                }
-                else
-                {
-                    octet = text[++i];
-                }
-            }
-            else
-            {
-                octet = c;
-            }
-
-            if (octet > 255)
-            {
-                error = "non-ASCII character (use \\DDD escapes or punycode)";
-                return false;
-            }
-
-            if (length - labelStart - 1 >= MaxLabelLength)
-            {
-                error = "label longer than 63 octets";
-                return false;
-            }
-
-            if (length >= MaxWireLength)
-            {
-                error = "name longer than 255 octets";
-                return false;
-            }
-
-            wire[length++] = (byte)octet;
-            wire[labelStart]++;
-        }
-
-        if (length - labelStart == 1)
-        {
-            error = "empty label";
-            return false;
-        }
-
-        wire[length++] = 0;
-        if (!absolute)
-        {
-            var originWire = origin.Wire;
-            length--;
-            if (length + originWire.Length > MaxWireLength)
-            {
-                error = "name longer than 255 octets";
-                return false;
-            }
-
-            originWire.CopyTo(wire[length..]);
-            length += originWire.Length;
-        }
-
-        if (length > MaxWireLength)
-        {
-            error = "name longer than 255 octets";
-            return false;
-        }
-
-        name = new DomainName(wire[..length].ToArray());
-        return true;
-    }
-
     public bool Equals(DomainName other) => WireEquals(Wire, other.Wire);
 
     public override bool Equals(object? obj) => obj is DomainName other && Equals(other);
@@ -422,43 +268,5 @@ public readonly struct DomainName : IEquatable<DomainName>, IComparable<DomainNa
         }
 
         return true;
-    }
-
-    /// <summary>Presentation format (RFC 1035 §5.1) with a final dot; special and non-printable octets escaped.</summary>
-    public override string ToString()
-    {
-        if (IsRoot)
-        {
-            return ".";
-        }
-
-        var sb = new StringBuilder(WireLength + 8);
-        var wire = Wire;
-        for (var i = 0; wire[i] != 0; i += wire[i] + 1)
-        {
-            AppendLabel(sb, wire.Slice(i + 1, wire[i]));
-            sb.Append('.');
-        }
-
-        return sb.ToString();
-    }
-
-    internal static void AppendLabel(StringBuilder sb, ReadOnlySpan<byte> label)
-    {
-        foreach (var b in label)
-        {
-            switch (b)
-            {
-                case (byte)'.' or (byte)'\\' or (byte)'"' or (byte)'(' or (byte)')' or (byte)';' or (byte)'@' or (byte)'$':
-                    sb.Append('\\').Append((char)b);
-                    break;
-                case < 0x21 or > 0x7e:
-                    sb.Append('\\').Append(b.ToString("D3"));
-                    break;
-                default:
-                    sb.Append((char)b);
-                    break;
-            }
-        }
     }
 }

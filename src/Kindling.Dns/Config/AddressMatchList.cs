@@ -90,73 +90,89 @@ public sealed class AddressMatchList
         var elements = new List<Element>();
         foreach (var s in block)
         {
-            var words = s.Words.Select(w => w.Text).ToList();
-            var negated = false;
-            if (words.Count > 0 && words[0].StartsWith('!'))
-            {
-                negated = true;
-                words[0] = words[0][1..];
-                if (words[0].Length == 0)
-                {
-                    words.RemoveAt(0);
-                }
-            }
-
-            if (s.Block is not null)
-            {
-                if (words.Count != 0)
-                {
-                    throw s.Error($"unexpected '{string.Join(' ', words)}' before a nested address list");
-                }
-
-                elements.Add(new Element(negated, ElementKind.Nested, null, null, null) { Nested = Parse(s.Block) });
-                continue;
-            }
-
-            if (words.Count == 2 && words[0].Equals("key", StringComparison.OrdinalIgnoreCase))
-            {
-                if (!DomainName.TryParse(words[1], DomainName.Root, out var key, out var error))
-                {
-                    throw s.Error($"bad key name '{words[1]}': {error}");
-                }
-
-                elements.Add(new Element(negated, ElementKind.Key, null, key, null));
-                continue;
-            }
-
-            if (words.Count != 1)
-            {
-                throw s.Error($"bad address match element '{string.Join(' ', s.Words)}': expected an address, prefix, 'key NAME' or an ACL name");
-            }
-
-            var word = words[0];
-            var kind = word.ToLowerInvariant() switch
-            {
-                "any" => ElementKind.Any,
-                "none" => ElementKind.None,
-                "localhost" => ElementKind.Localhost,
-                "localnets" => ElementKind.Localnets,
-                _ => ElementKind.Prefix,
-            };
-            if (kind != ElementKind.Prefix)
-            {
-                elements.Add(new Element(negated, kind, null, null, null));
-            }
-            else if (TryParsePrefix(word, out var network))
-            {
-                elements.Add(new Element(negated, ElementKind.Prefix, network, null, null));
-            }
-            else if (word.Contains('/', StringComparison.Ordinal) || word.Contains(':', StringComparison.Ordinal) || char.IsAsciiDigit(word[0]))
-            {
-                throw s.Error($"bad address or prefix '{word}' (host bits set beyond the prefix length?)");
-            }
-            else
-            {
-                elements.Add(new Element(negated, ElementKind.Acl, null, null, word));
-            }
+            elements.Add(ParseElement(s));
         }
 
         return new AddressMatchList(elements);
+    }
+
+    /// <summary>One element: <c>[!]</c> followed by a nested list, <c>key NAME</c>, or a single word.</summary>
+    private static Element ParseElement(ConfStatement s)
+    {
+        var words = s.Words.Select(w => w.Text).ToList();
+        var negated = TakeNegation(words);
+        if (s.Block is not null)
+        {
+            if (words.Count != 0)
+            {
+                throw s.Error($"unexpected '{string.Join(' ', words)}' before a nested address list");
+            }
+
+            return new Element(negated, ElementKind.Nested, null, null, null) { Nested = Parse(s.Block) };
+        }
+
+        if (words.Count == 2 && words[0].Equals("key", StringComparison.OrdinalIgnoreCase))
+        {
+            if (!DomainName.TryParse(words[1], DomainName.Root, out var key, out var error))
+            {
+                throw s.Error($"bad key name '{words[1]}': {error}");
+            }
+
+            return new Element(negated, ElementKind.Key, null, key, null);
+        }
+
+        if (words.Count != 1)
+        {
+            throw s.Error($"bad address match element '{string.Join(' ', s.Words)}': expected an address, prefix, 'key NAME' or an ACL name");
+        }
+
+        return ParseWord(s, negated, words[0]);
+    }
+
+    /// <summary>Removes a leading <c>!</c> (written alone or stuck to the first word); true when there was one.</summary>
+    private static bool TakeNegation(List<string> words)
+    {
+        if (words.Count == 0 || !words[0].StartsWith('!'))
+        {
+            return false;
+        }
+
+        words[0] = words[0][1..];
+        if (words[0].Length == 0)
+        {
+            words.RemoveAt(0);
+        }
+
+        return true;
+    }
+
+    /// <summary>A single-word element: a keyword (any, none, localhost, localnets), an address or prefix, or an ACL name.</summary>
+    private static Element ParseWord(ConfStatement s, bool negated, string word)
+    {
+        var kind = word.ToLowerInvariant() switch
+        {
+            "any" => ElementKind.Any,
+            "none" => ElementKind.None,
+            "localhost" => ElementKind.Localhost,
+            "localnets" => ElementKind.Localnets,
+            _ => ElementKind.Prefix,
+        };
+        if (kind != ElementKind.Prefix)
+        {
+            return new Element(negated, kind, null, null, null);
+        }
+
+        if (TryParsePrefix(word, out var network))
+        {
+            return new Element(negated, ElementKind.Prefix, network, null, null);
+        }
+
+        if (word.Contains('/', StringComparison.Ordinal) || word.Contains(':', StringComparison.Ordinal) || char.IsAsciiDigit(word[0]))
+        {
+            throw s.Error($"bad address or prefix '{word}' (host bits set beyond the prefix length?)");
+        }
+
+        return new Element(negated, ElementKind.Acl, null, null, word);
     }
 
     private static bool TryParsePrefix(string word, out IPNetwork network)

@@ -251,88 +251,80 @@ public sealed class NamedConf
             throw s.Error($"bad zone name '{s.Words[1]}': {error}");
         }
 
-        var kind = ZoneKind.Other;
-        string? file = null;
-        AddressMatchList? allowUpdate = null, allowTransfer = null, allowUpdateForwarding = null, allowNotify = null;
-        IReadOnlyList<RemoteServer>? alsoNotify = null;
-        List<RemoteServer> primaries = [];
-        NotifyMode? notify = null;
+        var zone = new ZoneConfig(name, ZoneKind.Other, null, $"{s.File}:{s.Line}");
         foreach (var b in s.Block)
         {
-            switch (b.Keyword)
-            {
-                case "type":
-                    kind = Single(b).ToLowerInvariant() switch
-                    {
-                        "master" or "primary" => ZoneKind.Primary,
-                        "slave" or "secondary" => ZoneKind.Secondary,
-                        "hint" or "forward" or "stub" or "static-stub" or "redirect" or "mirror" or "delegation-only" => ZoneKind.Other,
-                        var other => throw b.Error($"unknown zone type '{other}'"),
-                    };
-                    break;
-                case "file":
-                    file = ResolvePath(b, Directory, Single(b));
-                    break;
-                case "allow-update":
-                    allowUpdate = List(b);
-                    break;
-                case "allow-transfer":
-                    allowTransfer = List(b);
-                    break;
-                case "allow-update-forwarding":
-                    allowUpdateForwarding = List(b);
-                    break;
-                case "allow-notify":
-                    allowNotify = List(b);
-                    break;
-                case "also-notify":
-                    alsoNotify = ReadServers(b);
-                    break;
-                case "notify":
-                    notify = ReadNotify(b);
-                    break;
-                case "masters" or "primaries":
-                    primaries = ReadServers(b);
-                    break;
-                default:
-                    Ignored.Add($"{b.File}:{b.Line}: zone {name} {b.Keyword}");
-                    break;
-            }
+            zone = ReadZoneOption(zone, b);
         }
 
-        if (kind == ZoneKind.Primary && file is null)
+        CheckZone(s, zone);
+        return zone;
+    }
+
+    /// <summary>Applies one statement of a zone's block; statements Kindling does not act on go to <see cref="Ignored"/>.</summary>
+    private ZoneConfig ReadZoneOption(ZoneConfig zone, ConfStatement b)
+    {
+        switch (b.Keyword)
+        {
+            case "type":
+                return zone with { Kind = ReadZoneKind(b) };
+            case "file":
+                return zone with { File = ResolvePath(b, Directory, Single(b)) };
+            case "allow-update":
+                return zone with { AllowUpdate = List(b) };
+            case "allow-transfer":
+                return zone with { AllowTransfer = List(b) };
+            case "allow-update-forwarding":
+                return zone with { AllowUpdateForwarding = List(b) };
+            case "allow-notify":
+                return zone with { AllowNotify = List(b) };
+            case "also-notify":
+                return zone with { AlsoNotify = ReadServers(b) };
+            case "notify":
+                return zone with { Notify = ReadNotify(b) };
+            case "masters" or "primaries":
+                return zone with { Primaries = ReadServers(b) };
+            default:
+                Ignored.Add($"{b.File}:{b.Line}: zone {zone.Name} {b.Keyword}");
+                return zone;
+        }
+    }
+
+    private static ZoneKind ReadZoneKind(ConfStatement b) => Single(b).ToLowerInvariant() switch
+    {
+        "master" or "primary" => ZoneKind.Primary,
+        "slave" or "secondary" => ZoneKind.Secondary,
+        "hint" or "forward" or "stub" or "static-stub" or "redirect" or "mirror" or "delegation-only" => ZoneKind.Other,
+        var other => throw b.Error($"unknown zone type '{other}'"),
+    };
+
+    /// <summary>Checks what a zone of its type needs (a file, primaries) and that every key its lists name is declared.</summary>
+    private void CheckZone(ConfStatement s, ZoneConfig zone)
+    {
+        var name = zone.Name;
+        if (zone.Kind == ZoneKind.Primary && zone.File is null)
         {
             throw s.Error($"zone {name}: a primary zone needs a 'file'");
         }
 
-        if (kind == ZoneKind.Secondary && primaries.Count == 0)
+        if (zone.Kind == ZoneKind.Secondary && zone.Primaries.Count == 0)
         {
             throw s.Error($"zone {name}: a secondary zone needs 'primaries {{ ADDRESS [port N] [key NAME]; }};' to transfer from");
         }
 
-        if (kind == ZoneKind.Other)
+        if (zone.Kind == ZoneKind.Other)
         {
             Ignored.Add($"{s.File}:{s.Line}: zone {name} (type not served by Kindling)");
         }
 
-        foreach (var key in new[] { allowUpdate, allowTransfer, allowUpdateForwarding, allowNotify }.Where(l => l is not null).SelectMany(l => l!.KeyNames))
+        var lists = new[] { zone.AllowUpdate, zone.AllowTransfer, zone.AllowUpdateForwarding, zone.AllowNotify };
+        foreach (var key in lists.Where(l => l is not null).SelectMany(l => l!.KeyNames))
         {
             if (!Keys.ContainsKey(key))
             {
                 throw s.Error($"zone {name} refers to key {key}, which no key statement declares");
             }
         }
-
-        return new ZoneConfig(name, kind, file, $"{s.File}:{s.Line}")
-        {
-            AllowUpdate = allowUpdate,
-            AllowTransfer = allowTransfer,
-            AlsoNotify = alsoNotify,
-            Notify = notify,
-            Primaries = primaries,
-            AllowUpdateForwarding = allowUpdateForwarding,
-            AllowNotify = allowNotify,
-        };
     }
 
     private static ListenOn ReadListen(ConfStatement s, bool v6)

@@ -36,7 +36,7 @@ public static class NamedConfSyntax
 {
     public static List<ConfStatement> ParseFile(string path) => ParseFile(path, 0);
 
-    public static List<ConfStatement> ParseText(string text, string file) => Parse(new Lexer(text, file), 0, Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".");
+    public static List<ConfStatement> ParseText(string text, string file) => Parse(new NamedConfLexer(text, file), 0, Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".");
 
     private static List<ConfStatement> ParseFile(string path, int depth)
     {
@@ -55,10 +55,10 @@ public static class NamedConfSyntax
             throw new NamedConfException(path, 0, $"cannot read: {e.Message}");
         }
 
-        return Parse(new Lexer(text, path), depth, Path.GetDirectoryName(Path.GetFullPath(path))!);
+        return Parse(new NamedConfLexer(text, path), depth, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 
-    private static List<ConfStatement> Parse(Lexer lexer, int depth, string folder)
+    private static List<ConfStatement> Parse(NamedConfLexer lexer, int depth, string folder)
     {
         var statements = ParseBlock(lexer, topLevel: true);
         var expanded = new List<ConfStatement>();
@@ -88,7 +88,7 @@ public static class NamedConfSyntax
         return expanded;
     }
 
-    private static List<ConfStatement> ParseBlock(Lexer lexer, bool topLevel)
+    private static List<ConfStatement> ParseBlock(NamedConfLexer lexer, bool topLevel)
     {
         var statements = new List<ConfStatement>();
         while (true)
@@ -119,158 +119,56 @@ public static class NamedConfSyntax
                 continue; // stray semicolons are harmless
             }
 
-            var words = new List<ConfWord>();
-            List<ConfStatement>? block = null;
-            var line = token.Value.Line;
-            while (true)
-            {
-                if (token is null)
-                {
-                    throw new NamedConfException(lexer.File, lexer.Line, "missing ';' at end of file");
-                }
-
-                var t = token.Value;
-                if (t.Kind == ';')
-                {
-                    break;
-                }
-
-                if (t.Kind == '{')
-                {
-                    if (block is not null)
-                    {
-                        throw new NamedConfException(lexer.File, t.Line, "missing ';' after '}'");
-                    }
-
-                    block = ParseBlock(lexer, topLevel: false);
-                }
-                else if (t.Kind == '}')
-                {
-                    throw new NamedConfException(lexer.File, t.Line, $"missing ';' before '}}' (statement started at line {line})");
-                }
-                else
-                {
-                    if (block is not null)
-                    {
-                        throw new NamedConfException(lexer.File, t.Line, $"missing ';' after '}}' before '{t.Text}'");
-                    }
-
-                    words.Add(new ConfWord(t.Text, t.Kind == '"', lexer.File, t.Line));
-                }
-
-                token = lexer.Next();
-            }
-
-            statements.Add(new ConfStatement(words, block, lexer.File, line));
+            statements.Add(ParseStatement(lexer, token.Value));
         }
     }
 
-    private readonly record struct Token(char Kind, string Text, int Line);
-
-    private sealed class Lexer(string text, string file)
+    /// <summary>Reads one statement from its first token up to its ';': words, then at most one <c>{ block }</c>.</summary>
+    private static ConfStatement ParseStatement(NamedConfLexer lexer, NamedConfLexer.Token first)
     {
-        private int _position;
-
-        public string File { get; } = file;
-
-        public int Line { get; private set; } = 1;
-
-        public Token? Next()
+        var words = new List<ConfWord>();
+        List<ConfStatement>? block = null;
+        var line = first.Line;
+        NamedConfLexer.Token? token = first;
+        while (true)
         {
-            while (_position < text.Length)
+            if (token is null)
             {
-                var c = text[_position];
-                if (c == '\n')
-                {
-                    Line++;
-                    _position++;
-                }
-                else if (char.IsWhiteSpace(c))
-                {
-                    _position++;
-                }
-                else if (c == '#' || (c == '/' && Peek(1) == '/'))
-                {
-                    while (_position < text.Length && text[_position] != '\n')
-                    {
-                        _position++;
-                    }
-                }
-                else if (c == '/' && Peek(1) == '*')
-                {
-                    var start = Line;
-                    _position += 2;
-                    while (_position < text.Length && !(text[_position] == '*' && Peek(1) == '/'))
-                    {
-                        if (text[_position] == '\n')
-                        {
-                            Line++;
-                        }
-
-                        _position++;
-                    }
-
-                    if (_position >= text.Length)
-                    {
-                        throw new NamedConfException(File, start, "comment '/*' is never closed");
-                    }
-
-                    _position += 2;
-                }
-                else if (c is '{' or '}' or ';')
-                {
-                    _position++;
-                    return new Token(c, c.ToString(), Line);
-                }
-                else if (c == '"')
-                {
-                    var start = Line;
-                    var sb = new StringBuilder();
-                    _position++;
-                    while (true)
-                    {
-                        if (_position >= text.Length)
-                        {
-                            throw new NamedConfException(File, start, "quoted string is never closed");
-                        }
-
-                        var d = text[_position++];
-                        if (d == '"')
-                        {
-                            break;
-                        }
-
-                        if (d == '\\' && _position < text.Length)
-                        {
-                            d = text[_position++];
-                        }
-
-                        if (d == '\n')
-                        {
-                            Line++;
-                        }
-
-                        sb.Append(d);
-                    }
-
-                    return new Token('"', sb.ToString(), start);
-                }
-                else
-                {
-                    var start = _position;
-                    while (_position < text.Length && !char.IsWhiteSpace(text[_position]) && text[_position] is not ('{' or '}' or ';' or '"')
-                        && !(text[_position] == '/' && Peek(1) is '/' or '*') && text[_position] != '#')
-                    {
-                        _position++;
-                    }
-
-                    return new Token('w', text[start.._position], Line);
-                }
+                throw new NamedConfException(lexer.File, lexer.Line, "missing ';' at end of file");
             }
 
-            return null;
+            var t = token.Value;
+            if (t.Kind == ';')
+            {
+                break;
+            }
+
+            if (t.Kind == '{')
+            {
+                if (block is not null)
+                {
+                    throw new NamedConfException(lexer.File, t.Line, "missing ';' after '}'");
+                }
+
+                block = ParseBlock(lexer, topLevel: false);
+            }
+            else if (t.Kind == '}')
+            {
+                throw new NamedConfException(lexer.File, t.Line, $"missing ';' before '}}' (statement started at line {line})");
+            }
+            else
+            {
+                if (block is not null)
+                {
+                    throw new NamedConfException(lexer.File, t.Line, $"missing ';' after '}}' before '{t.Text}'");
+                }
+
+                words.Add(new ConfWord(t.Text, t.Kind == '"', lexer.File, t.Line));
+            }
+
+            token = lexer.Next();
         }
 
-        private char Peek(int ahead) => _position + ahead < text.Length ? text[_position + ahead] : '\0';
+        return new ConfStatement(words, block, lexer.File, line);
     }
 }

@@ -29,23 +29,10 @@ public static class Ttl
                 continue;
             }
 
-            if (!haveDigits)
+            var unit = UnitSeconds(c);
+            if (!haveDigits || unit == 0)
             {
-                return false;
-            }
-
-            ulong unit = char.ToLowerInvariant(c) switch
-            {
-                'w' => 604800,
-                'd' => 86400,
-                'h' => 3600,
-                'm' => 60,
-                's' => 1,
-                _ => 0,
-            };
-            if (unit == 0)
-            {
-                return false;
+                return false; // a unit needs a number before it
             }
 
             total += current * unit;
@@ -72,4 +59,15 @@ public static class Ttl
         seconds = (uint)total;
         return true;
     }
+
+    /// <summary>Seconds in one TTL unit letter (w, d, h, m, s in either case); 0 when it is not a unit.</summary>
+    private static ulong UnitSeconds(char unit) => char.ToLowerInvariant(unit) switch
+    {
+        'w' => 604800,
+        'd' => 86400,
+        'h' => 3600,
+        'm' => 60,
+        's' => 1,
+        _ => 0,
+    };
 }

@@ -88,61 +88,81 @@ public ref struct DnsReader
             var octet = message[position];
             switch (octet & 0xC0)
             {
-                case 0x00:
-                    if (octet == 0)
-                    {
-                        if (length + 1 > DomainName.MaxWireLength)
-                        {
-                            throw new DnsFormatException("name longer than 255 octets");
-                        }
-
-                        destination[length++] = 0;
-                        if (next < 0)
-                        {
-                            next = position + 1;
-                        }
-
-                        return length;
-                    }
-
-                    if (position + 1 + octet > message.Length)
-                    {
-                        throw new DnsFormatException("label runs past the end of the message");
-                    }
-
-                    if (length + octet + 2 > DomainName.MaxWireLength)
-                    {
-                        throw new DnsFormatException("name longer than 255 octets");
-                    }
-
-                    message.Slice(position, octet + 1).CopyTo(destination[length..]);
-                    length += octet + 1;
-                    position += octet + 1;
-                    break;
-                case 0xC0:
-                    if (position + 1 >= message.Length)
-                    {
-                        throw new DnsFormatException("compression pointer runs past the end of the message");
-                    }
-
-                    var target = ((octet & 0x3F) << 8) | message[position + 1];
+                case 0x00 when octet == 0:
+                    length = AppendRootLabel(destination, length);
                     if (next < 0)
                     {
-                        next = position + 2;
+                        next = position + 1;
                     }
 
-                    if (target >= limit)
-                    {
-                        throw new DnsFormatException("compression pointer does not point backwards");
-                    }
-
-                    limit = target;
-                    position = target;
+                    return length;
+                case 0x00:
+                    AppendLabel(message, ref position, destination, ref length);
+                    break;
+                case 0xC0:
+                    FollowPointer(message, ref position, ref limit, ref next);
                     break;
                 default:
                     throw new DnsFormatException($"unsupported label type 0x{octet:x2}");
             }
         }
+    }
+
+    /// <summary>Ends a decompressed name with the zero-length root label; returns the name's length.</summary>
+    private static int AppendRootLabel(scoped Span<byte> destination, int length)
+    {
+        if (length + 1 > DomainName.MaxWireLength)
+        {
+            throw new DnsFormatException("name longer than 255 octets");
+        }
+
+        destination[length] = 0;
+        return length + 1;
+    }
+
+    /// <summary>Copies the label at <paramref name="position"/> (length octet and text) and moves past it.</summary>
+    private static void AppendLabel(ReadOnlySpan<byte> message, ref int position, scoped Span<byte> destination, ref int length)
+    {
+        var octet = message[position];
+        if (position + 1 + octet > message.Length)
+        {
+            throw new DnsFormatException("label runs past the end of the message");
+        }
+
+        if (length + octet + 2 > DomainName.MaxWireLength)
+        {
+            throw new DnsFormatException("name longer than 255 octets");
+        }
+
+        message.Slice(position, octet + 1).CopyTo(destination[length..]);
+        length += octet + 1;
+        position += octet + 1;
+    }
+
+    /// <summary>
+    /// Jumps to the target of the compression pointer at <paramref name="position"/> (RFC 1035 §4.1.4); the first pointer
+    /// fixes <paramref name="next"/>, and each target must lie before <paramref name="limit"/> so that pointers cannot loop.
+    /// </summary>
+    private static void FollowPointer(ReadOnlySpan<byte> message, ref int position, ref int limit, ref int next)
+    {
+        if (position + 1 >= message.Length)
+        {
+            throw new DnsFormatException("compression pointer runs past the end of the message");
+        }
+
+        var target = ((message[position] & 0x3F) << 8) | message[position + 1];
+        if (next < 0)
+        {
+            next = position + 2;
+        }
+
+        if (target >= limit)
+        {
+            throw new DnsFormatException("compression pointer does not point backwards");
+        }
+
+        limit = target;
+        position = target;
     }
 
     private readonly void Need(int count)

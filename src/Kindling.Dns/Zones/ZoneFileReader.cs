@@ -3,9 +3,6 @@ using Kindling.Dns.Records;
 
 namespace Kindling.Dns.Zones;
 
-/// <summary>A record read from a zone file, with where it came from.</summary>
-public sealed record ZoneEntry(ResourceRecord Record, string File, int Line);
-
 /// <summary>
 /// A pull parser for BIND master files (RFC 1035 §5, RFC 2308 §4 <c>$TTL</c>): call <see cref="Next"/> until it returns
 /// null. It reads one entry at a time, so a multi-gigabyte file is never held in memory. Supports <c>$ORIGIN</c>,
@@ -96,20 +93,34 @@ public sealed class ZoneFileReader : IDisposable
             return null;
         }
 
-        var index = 0;
-        DomainName owner;
+        var owner = ReadOwner(frame, line, out var index);
+        ReadTtlAndClass(tokens, ref index, out var ttl, out var cls);
+        var typeToken = ReadType(tokens, ref index, cls, out var type);
+        var rdata = RecordData.Parse(type, new RdataText(tokens.GetRange(index, tokens.Count - index), frame.Origin, typeToken.Line, typeToken.Column));
+        var effectiveTtl = EffectiveTtl(frame, line, ttl, rdata, typeToken);
+        _lastOwner = owner;
+        return new ZoneEntry(new ResourceRecord(owner, type, RecordClass.IN, effectiveTtl, rdata), frame.Tokenizer.File, line.Line);
+    }
+
+    /// <summary>The owner: the entry's first token, or the previous owner when the entry starts with a blank.</summary>
+    private DomainName ReadOwner(Frame frame, ZoneLine line, out int index)
+    {
+        var first = line.Tokens[0];
         if (line.StartsWithBlank)
         {
-            owner = _lastOwner ?? throw RdataText.Error("no owner name: the first record of a file must name its owner", first);
-        }
-        else
-        {
-            owner = ParseName(first.Text, frame.Origin, first, "owner name");
-            index = 1;
+            index = 0;
+            return _lastOwner ?? throw RdataText.Error("no owner name: the first record of a file must name its owner", first);
         }
 
-        uint? ttl = null;
-        RecordClass? cls = null;
+        index = 1;
+        return ParseName(first.Text, frame.Origin, first, "owner name");
+    }
+
+    /// <summary>The optional TTL and class after the owner, in either order (RFC 1035 §5.1).</summary>
+    private static void ReadTtlAndClass(List<ZoneToken> tokens, ref int index, out uint? ttl, out RecordClass? cls)
+    {
+        ttl = null;
+        cls = null;
         for (var k = 0; k < 2 && index < tokens.Count; k++)
         {
             var t = tokens[index];
@@ -124,14 +135,18 @@ public sealed class ZoneFileReader : IDisposable
                 index++;
             }
         }
+    }
 
+    /// <summary>Reads the record type (one a zone may hold) and checks that the class, if given, is IN; returns its token.</summary>
+    private static ZoneToken ReadType(List<ZoneToken> tokens, ref int index, RecordClass? cls, out RecordType type)
+    {
         if (index >= tokens.Count)
         {
             throw RdataText.Error("missing record type", tokens[^1]);
         }
 
         var typeToken = tokens[index++];
-        if (!RecordTypeText.TryParse(typeToken.Text, out var type) || type is RecordType.OPT or RecordType.TSIG or RecordType.ANY or RecordType.AXFR or RecordType.IXFR)
+        if (!RecordTypeText.TryParse(typeToken.Text, out type) || type is RecordType.OPT or RecordType.TSIG or RecordType.ANY or RecordType.AXFR or RecordType.IXFR)
         {
             throw RdataText.Error($"unknown or unsupported record type '{typeToken.Text}' (write TYPEnnn with '\\# length hex' for others)", typeToken);
         }
@@ -141,7 +156,15 @@ public sealed class ZoneFileReader : IDisposable
             throw RdataText.Error($"class {RecordTypeText.ToText(cls.Value)} does not match the zone's class IN", typeToken);
         }
 
-        var rdata = RecordData.Parse(type, new RdataText(tokens.GetRange(index, tokens.Count - index), frame.Origin, typeToken.Line, typeToken.Column));
+        return typeToken;
+    }
+
+    /// <summary>
+    /// The record's TTL as BIND chooses it: the explicit one (remembered for later records), else $TTL, else the last
+    /// explicit TTL, else an SOA's MINTTL (with a warning); values above 2^31-1 become 0 (RFC 2181 §8).
+    /// </summary>
+    private uint EffectiveTtl(Frame frame, ZoneLine line, uint? ttl, RecordData rdata, ZoneToken typeToken)
+    {
         if (ttl is { } explicitTtl)
         {
             if (explicitTtl > int.MaxValue)
@@ -150,30 +173,28 @@ public sealed class ZoneFileReader : IDisposable
                 explicitTtl = 0;
             }
 
-            ttl = explicitTtl;
             _lastTtl = explicitTtl;
-        }
-        else if (_defaultTtl is { } d)
-        {
-            ttl = d;
-        }
-        else if (_lastTtl is { } last)
-        {
-            ttl = last;
-        }
-        else if (rdata is SoaRecord soa)
-        {
-            _warnings.Add($"{frame.Tokenizer.File}:{line.Line}: no TTL specified; using SOA MINTTL ({soa.Minimum}) instead");
-            ttl = soa.Minimum;
-            _lastTtl = ttl;
-        }
-        else
-        {
-            throw RdataText.Error("no TTL specified and no $TTL or earlier TTL to use", typeToken);
+            return explicitTtl;
         }
 
-        _lastOwner = owner;
-        return new ZoneEntry(new ResourceRecord(owner, type, RecordClass.IN, ttl ?? 0, rdata), frame.Tokenizer.File, line.Line);
+        if (_defaultTtl is { } d)
+        {
+            return d;
+        }
+
+        if (_lastTtl is { } last)
+        {
+            return last;
+        }
+
+        if (rdata is SoaRecord soa)
+        {
+            _warnings.Add($"{frame.Tokenizer.File}:{line.Line}: no TTL specified; using SOA MINTTL ({soa.Minimum}) instead");
+            _lastTtl = soa.Minimum;
+            return soa.Minimum;
+        }
+
+        throw RdataText.Error("no TTL specified and no $TTL or earlier TTL to use", typeToken);
     }
 
     private void Directive(Frame frame, List<ZoneToken> tokens)

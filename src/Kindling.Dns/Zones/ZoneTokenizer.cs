@@ -26,56 +26,55 @@ internal sealed class ZoneTokenizer(TextReader reader, string file)
             var tokens = new List<ZoneToken>();
             var startLine = _line;
             var startsWithBlank = Peek() is ' ' or '\t';
-            var depth = 0;
-            var parenLine = 0;
-            var parenColumn = 0;
-            while (true)
+            var more = ReadEntryTokens(tokens);
+            if (tokens.Count > 0)
             {
-                var c = Peek();
-                if (c == -1)
-                {
+                return new ZoneLine(tokens, startsWithBlank, startLine);
+            }
+
+            if (!more)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the tokens of one entry into <paramref name="tokens"/>, up to the newline that ends it outside parentheses;
+    /// false when the text ended instead.
+    /// </summary>
+    private bool ReadEntryTokens(List<ZoneToken> tokens)
+    {
+        var depth = 0;
+        var parenLine = 0;
+        var parenColumn = 0;
+        while (true)
+        {
+            var c = Peek();
+            switch (c)
+            {
+                case -1:
                     if (depth > 0)
                     {
                         throw new ZoneFileException(File, parenLine, parenColumn, "'(' is never closed");
                     }
 
-                    if (tokens.Count > 0)
-                    {
-                        return new ZoneLine(tokens, startsWithBlank, startLine);
-                    }
-
-                    return null;
-                }
-
-                if (c == '\n')
-                {
+                    return false;
+                case '\n':
                     Read();
                     if (depth == 0)
                     {
-                        break;
+                        return true;
                     }
 
-                    continue;
-                }
-
-                if (c is ' ' or '\t' or '\r')
-                {
+                    break;
+                case ' ' or '\t' or '\r':
                     Read();
-                    continue;
-                }
-
-                if (c == ';')
-                {
-                    while (Peek() is not ('\n' or -1))
-                    {
-                        Read();
-                    }
-
-                    continue;
-                }
-
-                if (c == '(')
-                {
+                    break;
+                case ';':
+                    SkipComment();
+                    break;
+                case '(':
                     if (depth == 0)
                     {
                         parenLine = _line;
@@ -84,11 +83,8 @@ internal sealed class ZoneTokenizer(TextReader reader, string file)
 
                     Read();
                     depth++;
-                    continue;
-                }
-
-                if (c == ')')
-                {
+                    break;
+                case ')':
                     if (depth == 0)
                     {
                         throw new ZoneFileException(File, _line, _column + 1, "')' without a matching '('");
@@ -96,16 +92,20 @@ internal sealed class ZoneTokenizer(TextReader reader, string file)
 
                     Read();
                     depth--;
-                    continue;
-                }
-
-                tokens.Add(c == '"' ? ReadQuoted() : ReadWord());
+                    break;
+                default:
+                    tokens.Add(c == '"' ? ReadQuoted() : ReadWord());
+                    break;
             }
+        }
+    }
 
-            if (tokens.Count > 0)
-            {
-                return new ZoneLine(tokens, startsWithBlank, startLine);
-            }
+    /// <summary>Skips a <c>;</c> comment up to (not including) the end of its line.</summary>
+    private void SkipComment()
+    {
+        while (Peek() is not ('\n' or -1))
+        {
+            Read();
         }
     }
 

@@ -46,20 +46,20 @@ public sealed partial class BindController : IAsyncDisposable
         var logger = options.LoggerFactory.CreateLogger("kindling.failover.bind");
         var updater = new Rfc2136Updater(exchange);
         var targets = new Dictionary<string, Target>(StringComparer.OrdinalIgnoreCase);
-        var initial = new Dictionary<string, Side>(StringComparer.OrdinalIgnoreCase);
+        var initial = new Dictionary<DomainName, Side>();
         foreach (var record in file.Records)
         {
-            var name = DomainName.Parse(record.Name);
+            var name = record.Name;
             var zone = await updater.FindZoneAsync(name, cancellationToken);
             var held = await updater.ReadAsync(name, cancellationToken);
             var side = Rfc2136Updater.SameSet(held, record.Primary) ? Side.Primary : Rfc2136Updater.SameSet(held, record.Backup) ? Side.Backup : (Side?)null;
             if (side is { } s)
             {
-                initial[record.Name] = s;
+                initial[name] = s;
             }
 
-            Read(logger, record.Name, zone.ToString(), Rfc2136Updater.Describe(held), side?.ToString().ToLowerInvariant() ?? "neither side: it will be replaced");
-            targets[record.Name] = new Target(record, name, zone, held);
+            Read(logger, name.ToString(), zone.ToString(), Rfc2136Updater.Describe(held), side?.ToString().ToLowerInvariant() ?? "neither side: it will be replaced");
+            targets[name.ToString()] = new Target(record, zone, held);
         }
 
         var service = FailoverService.Create(file, options with { InitialActive = initial });
@@ -101,7 +101,7 @@ public sealed partial class BindController : IAsyncDisposable
         var backoff = TimeSpan.FromSeconds(1);
         while (!_stop.IsCancellationRequested)
         {
-            if (!Service.Monitor.Answers.TryGet(target.Record.Name, out var answer) || Rfc2136Updater.SameSet(target.Held, answer.Addresses))
+            if (!Service.Monitor.Answers.TryGet(target.NameText, out var answer) || Rfc2136Updater.SameSet(target.Held, answer.Addresses))
             {
                 return;
             }
@@ -112,26 +112,26 @@ public sealed partial class BindController : IAsyncDisposable
                 switch (result.Outcome)
                 {
                     case UpdateOutcome.Applied:
-                        Updated(_logger, target.Record.Name, Rfc2136Updater.Describe(target.Held), Rfc2136Updater.Describe(answer.Addresses), answer.Side.ToString().ToLowerInvariant());
+                        Updated(_logger, target.NameText, Rfc2136Updater.Describe(target.Held), Rfc2136Updater.Describe(answer.Addresses), answer.Side.ToString().ToLowerInvariant());
                         target.Held = answer.Addresses;
                         return;
                     case UpdateOutcome.PrerequisiteFailed:
                         var now = await _updater.ReadAsync(target.Name, _stop.Token);
                         if (!Rfc2136Updater.SameSet(now, answer.Addresses))
                         {
-                            ChangedElsewhere(_logger, target.Record.Name, Rfc2136Updater.Describe(target.Held), Rfc2136Updater.Describe(now), Rfc2136Updater.Describe(answer.Addresses));
+                            ChangedElsewhere(_logger, target.NameText, Rfc2136Updater.Describe(target.Held), Rfc2136Updater.Describe(now), Rfc2136Updater.Describe(answer.Addresses));
                         }
 
                         target.Held = now;
                         return;
                     default:
-                        UpdateFailed(_logger, target.Record.Name, result.Detail, backoff.TotalSeconds);
+                        UpdateFailed(_logger, target.NameText, result.Detail, backoff.TotalSeconds);
                         break;
                 }
             }
             catch (Exception e) when (e is IOException or DnsFormatException)
             {
-                UpdateFailed(_logger, target.Record.Name, e.Message, backoff.TotalSeconds);
+                UpdateFailed(_logger, target.NameText, e.Message, backoff.TotalSeconds);
             }
 
             try
@@ -159,11 +159,14 @@ public sealed partial class BindController : IAsyncDisposable
     [LoggerMessage(EventId = 33, Level = LogLevel.Error, Message = "{Name}: update failed: {Detail}; retrying in {Seconds} s")]
     private static partial void UpdateFailed(ILogger logger, string name, string detail, double seconds);
 
-    private sealed class Target(FailoverRecord record, DomainName name, DomainName zone, IReadOnlyList<IPAddress> held)
+    private sealed class Target(FailoverRecord record, DomainName zone, IReadOnlyList<IPAddress> held)
     {
         public FailoverRecord Record { get; } = record;
 
-        public DomainName Name { get; } = name;
+        public DomainName Name => Record.Name;
+
+        /// <summary>The name as the monitor's answers, the logs and <see cref="Held"/> spell it.</summary>
+        public string NameText { get; } = record.Name.ToString();
 
         public DomainName Zone { get; } = zone;
 

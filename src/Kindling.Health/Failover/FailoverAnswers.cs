@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
+using Kindling.Dns;
 
 namespace Kindling.Health.Failover;
 
@@ -10,7 +11,7 @@ namespace Kindling.Health.Failover;
 /// </summary>
 public sealed class FailoverAnswer
 {
-    public FailoverAnswer(string name, Side side, FailoverMode mode, IReadOnlyList<IPAddress> addresses, int ttl)
+    public FailoverAnswer(DomainName name, Side side, FailoverMode mode, IReadOnlyList<IPAddress> addresses, int ttl)
     {
         Name = name;
         Side = side;
@@ -21,7 +22,7 @@ public sealed class FailoverAnswer
         IPv6 = [.. addresses.Where(a => a.AddressFamily == AddressFamily.InterNetworkV6)];
     }
 
-    public string Name { get; }
+    public DomainName Name { get; }
 
     public Side Side { get; }
 
@@ -59,10 +60,10 @@ public sealed class FailoverAnswers
 
     public FailoverAnswers With(FailoverAnswer answer)
     {
-        var copy = new Dictionary<string, FailoverAnswer>(_byName, StringComparer.OrdinalIgnoreCase) { [answer.Name] = answer };
+        var copy = new Dictionary<string, FailoverAnswer>(_byName, StringComparer.OrdinalIgnoreCase) { [answer.Name.ToString()] = answer };
         return new FailoverAnswers(copy.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase));
     }
 
     public static FailoverAnswers Of(IEnumerable<FailoverAnswer> answers) =>
-        new(answers.ToFrozenDictionary(a => a.Name, StringComparer.OrdinalIgnoreCase));
+        new(answers.ToFrozenDictionary(a => a.Name.ToString(), StringComparer.OrdinalIgnoreCase));
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Kindling.Config;
 using Kindling.Config.Yaml;
+using Kindling.Dns;
 using YamlDotNet.RepresentationModel;
 
 namespace Kindling.Health.Failover;
@@ -47,7 +48,7 @@ public static partial class FailoverFileLoader
         }
 
         var records = new List<FailoverRecord>();
-        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<DomainName, string>();
         foreach (var entry in top.ObjectList("records"))
         {
             if (ReadRecord(entry, context) is { } record)
@@ -101,10 +102,10 @@ public static partial class FailoverFileLoader
             return null;
         }
 
-        return new FailoverRecord { Name = name, Primary = primary, Backup = backup, Ttl = ttl, Checks = checks, Timings = timings, Parity = parity };
+        return new FailoverRecord { Name = name.Value, Primary = primary, Backup = backup, Ttl = ttl, Checks = checks, Timings = timings, Parity = parity };
     }
 
-    private static string? ReadName(YamlObject entry, YamlContext context)
+    private static DomainName? ReadName(YamlObject entry, YamlContext context)
     {
         var name = entry.String("name");
         if (name is null)
@@ -114,13 +115,14 @@ public static partial class FailoverFileLoader
         }
 
         var absolute = name.EndsWith('.') ? name : name + ".";
-        if (absolute.Length > 254 || !DomainNamePattern().IsMatch(absolute))
+        if (absolute.Length > 254 || !DomainNamePattern().IsMatch(absolute)
+            || !DomainName.TryParse(absolute.ToLowerInvariant(), DomainName.Root, out var parsed, out _))
         {
             context.Error(entry.Raw("name"), entry.Child("name"), $"\"{name}\" is not a domain name (letters, digits, '-', '_' and '*' in dot-separated labels of at most 63 characters)");
             return null;
         }
 
-        return absolute.ToLowerInvariant();
+        return parsed;
     }
 
     private static List<IPAddress> ReadAddresses(YamlObject entry, string key, YamlContext context)

@@ -1,3 +1,4 @@
+using Kindling.Dns;
 using Kindling.Health.Observability;
 using Kindling.Health.Peers;
 using Kindling.Health.Probes;
@@ -26,7 +27,7 @@ public sealed record FailoverMonitorOptions
     /// The side each named record answers with at start, overriding the state file (external mode: what the
     /// DNS server actually holds). The mode and hold-down still come from the state file.
     /// </summary>
-    public IReadOnlyDictionary<string, Side>? InitialActive { get; init; }
+    public IReadOnlyDictionary<DomainName, Side>? InitialActive { get; init; }
 
     /// <summary>The peers' views, aggregated with this instance's own in every decision; null decides alone.</summary>
     internal PeerAggregator? Peers { get; init; }
@@ -59,19 +60,20 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
         var now = _options.Time.GetUtcNow();
         foreach (var record in records)
         {
-            var state = restored.GetValueOrDefault(record.Name);
+            var name = record.Name.ToString();
+            var state = restored.GetValueOrDefault(name);
             if (_options.InitialActive is { } initial && initial.TryGetValue(record.Name, out var active) && state?.Active != active)
             {
-                state = (state ?? new FailoverRecordState { Name = record.Name, Active = active, HoldDown = record.Timings.HoldDown }) with { Active = active, ActiveSince = now };
+                state = (state ?? new FailoverRecordState { Name = name, Active = active, HoldDown = record.Timings.HoldDown }) with { Active = active, ActiveSince = now };
             }
 
             var machine = new FailoverStateMachine(record, now, state, _options.Peers);
             if (state is not null)
             {
-                FailoverLog.Restored(_options.Logger, record.Name, Lower(state.Active), Lower(state.Mode), FailoverStateMachine.Format(machine.HoldDown.Current));
+                FailoverLog.Restored(_options.Logger, name, Lower(state.Active), Lower(state.Mode), FailoverStateMachine.Format(machine.HoldDown.Current));
             }
 
-            _records.Add(record.Name, new RecordMonitor(machine, side => probes(record, side), _options.Time, record.Parity is null ? null : parity, this));
+            _records.Add(name, new RecordMonitor(machine, side => probes(record, side), _options.Time, record.Parity is null ? null : parity, this));
         }
 
         _answers = FailoverAnswers.Of(_records.Values.Select(r => r.Answer()));
@@ -134,7 +136,7 @@ public sealed class FailoverMonitor : IRecordEvents, IAsyncDisposable
         }
 
         var transition = record.SetMode(mode);
-        FailoverLog.ModeSet(_options.Logger, record.Record.Name, Lower(mode), Lower(record.Answer().Side));
+        FailoverLog.ModeSet(_options.Logger, record.Record.Name.ToString(), Lower(mode), Lower(record.Answer().Side));
         return transition;
     }
 

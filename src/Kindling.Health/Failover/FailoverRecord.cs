@@ -1,4 +1,5 @@
 using System.Net;
+using Kindling.Dns;
 
 namespace Kindling.Health.Failover;
 
@@ -104,8 +105,8 @@ public sealed record ParitySpec
 /// </summary>
 public sealed record FailoverRecord
 {
-    /// <summary>Absolute, lower case, with the trailing dot: <c>www.tinder-node-server.com.</c>.</summary>
-    public required string Name { get; init; }
+    /// <summary>Absolute and lower case, as the loader read it; its text is <c>www.tinder-node-server.com.</c> (with the trailing dot).</summary>
+    public required DomainName Name { get; init; }
 
     public required IReadOnlyList<IPAddress> Primary { get; init; }
 

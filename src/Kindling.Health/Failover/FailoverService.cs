@@ -1,4 +1,5 @@
 using System.Net;
+using Kindling.Dns;
 using Kindling.Health.Observability;
 using Kindling.Health.Peers;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ public sealed record FailoverServiceOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>The side each record answers with at start, overriding the state file (see <see cref="FailoverMonitorOptions.InitialActive"/>).</summary>
-    public IReadOnlyDictionary<string, Side>? InitialActive { get; init; }
+    public IReadOnlyDictionary<DomainName, Side>? InitialActive { get; init; }
 }
 
 /// <summary>

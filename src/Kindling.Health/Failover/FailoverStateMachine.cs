@@ -21,6 +21,7 @@ internal sealed class FailoverStateMachine
     public FailoverStateMachine(FailoverRecord record, DateTimeOffset now, FailoverRecordState? restored = null, IPeerVerdicts? peers = null)
     {
         Record = record;
+        NameText = record.Name.ToString();
         Peers = peers;
         var t = record.Timings;
         Primary = new SideHealth(Side.Primary, t.Fall, t.Rise, now);
@@ -72,6 +73,9 @@ internal sealed class FailoverStateMachine
 
     public FailoverRecord Record { get; }
 
+    /// <summary>The record's name as status, logs, the state file and peer views spell it (<c>www.example.com.</c>).</summary>
+    public string NameText { get; }
+
     public Side Active { get; private set; } = Side.Primary;
 
     public FailoverMode Mode { get; private set; } = FailoverMode.Auto;
@@ -97,7 +101,7 @@ internal sealed class FailoverStateMachine
         change = null;
         if (state is { } newState)
         {
-            change = new SideChange(Record.Name, side, newState, outcome.Detail, now);
+            change = new SideChange(NameText, side, newState, outcome.Detail, now);
             if (Peers is null)
             {
                 Damp(side, newState, now);
@@ -135,9 +139,9 @@ internal sealed class FailoverStateMachine
         foreach (var side in (ReadOnlySpan<Side>)[Side.Primary, Side.Backup])
         {
             var aggregate = side == Side.Primary ? AggregatePrimary : AggregateBackup;
-            if (aggregate.Apply(peers.Decide(Record.Name, side, VoteOf(side)), now) is { } newState)
+            if (aggregate.Apply(peers.Decide(NameText, side, VoteOf(side)), now) is { } newState)
             {
-                _agreed.Add(new SideChange(Record.Name, side, newState, aggregate.LastDetail, now));
+                _agreed.Add(new SideChange(NameText, side, newState, aggregate.LastDetail, now));
                 Damp(side, newState, now);
             }
         }
@@ -247,7 +251,7 @@ internal sealed class FailoverStateMachine
 
     public FailoverRecordState Save() => new()
     {
-        Name = Record.Name,
+        Name = NameText,
         Active = Active,
         Mode = Mode,
         ActiveSince = ActiveSince,
@@ -272,6 +276,6 @@ internal sealed class FailoverStateMachine
         Active = side;
         ActiveSince = now;
         Transitions++;
-        return new FailoverTransition(Record.Name, from, side, reason, now, Mode, HoldDown.Current, Record.AddressesOf(side));
+        return new FailoverTransition(NameText, from, side, reason, now, Mode, HoldDown.Current, Record.AddressesOf(side));
     }
 }

@@ -41,33 +41,12 @@ internal sealed partial class RecordMonitor
 
     private async Task ProbeAsync(SideSchedule side, long sequence)
     {
-        ProbeOutcome outcome;
-        var guard = Guard;
-        try
-        {
-            // Probes honour their own timeout; the guard keeps the schedule going should one ever hang anyway.
-            outcome = await side.Probe.ProbeAsync(_stop.Token).WaitAsync(guard, _time, _stop.Token);
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        if (await RunProbeAsync(side) is not { } outcome)
         {
             return;
         }
-        catch (TimeoutException)
-        {
-            outcome = ProbeOutcome.Down(guard, $"the probe did not finish within {FailoverStateMachine.Format(guard)}");
-        }
-        catch (Exception e)
-        {
-            outcome = ProbeOutcome.Down(TimeSpan.Zero, $"probe error: {e.Message}");
-        }
 
-        Evaluation evaluation = default;
-        SideChange? change = null;
-        IReadOnlyList<SideChange> agreed = [];
-        var viewChanged = false;
-        string? first = null;
-        TimeSpan? quiet = null;
-        bool fireNow;
+        ProbeFollowUp followUp;
         lock (_lock)
         {
             side.Outstanding--;
@@ -76,75 +55,130 @@ internal sealed partial class RecordMonitor
                 return;
             }
 
-            var now = _time.GetUtcNow();
-            side.Latency.Observe(outcome.Latency);
-            side.Completed++;
-            if (side.Stalled)
-            {
-                side.Stalled = false;
-                quiet = side.SinceLastCompleted(now);
-            }
-
-            side.LastCompletedAt = now;
-            side.Remember(new RecentCheck(now, outcome.Healthy, Math.Round(outcome.Latency.TotalSeconds, 4), outcome.Healthy ? null : outcome.Detail));
-
-            // An older overlapping probe that finishes after a newer one is not counted (the newer result stands),
-            // but it still reschedules below: once, returning here without rescheduling stopped a side's checks
-            // for good (a skipped tick had left it to this probe to re-arm the timer).
-            if (sequence > side.Applied)
-            {
-                side.Applied = sequence;
-                evaluation = _machine.Observe(side.Side, outcome, now, out change);
-                Remember(evaluation.Transition);
-                if (side.Completed == 1 && change is null)
-                {
-                    first = Describe(side.Side, outcome);
-                }
-
-                if (evaluation.Transition is not null)
-                {
-                    _events.Publish(BuildAnswer());
-                }
-
-                ArmFailback(now);
-                agreed = _machine.TakeAgreed();
-                viewChanged = VoteChanged(side.Side);
-            }
-
-            fireNow = Reschedule(side, now);
+            followUp = Complete(side, sequence, outcome);
         }
 
-        if (quiet is { } gap)
+        Announce(side, followUp);
+    }
+
+    /// <summary>Runs one probe of the side; a probe that fails or outlives the guard is a down outcome; null when stopping.</summary>
+    private async Task<ProbeOutcome?> RunProbeAsync(SideSchedule side)
+    {
+        var guard = Guard;
+        try
         {
-            _events.Resumed(Record.Name, side.Side, gap);
+            // Probes honour their own timeout; the guard keeps the schedule going should one ever hang anyway.
+            return await side.Probe.ProbeAsync(_stop.Token).WaitAsync(guard, _time, _stop.Token);
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (TimeoutException)
+        {
+            return ProbeOutcome.Down(guard, $"the probe did not finish within {FailoverStateMachine.Format(guard)}");
+        }
+        catch (Exception e)
+        {
+            return ProbeOutcome.Down(TimeSpan.Zero, $"probe error: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Records a finished probe under the lock: its latency and recent check, its verdict (unless a newer probe's
+    /// already stands), and the side's next probe; returns what to announce once the lock is released.
+    /// </summary>
+    private ProbeFollowUp Complete(SideSchedule side, long sequence, ProbeOutcome outcome)
+    {
+        Evaluation evaluation = default;
+        SideChange? change = null;
+        IReadOnlyList<SideChange> agreed = [];
+        var viewChanged = false;
+        string? first = null;
+        TimeSpan? quiet = null;
+        var now = _time.GetUtcNow();
+        side.Latency.Observe(outcome.Latency);
+        side.Completed++;
+        if (side.Stalled)
+        {
+            side.Stalled = false;
+            quiet = side.SinceLastCompleted(now);
         }
 
-        if (fireNow)
+        side.LastCompletedAt = now;
+        side.Remember(new RecentCheck(now, outcome.Healthy, Math.Round(outcome.Latency.TotalSeconds, 4), outcome.Healthy ? null : outcome.Detail));
+
+        // An older overlapping probe that finishes after a newer one is not counted (the newer result stands),
+        // but it still reschedules below: once, returning here without rescheduling stopped a side's checks
+        // for good (a skipped tick had left it to this probe to re-arm the timer).
+        if (sequence > side.Applied)
+        {
+            side.Applied = sequence;
+            evaluation = _machine.Observe(side.Side, outcome, now, out change);
+            Remember(evaluation.Transition);
+            if (side.Completed == 1 && change is null)
+            {
+                first = Describe(side.Side, outcome);
+            }
+
+            if (evaluation.Transition is not null)
+            {
+                _events.Publish(BuildAnswer());
+            }
+
+            ArmFailback(now);
+            agreed = _machine.TakeAgreed();
+            viewChanged = VoteChanged(side.Side);
+        }
+
+        var fireNow = Reschedule(side, now);
+        return new ProbeFollowUp(evaluation, change, agreed, viewChanged, first, quiet, fireNow);
+    }
+
+    /// <summary>Outside the lock: logs and events for what a finished probe changed, and the next probe if it is due.</summary>
+    private void Announce(SideSchedule side, ProbeFollowUp followUp)
+    {
+        if (followUp.Quiet is { } gap)
+        {
+            _events.Resumed(_machine.NameText, side.Side, gap);
+        }
+
+        if (followUp.FireNow)
         {
             Fire(side);
         }
 
-        if (first is not null)
+        if (followUp.First is { } first)
         {
-            _events.FirstCheck(Record.Name, side.Side, first);
+            _events.FirstCheck(_machine.NameText, side.Side, first);
         }
 
-        if (viewChanged)
+        if (followUp.ViewChanged)
         {
             _events.ViewChanged();
         }
 
-        Report(agreed);
-        if (evaluation.Transition is not null || change is not null)
+        Report(followUp.Agreed);
+        if (followUp.Evaluation.Transition is not null || followUp.Change is not null)
         {
-            _events.Changed(evaluation.Transition, change, modeChanged: false);
+            _events.Changed(followUp.Evaluation.Transition, followUp.Change, modeChanged: false);
         }
 
-        if (evaluation.AwaitingParity)
+        if (followUp.Evaluation.AwaitingParity)
         {
             CheckParity();
         }
     }
+
+    /// <summary>What a finished probe leaves to do once the lock is released.</summary>
+    private readonly record struct ProbeFollowUp(
+        Evaluation Evaluation,
+        SideChange? Change,
+        IReadOnlyList<SideChange> Agreed,
+        bool ViewChanged,
+        string? First,
+        TimeSpan? Quiet,
+        bool FireNow);
 
     /// <summary>Arms the side's timer for its next probe; true when that probe is already due (start it now).</summary>
     private bool Reschedule(SideSchedule side, DateTimeOffset now)
@@ -184,7 +218,7 @@ internal sealed partial class RecordMonitor
 
         foreach (var (side, quiet, outstanding) in stalled)
         {
-            _events.Stalled(Record.Name, side.Side, quiet, outstanding, Record.Timings.Interval);
+            _events.Stalled(_machine.NameText, side.Side, quiet, outstanding, Record.Timings.Interval);
             Fire(side);
         }
     }

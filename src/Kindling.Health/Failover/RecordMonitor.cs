@@ -129,7 +129,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
         lock (_lock)
         {
             var now = _time.GetUtcNow();
-            return new RecordStatus(Record.Name, _machine.Active, _machine.Mode, _machine.ActiveSince, (now - _machine.ActiveSince).TotalSeconds,
+            return new RecordStatus(_machine.NameText, _machine.Active, _machine.Mode, _machine.ActiveSince, (now - _machine.ActiveSince).TotalSeconds,
                 _machine.Transitions, _machine.HoldDown.Current.TotalSeconds, _machine.Explain(now), _parityDetail,
                 SideStatusOf(Side.Primary, now), SideStatusOf(Side.Backup, now),
                 _machine.FailbackAt is { } at ? Math.Max(0, (at - now).TotalSeconds) : null, Record.Parity is not null, _parityMatch, [.. _transitions],
@@ -274,7 +274,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
 
         if (!result.Match)
         {
-            _events.ParityPending(Record.Name, result.Detail);
+            _events.ParityPending(_machine.NameText, result.Detail);
         }
         else if (evaluation.Transition is not null)
         {
@@ -303,7 +303,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
 
             if (t.Exception is { } error)
             {
-                _events.Faulted(Record.Name, error.GetBaseException());
+                _events.Faulted(_machine.NameText, error.GetBaseException());
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
@@ -313,7 +313,7 @@ internal sealed partial class RecordMonitor : IAsyncDisposable
     {
         lock (_lock)
         {
-            return new RecordView(Record.Name, _machine.Active, _machine.VoteOf(Side.Primary), _machine.VoteOf(Side.Backup));
+            return new RecordView(_machine.NameText, _machine.Active, _machine.VoteOf(Side.Primary), _machine.VoteOf(Side.Backup));
         }
     }
 

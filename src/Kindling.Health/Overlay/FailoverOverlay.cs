@@ -39,10 +39,10 @@ public sealed partial class FailoverOverlay : IAsyncDisposable
     public static FailoverOverlay Start(DnsServer server, RecordOverlay overlay, FailoverFile file, FailoverServiceOptions options)
     {
         var logger = options.LoggerFactory.CreateLogger("kindling.failover.dns");
-        var initial = new Dictionary<string, Side>(StringComparer.OrdinalIgnoreCase);
+        var initial = new Dictionary<DomainName, Side>();
         foreach (var record in file.Records)
         {
-            if (overlay.Current.Entries.TryGetValue(DomainName.Parse(record.Name), out var entry))
+            if (overlay.Current.Entries.TryGetValue(record.Name, out var entry))
             {
                 var held = entry.Addresses.ToHashSet();
                 if (held.SetEquals(record.Primary))
@@ -85,7 +85,7 @@ public sealed partial class FailoverOverlay : IAsyncDisposable
     {
         if (answer is not null)
         {
-            _overlay.Set(DomainName.Parse(answer.Name), (uint)answer.Ttl, answer.Addresses);
+            _overlay.Set(answer.Name, (uint)answer.Ttl, answer.Addresses);
         }
     }
 
@@ -110,13 +110,14 @@ public sealed partial class FailoverOverlay : IAsyncDisposable
 
             var txt = zone.FindNode(name)?.Find(RecordType.TXT);
             var wanted = txt is null ? FailoverMode.Auto : SwitchRecord.ModeOf(txt.Records);
-            if (!Service.Monitor.Answers.TryGet(record.Name, out var current) || current.Mode == wanted)
+            var text = record.Name.ToString();
+            if (!Service.Monitor.Answers.TryGet(text, out var current) || current.Mode == wanted)
             {
                 continue;
             }
 
-            ModeFromZone(_logger, record.Name, SwitchRecord.Text(wanted), zone.Serial);
-            Service.Monitor.SetMode(record.Name, wanted);
+            ModeFromZone(_logger, text, SwitchRecord.Text(wanted), zone.Serial);
+            Service.Monitor.SetMode(text, wanted);
         }
     }
 

@@ -22,7 +22,7 @@ public sealed class SwitchClient(DnsExchange exchange)
         var updater = new Rfc2136Updater(exchange);
         var name = DomainName.Parse(failoverName.EndsWith('.') ? failoverName : failoverName + ".");
         var zone = await updater.FindZoneAsync(name, cancellationToken);
-        var reply = await exchange.SendAsync(SwitchRecord.BuildUpdate(zone, name.ToString(), mode, (ushort)RandomNumberGenerator.GetInt32(65536)), cancellationToken);
+        var reply = await exchange.SendAsync(SwitchRecord.BuildUpdate(zone, name, mode, (ushort)RandomNumberGenerator.GetInt32(65536)), cancellationToken);
         var rcode = reply.Message.ResponseCode;
         if (exchange.Key is not null && reply.Tsig != TsigStatus.Valid)
         {
@@ -49,6 +49,6 @@ public sealed class SwitchClient(DnsExchange exchange)
             await Task.Delay(100, cancellationToken);
         }
 
-        return new SwitchResult(true, $"{SwitchRecord.NameFor(name.ToString())} TXT \"{SwitchRecord.Text(mode)}\" in zone {zone}", addresses);
+        return new SwitchResult(true, $"{SwitchRecord.NameFor(name)} TXT \"{SwitchRecord.Text(mode)}\" in zone {zone}", addresses);
     }
 }

@@ -15,7 +15,10 @@ public static class SwitchRecord
 {
     public const string Label = "_failover";
 
-    public static DomainName NameFor(string failoverName) => DomainName.Parse($"{Label}.{failoverName.TrimEnd('.')}.");
+    /// <summary>The octets of <see cref="Label"/>.</summary>
+    private static ReadOnlySpan<byte> LabelOctets => "_failover"u8;
+
+    public static DomainName NameFor(DomainName failoverName) => failoverName.Prepend(LabelOctets);
 
     public static string Text(FailoverMode mode) => mode switch
     {
@@ -49,7 +52,7 @@ public static class SwitchRecord
     /// <summary>
     /// The UPDATE (RFC 2136 §2.5) that sets the override: delete the TXT RRset, then add the new value unless automatic.
     /// </summary>
-    public static DnsMessage BuildUpdate(DomainName zone, string failoverName, FailoverMode mode, ushort id)
+    public static DnsMessage BuildUpdate(DomainName zone, DomainName failoverName, FailoverMode mode, ushort id)
     {
         var name = NameFor(failoverName);
         var message = new DnsMessage { Id = id, Opcode = Opcode.Update };

@@ -14,8 +14,16 @@ internal static class PeerMetrics
 
     public static string Render(PeerMesh mesh, FailoverMonitor monitor)
     {
-        var peers = mesh.Status();
         var text = new StringBuilder();
+        RenderPeers(text, mesh);
+        RenderAggregates(text, monitor);
+        return text.ToString();
+    }
+
+    /// <summary>The per-peer series: reachability, views by result, view age, disagreements.</summary>
+    private static void RenderPeers(StringBuilder text, PeerMesh mesh)
+    {
+        var peers = mesh.Status();
         Header(text, "kindling_dns_peer_up", "gauge", "1 while the peer is reachable (its last push got through) and its last view is fresh; 0 otherwise.");
         foreach (var p in peers)
         {
@@ -57,7 +65,11 @@ internal static class PeerMetrics
         {
             Sample(text, "kindling_dns_peer_disagreeing", $"peer=\"{Escape(p.Name)}\"", p.Disagreeing ? 1 : 0);
         }
+    }
 
+    /// <summary>Each record side's state aggregated over the fresh views, and how many views it counted.</summary>
+    private static void RenderAggregates(StringBuilder text, FailoverMonitor monitor)
+    {
         var records = monitor.Status().Where(r => r.Aggregate is not null).ToList();
         Header(text, "kindling_failover_aggregate_side_up", "gauge", "A side's health aggregated over the fresh views (what the decision reads): 1 up, 0 down, -1 unknown.");
         foreach (var r in records)
@@ -76,8 +88,6 @@ internal static class PeerMetrics
                 Sample(text, "kindling_failover_aggregate_views", Labels(r.Name, side), status.Views);
             }
         }
-
-        return text.ToString();
     }
 
     private static string Labels(string name, Side side) => $"name=\"{Escape(name)}\",side=\"{side.ToString().ToLowerInvariant()}\"";

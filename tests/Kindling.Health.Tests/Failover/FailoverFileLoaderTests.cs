@@ -32,7 +32,7 @@ public sealed class FailoverFileLoaderTests
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         Assert.Empty(result.Diagnostics);
         var record = Assert.Single(result.Value!.Records);
-        Assert.Equal("www.tinder-node-server.com.", record.Name);
+        Assert.Equal("www.tinder-node-server.com.", record.Name.ToString());
         Assert.Equal("172.30.41.193", Assert.Single(record.Primary).ToString());
         Assert.Equal("172.30.41.194", Assert.Single(record.Backup).ToString());
         var check = Assert.Single(record.Checks);
@@ -53,7 +53,7 @@ public sealed class FailoverFileLoaderTests
             """, "f.yaml");
 
         var record = Assert.Single(result.GetValueOrThrow().Records);
-        Assert.Equal("www.example.com.", record.Name);
+        Assert.Equal("www.example.com.", record.Name.ToString());
         Assert.Equal(5, record.Ttl);
         Assert.Equal(TimeSpan.FromSeconds(1), record.Timings.Interval);
         Assert.Equal(TimeSpan.FromMilliseconds(100), record.Timings.FastInterval);

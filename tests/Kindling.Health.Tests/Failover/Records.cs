@@ -1,4 +1,5 @@
 using System.Net;
+using Kindling.Dns;
 using Kindling.Health.Failover;
 
 namespace Kindling.Health.Tests.Failover;
@@ -10,7 +11,7 @@ internal static class Records
 
     public static FailoverRecord Www(FailoverTimings? timings = null, ParitySpec? parity = null) => new()
     {
-        Name = "www.tinder-node-server.com.",
+        Name = DomainName.Parse("www.tinder-node-server.com."),
         Primary = [IPAddress.Parse("127.0.0.2")],
         Backup = [IPAddress.Parse("127.0.0.3")],
         Ttl = 5,

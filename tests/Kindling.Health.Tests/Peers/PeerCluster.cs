@@ -174,7 +174,7 @@ internal sealed class PeerCluster
 
             _published = votes;
             _nextHeartbeat = now + timings.Interval;
-            var own = new RecordView(machine.Record.Name, machine.Active, machine.VoteOf(Side.Primary), machine.VoteOf(Side.Backup));
+            var own = new RecordView(machine.NameText, machine.Active, machine.VoteOf(Side.Primary), machine.VoteOf(Side.Backup));
             aggregator.SetOwn([own]);
             var view = new PeerView(PeerView.CurrentVersion, cluster.Urls[index], ++_sequence, now, [own]);
             Sent.Add(PeerViewCodec.Encode(view, Secret));

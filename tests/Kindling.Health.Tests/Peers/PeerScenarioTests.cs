@@ -170,7 +170,7 @@ public sealed class PeerScenarioTests
         for (var i = 1; i <= 2; i++)
         {
             var forged = new PeerView(PeerView.CurrentVersion, cluster.Urls[i], long.MaxValue, cluster.Time.GetUtcNow(),
-                [new RecordView(target.Machine.Record.Name, Side.Backup, down, down with { State = SideState.Up })]);
+                [new RecordView(target.Machine.NameText, Side.Backup, down, down with { State = SideState.Up })]);
             var (body, mac) = PeerViewCodec.Encode(forged, forgedSecret);
             Assert.Equal(PeerReceipt.RejectedMac, target.Receive(body, mac));
         }
