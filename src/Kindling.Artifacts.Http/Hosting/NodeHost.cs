@@ -134,7 +134,7 @@ public sealed class NodeHost : IAsyncDisposable
         var info = new NodeInfo(options, services);
         var contentDigest = new ContentDigestEndpoint(store.Content);
         var byPort = services.ToDictionary(s => s.Port);
-        var status = new NodeStatus(options, store);
+        var status = new NodeStatus(options, store, TimeProvider.System);
         var logins = new LoginGate(store.Credentials, options.Logins, TimeProvider.System);
         app.Run(context => byPort.TryGetValue(context.Connection.LocalPort, out var service)
             ? DispatchAsync(context, service, store, logins, metrics, health, info, contentDigest, status, options, drain, logger)

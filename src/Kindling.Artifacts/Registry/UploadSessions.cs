@@ -224,9 +224,13 @@ public sealed class UploadSessions
         }
     }
 
-    public void Cancel(UploadSession session)
+    /// <summary>
+    /// Removes the upload (the client's DELETE, or a write refused for space): waits for a request still writing to
+    /// it, as long as <paramref name="cancellationToken"/> allows.
+    /// </summary>
+    public async Task CancelAsync(UploadSession session, CancellationToken cancellationToken)
     {
-        session.Gate.Wait();
+        await session.Gate.WaitAsync(cancellationToken);
         try
         {
             session.Closed = true;
