@@ -88,19 +88,7 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
 
         if (HttpMethods.IsDelete(method) && parts.Length == 2)
         {
-            if (await RefuseWriteAsync(context) is { } refused)
-            {
-                return refused;
-            }
-
-            if (!_charts.Delete(parts[0], parts[1]))
-            {
-                return await ErrorAsync(context, 404, $"chart {parts[0]} version {parts[1]} not found");
-            }
-
-            logger.LogInformation("charts: deleted {Name} {Version}", parts[0], parts[1]);
-            await WriteJsonAsync(context, 200, new JsonObject { ["deleted"] = true });
-            return "api";
+            return await DeleteAsync(context, parts[0], parts[1]);
         }
 
         if (!IsRead(method))
@@ -133,6 +121,24 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
                 break;
         }
 
+        return "api";
+    }
+
+    /// <summary><c>DELETE /api/charts/NAME/VERSION</c>.</summary>
+    private async ValueTask<string> DeleteAsync(HttpContext context, string name, string version)
+    {
+        if (await RefuseWriteAsync(context) is { } refused)
+        {
+            return refused;
+        }
+
+        if (!_charts.Delete(name, version))
+        {
+            return await ErrorAsync(context, 404, $"chart {name} version {version} not found");
+        }
+
+        logger.LogInformation("charts: deleted {Name} {Version}", name, version);
+        await WriteJsonAsync(context, 200, new JsonObject { ["deleted"] = true });
         return "api";
     }
 
@@ -183,9 +189,15 @@ internal sealed class ChartsService(NodeStore store, int port, string scheme, bo
             return await ErrorAsync(context, 413, tooLarge);
         }
 
+        return await StoreAsync(context, archive);
+    }
+
+    /// <summary>Stores a received archive (replacing its version with <c>?force</c>): 201, 409 when the version exists, 400 when not a chart.</summary>
+    private async ValueTask<string> StoreAsync(HttpContext context, byte[] archive)
+    {
         try
         {
-            var stored = _charts.Put(archive, request.Query.ContainsKey("force"));
+            var stored = _charts.Put(archive, context.Request.Query.ContainsKey("force"));
             logger.LogInformation("charts: stored {Name} {Version} ({Digest})", stored.Metadata.Name, stored.Metadata.Version, stored.Digest);
             await WriteJsonAsync(context, 201, new JsonObject { ["saved"] = true });
         }

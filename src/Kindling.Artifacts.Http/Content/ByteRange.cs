@@ -34,23 +34,32 @@ internal readonly record struct ByteRange(long Start, long Length)
 
         var first = spec[..dash].Trim();
         var last = spec[(dash + 1)..].Trim();
-        if (first.IsEmpty)
+        return first.IsEmpty ? Suffix(last, size, out unsatisfiable) : FromStart(first, last, size, out unsatisfiable);
+    }
+
+    /// <summary><c>bytes=-n</c>: the last n bytes (all of them when n is larger); none is unsatisfiable.</summary>
+    private static ByteRange? Suffix(ReadOnlySpan<char> last, long size, out bool unsatisfiable)
+    {
+        unsatisfiable = false;
+        if (!long.TryParse(last, out var suffix) || suffix < 0)
         {
-            if (!long.TryParse(last, out var suffix) || suffix < 0)
-            {
-                return null;
-            }
-
-            if (suffix == 0 || size == 0)
-            {
-                unsatisfiable = true;
-                return null;
-            }
-
-            var length = Math.Min(suffix, size);
-            return new ByteRange(size - length, length);
+            return null;
         }
 
+        if (suffix == 0 || size == 0)
+        {
+            unsatisfiable = true;
+            return null;
+        }
+
+        var length = Math.Min(suffix, size);
+        return new ByteRange(size - length, length);
+    }
+
+    /// <summary><c>bytes=a-b</c> or <c>bytes=a-</c>: from a to b (or the end); a start past the end is unsatisfiable.</summary>
+    private static ByteRange? FromStart(ReadOnlySpan<char> first, ReadOnlySpan<char> last, long size, out bool unsatisfiable)
+    {
+        unsatisfiable = false;
         if (!long.TryParse(first, out var start) || start < 0)
         {
             return null;

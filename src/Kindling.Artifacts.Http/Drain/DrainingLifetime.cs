@@ -14,6 +14,9 @@ internal sealed class DrainingLifetime(IHostApplicationLifetime application, Nod
     private readonly List<PosixSignalRegistration> _registrations = [];
     private int _terminating;
 
+    /// <summary>The drain started by SIGTERM; <see cref="StopAsync"/> awaits it, so it never outlives the host.</summary>
+    private Task _draining = Task.CompletedTask;
+
     public Task WaitForStartAsync(CancellationToken cancellationToken)
     {
         _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -21,7 +24,7 @@ internal sealed class DrainingLifetime(IHostApplicationLifetime application, Nod
             context.Cancel = true;
             if (Interlocked.Exchange(ref _terminating, 1) == 0)
             {
-                _ = Task.Run(DrainThenStopAsync, CancellationToken.None);
+                Volatile.Write(ref _draining, Task.Run(DrainThenStopAsync, CancellationToken.None));
             }
         }));
         foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGQUIT })
@@ -58,7 +61,20 @@ internal sealed class DrainingLifetime(IHostApplicationLifetime application, Nod
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Waits for a drain in progress to end: the host is stopping, so its loop ends within a poll (100 ms) and stops
+    /// nothing more; <paramref name="cancellationToken"/> (the host's shutdown timeout) bounds the wait.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Volatile.Read(ref _draining).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
 
     public void Dispose()
     {

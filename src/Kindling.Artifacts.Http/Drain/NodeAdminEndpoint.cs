@@ -22,48 +22,17 @@ internal sealed class NodeAdminEndpoint(NodeDrain drain, NodeStore store, Micros
         switch (request.Path.Value)
         {
             case "/gc" when HttpMethods.IsPost(request.Method):
-                var grace = GcOptions.DefaultGrace;
-                if (request.Query["grace"].ToString() is { Length: > 0 } graceText)
-                {
-                    if (!double.TryParse(graceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var graceSeconds) || graceSeconds < 0)
-                    {
-                        return await RefuseAsync(context, $"grace={graceText}: not a number of seconds");
-                    }
-
-                    grace = TimeSpan.FromSeconds(graceSeconds);
-                }
-
-                var options = new GcOptions { Grace = grace, DryRun = Flag(request, "dry-run"), DeleteUntagged = Flag(request, "delete-untagged") };
-                var collected = await Task.Run(() => GarbageCollector.Collect(store, options), context.RequestAborted);
-                Log.Collected(logger, collected.Summary());
-                await WriteJsonAsync(context, collected.ToJson());
+                await CollectAsync(context);
                 return "admin";
             case "/fsck" when HttpMethods.IsPost(request.Method):
-                var fsckOptions = new FsckOptions { Repair = Flag(request, "repair"), TemporaryAge = InFlightTemporaryAge };
-                var checkedStore = await Task.Run(() => StoreCheck.Check(store, fsckOptions), context.RequestAborted);
-                Log.Checked(logger, checkedStore.Summary());
-                await WriteJsonAsync(context, checkedStore.ToJson());
+                await CheckStoreAsync(context);
                 return "admin";
             case "/drain" when HttpMethods.IsPost(request.Method):
-                TimeSpan? quiet = null;
-                if (request.Query["quiet"].ToString() is { Length: > 0 } text)
+                if (!await StartDrainAsync(context))
                 {
-                    if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
-                    {
-                        context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                        await context.Response.WriteAsync($"quiet={text}: not a number of seconds\n", context.RequestAborted);
-                        return "admin";
-                    }
-
-                    quiet = TimeSpan.FromSeconds(seconds);
+                    return "admin";
                 }
 
-                if (!drain.Draining)
-                {
-                    Log.DrainStarted(logger, (quiet ?? drain.Quiet).TotalSeconds);
-                }
-
-                drain.Start(quiet);
                 break;
             case "/undrain" when HttpMethods.IsPost(request.Method):
                 if (drain.Draining)
@@ -84,13 +53,67 @@ internal sealed class NodeAdminEndpoint(NodeDrain drain, NodeStore store, Micros
         return "admin";
     }
 
+    /// <summary><c>POST /gc</c>: a garbage collection with the query's grace and flags, answered with its report.</summary>
+    private async Task CollectAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var grace = GcOptions.DefaultGrace;
+        if (request.Query["grace"].ToString() is { Length: > 0 } graceText)
+        {
+            if (!double.TryParse(graceText, NumberStyles.Float, CultureInfo.InvariantCulture, out var graceSeconds) || graceSeconds < 0)
+            {
+                await RefuseAsync(context, $"grace={graceText}: not a number of seconds");
+                return;
+            }
+
+            grace = TimeSpan.FromSeconds(graceSeconds);
+        }
+
+        var options = new GcOptions { Grace = grace, DryRun = Flag(request, "dry-run"), DeleteUntagged = Flag(request, "delete-untagged") };
+        var collected = await Task.Run(() => GarbageCollector.Collect(store, options), context.RequestAborted);
+        Log.Collected(logger, collected.Summary());
+        await WriteJsonAsync(context, collected.ToJson());
+    }
+
+    /// <summary><c>POST /fsck</c>: a check of the store (repairing when asked), answered with its report.</summary>
+    private async Task CheckStoreAsync(HttpContext context)
+    {
+        var options = new FsckOptions { Repair = Flag(context.Request, "repair"), TemporaryAge = InFlightTemporaryAge };
+        var checkedStore = await Task.Run(() => StoreCheck.Check(store, options), context.RequestAborted);
+        Log.Checked(logger, checkedStore.Summary());
+        await WriteJsonAsync(context, checkedStore.ToJson());
+    }
+
+    /// <summary><c>POST /drain</c>: starts draining with the query's quiet time; false when refused (400 written).</summary>
+    private async Task<bool> StartDrainAsync(HttpContext context)
+    {
+        TimeSpan? quiet = null;
+        if (context.Request.Query["quiet"].ToString() is { Length: > 0 } text)
+        {
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
+            {
+                await RefuseAsync(context, $"quiet={text}: not a number of seconds");
+                return false;
+            }
+
+            quiet = TimeSpan.FromSeconds(seconds);
+        }
+
+        if (!drain.Draining)
+        {
+            Log.DrainStarted(logger, (quiet ?? drain.Quiet).TotalSeconds);
+        }
+
+        drain.Start(quiet);
+        return true;
+    }
+
     private static bool Flag(HttpRequest request, string name) => request.Query[name].ToString() is "true" or "1";
 
-    private static async Task<string> RefuseAsync(HttpContext context, string message)
+    private static async Task RefuseAsync(HttpContext context, string message)
     {
         context.Response.StatusCode = StatusCodes.Status400BadRequest;
         await context.Response.WriteAsync(message + "\n", context.RequestAborted);
-        return "admin";
     }
 
     private static async Task WriteJsonAsync(HttpContext context, System.Text.Json.Nodes.JsonObject json)

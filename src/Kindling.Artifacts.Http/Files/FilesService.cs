@@ -1,5 +1,3 @@
-using System.Text;
-using System.Xml.Linq;
 using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Content;
 using Kindling.Artifacts.Files;
@@ -21,7 +19,7 @@ namespace Kindling.Artifacts.Http.Files;
 /// plain or aws-chunked (STREAMING-UNSIGNED-PAYLOAD-TRAILER); multipart uploads (<see cref="MultipartUploads"/>).
 /// Bucket <c>kubean</c> is readable anonymously, as in DCE.
 /// </summary>
-internal sealed class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time, long maxPutBytes)
+internal sealed partial class FilesService(NodeStore store, int port, string scheme, bool allowPlainWrites, ILogger logger, TimeProvider time, long maxPutBytes)
     : NodeService(ContentKind.Files.Service(), port, scheme)
 {
     private readonly FileStore _files = store.Files;
@@ -30,81 +28,11 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
     public override async ValueTask<string> HandleAsync(HttpContext context)
     {
-        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
-        var rawPath = raw.Split('?', 2)[0];
-        var trimmed = rawPath.TrimStart('/');
-        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
-        var bucket = Uri.UnescapeDataString(slash < 0 ? trimmed : trimmed[..slash]);
-        var key = slash < 0 ? "" : Uri.UnescapeDataString(trimmed[(slash + 1)..]);
+        var (raw, rawPath, bucket, key) = RequestTarget(context);
         var method = context.Request.Method;
         try
         {
-            var caller = Identify(context, rawPath);
-            if (caller.Error is { } signatureError)
-            {
-                if (caller.Malformed)
-                {
-                    await ErrorAsync(context, 400, "AuthorizationHeaderMalformed", signatureError);
-                }
-                else
-                {
-                    await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
-                }
-
-                return "auth";
-            }
-
-            if (caller.Throttled)
-            {
-                await ErrorAsync(context, 503, "SlowDown", "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
-                return "auth";
-            }
-
-            if (bucket.Length == 0)
-            {
-                await ListBucketsAsync(context, caller.Authenticated);
-                return "buckets";
-            }
-
-            if (!ObjectKeys.IsValidBucket(bucket))
-            {
-                await ErrorAsync(context, 400, "InvalidBucketName", $"'{bucket}' is not a valid bucket name");
-                return "object";
-            }
-
-            var reading = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
-            if (!caller.Authenticated && !(reading && bucket == FileStore.PublicBucket))
-            {
-                await ErrorAsync(context, caller.Sent ? 403 : 401, "AccessDenied",
-                    reading ? $"bucket '{bucket}' is not public: sign the request with the node's admin credentials" : $"{method} needs the node's admin credentials (AWS Signature V4 or HTTP Basic)");
-                return "auth";
-            }
-
-            if (!reading && !context.Request.IsHttps && !allowPlainWrites)
-            {
-                await ErrorAsync(context, 403, "AccessDenied", "writes over plain HTTP are refused (credentials and content would travel in clear): use HTTPS");
-                return "auth";
-            }
-
-            if (key.Length == 0)
-            {
-                return await BucketAsync(context, bucket);
-            }
-
-            if (ObjectKeys.Problem(key) is { } problem)
-            {
-                logger.LogWarning("files: {Method} {Target} refused: {Problem}", method, raw, problem);
-                await ErrorAsync(context, 400, "InvalidArgument", $"object key refused: {problem}", "/" + bucket + "/" + key);
-                return "object";
-            }
-
-            if (!_files.BucketExists(bucket))
-            {
-                await ErrorAsync(context, 404, "NoSuchBucket", $"bucket '{bucket}' does not exist");
-                return "object";
-            }
-
-            return await ObjectAsync(context, bucket, key, caller.PayloadHash);
+            return await RouteAsync(context, raw, rawPath, bucket, key);
         }
         catch (StorageFullException e)
         {
@@ -118,6 +46,119 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
             logger.LogInformation("files: {Method} {Target}: client went away; nothing stored", method, raw);
             return "object";
         }
+    }
+
+    /// <summary>Checks the caller, the bucket and the key, then hands the request to the bucket or object handler; returns the metrics route.</summary>
+    private async ValueTask<string> RouteAsync(HttpContext context, string raw, string rawPath, string bucket, string key)
+    {
+        var method = context.Request.Method;
+        var caller = Identify(context, rawPath);
+        if (await RefuseCallerAsync(context, caller))
+        {
+            return "auth";
+        }
+
+        if (bucket.Length == 0)
+        {
+            await ListBucketsAsync(context, caller.Authenticated);
+            return "buckets";
+        }
+
+        if (!ObjectKeys.IsValidBucket(bucket))
+        {
+            await ErrorAsync(context, 400, "InvalidBucketName", $"'{bucket}' is not a valid bucket name");
+            return "object";
+        }
+
+        if (await RefuseAccessAsync(context, caller, bucket))
+        {
+            return "auth";
+        }
+
+        if (key.Length == 0)
+        {
+            return await BucketAsync(context, bucket);
+        }
+
+        if (ObjectKeys.Problem(key) is { } problem)
+        {
+            logger.LogWarning("files: {Method} {Target} refused: {Problem}", method, raw, problem);
+            await ErrorAsync(context, 400, "InvalidArgument", $"object key refused: {problem}", "/" + bucket + "/" + key);
+            return "object";
+        }
+
+        if (!_files.BucketExists(bucket))
+        {
+            await ErrorAsync(context, 404, "NoSuchBucket", $"bucket '{bucket}' does not exist");
+            return "object";
+        }
+
+        return await ObjectAsync(context, bucket, key, caller.PayloadHash);
+    }
+
+    /// <summary>
+    /// The request target as sent (what a signature covers), its path, and the bucket and object key it names
+    /// (unescaped; "" when absent).
+    /// </summary>
+    private static (string Raw, string RawPath, string Bucket, string Key) RequestTarget(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+        var rawPath = raw.Split('?', 2)[0];
+        var trimmed = rawPath.TrimStart('/');
+        var slash = trimmed.IndexOf('/', StringComparison.Ordinal);
+        var bucket = Uri.UnescapeDataString(slash < 0 ? trimmed : trimmed[..slash]);
+        var key = slash < 0 ? "" : Uri.UnescapeDataString(trimmed[(slash + 1)..]);
+        return (raw, rawPath, bucket, key);
+    }
+
+    /// <summary>Answers a request whose signature is wrong or malformed, or whose password check was throttled; true when it did.</summary>
+    private static async Task<bool> RefuseCallerAsync(HttpContext context, S3Caller caller)
+    {
+        if (caller.Error is { } signatureError)
+        {
+            if (caller.Malformed)
+            {
+                await ErrorAsync(context, 400, "AuthorizationHeaderMalformed", signatureError);
+            }
+            else
+            {
+                await ErrorAsync(context, 403, "SignatureDoesNotMatch", signatureError);
+            }
+
+            return true;
+        }
+
+        if (caller.Throttled)
+        {
+            await ErrorAsync(context, 503, "SlowDown", "too many wrong passwords from this address, or too many password checks at once: the credentials were not checked; retry after the Retry-After seconds");
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Answers a request the caller may not make: anonymous outside reads of the public bucket, or a write over plain
+    /// HTTP unless allowed; true when it did.
+    /// </summary>
+    private async Task<bool> RefuseAccessAsync(HttpContext context, S3Caller caller, string bucket)
+    {
+        var method = context.Request.Method;
+        var reading = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+        if (!caller.Authenticated && !(reading && bucket == FileStore.PublicBucket))
+        {
+            await ErrorAsync(context, caller.Sent ? 403 : 401, "AccessDenied",
+                reading ? $"bucket '{bucket}' is not public: sign the request with the node's admin credentials" : $"{method} needs the node's admin credentials (AWS Signature V4 or HTTP Basic)");
+            return true;
+        }
+
+        if (!reading && !context.Request.IsHttps && !allowPlainWrites)
+        {
+            await ErrorAsync(context, 403, "AccessDenied", "writes over plain HTTP are refused (credentials and content would travel in clear): use HTTPS");
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>MinIO's error code for a write refused for want of space (HTTP 507).</summary>
@@ -138,15 +179,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
         {
-            var file = _files.Find(bucket, key);
-            if (file is null)
-            {
-                await ErrorAsync(context, 404, "NoSuchKey", "The specified key does not exist.", $"/{bucket}/{key}");
-                return "object";
-            }
-
-            S3Responses.ProtectActiveContent(context, key);
-            await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified, file.Offset);
+            await GetObjectAsync(context, bucket, key);
             return "object";
         }
 
@@ -158,39 +191,7 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
         if (HttpMethods.IsPut(method))
         {
-            if (context.Request.Headers.ContainsKey("x-amz-copy-source"))
-            {
-                await ErrorAsync(context, 501, "NotImplemented", "CopyObject (x-amz-copy-source) is not supported: download and upload the object instead", $"/{bucket}/{key}");
-                return "object";
-            }
-
-            if (!TryBody(context, payloadHash, out var body, out var expected, out var refusal))
-            {
-                await ErrorAsync(context, 501, "NotImplemented", refusal);
-                return "object";
-            }
-
-            EnsureRoom(context, $"object {bucket}/{key}");
-            LimitBody(context);
-            try
-            {
-                var stored = await _files.PutAsync(bucket, key, body, expected, context.RequestAborted);
-                context.Items[Registry.RegistryService.BytesReceivedKey] = stored.Size;
-                context.Response.Headers.ETag = $"\"{stored.Md5}\"";
-                context.Response.StatusCode = 200;
-                context.Response.ContentLength = 0;
-                logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes)", bucket, key, stored.Size);
-            }
-            catch (BadHttpRequestException e) when (e.StatusCode == 413)
-            {
-                await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), $"/{bucket}/{key}");
-            }
-            catch (InvalidDataException e)
-            {
-                logger.LogWarning("files: PUT {Bucket}/{Key} refused: {Error}", bucket, key, e.Message);
-                await ErrorAsync(context, 400, body is AwsChunkedStream ? "IncompleteBody" : "XAmzContentSHA256Mismatch", e.Message, $"/{bucket}/{key}");
-            }
-
+            await PutObjectAsync(context, bucket, key, payloadHash);
             return "object";
         }
 
@@ -203,6 +204,57 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
 
         await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on objects");
         return "object";
+    }
+
+    /// <summary>GetObject and HeadObject: the object's bytes (or a range of them) with its ETag and type.</summary>
+    private async Task GetObjectAsync(HttpContext context, string bucket, string key)
+    {
+        var file = _files.Find(bucket, key);
+        if (file is null)
+        {
+            await ErrorAsync(context, 404, "NoSuchKey", "The specified key does not exist.", $"/{bucket}/{key}");
+            return;
+        }
+
+        S3Responses.ProtectActiveContent(context, key);
+        await FileResponse.SendAsync(context, file.Path, file.Size, S3Responses.ContentType(key), $"\"{_files.Md5Of(file)}\"", file.LastModified, file.Offset);
+    }
+
+    /// <summary>PutObject: the body stored whole (checked against the signed sha256 when there is one) or not at all.</summary>
+    private async Task PutObjectAsync(HttpContext context, string bucket, string key, string? payloadHash)
+    {
+        if (context.Request.Headers.ContainsKey("x-amz-copy-source"))
+        {
+            await ErrorAsync(context, 501, "NotImplemented", "CopyObject (x-amz-copy-source) is not supported: download and upload the object instead", $"/{bucket}/{key}");
+            return;
+        }
+
+        if (!TryBody(context, payloadHash, out var body, out var expected, out var refusal))
+        {
+            await ErrorAsync(context, 501, "NotImplemented", refusal);
+            return;
+        }
+
+        EnsureRoom(context, $"object {bucket}/{key}");
+        LimitBody(context);
+        try
+        {
+            var stored = await _files.PutAsync(bucket, key, body, expected, context.RequestAborted);
+            context.Items[Registry.RegistryService.BytesReceivedKey] = stored.Size;
+            context.Response.Headers.ETag = $"\"{stored.Md5}\"";
+            context.Response.StatusCode = 200;
+            context.Response.ContentLength = 0;
+            logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes)", bucket, key, stored.Size);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), $"/{bucket}/{key}");
+        }
+        catch (InvalidDataException e)
+        {
+            logger.LogWarning("files: PUT {Bucket}/{Key} refused: {Error}", bucket, key, e.Message);
+            await ErrorAsync(context, 400, body is AwsChunkedStream ? "IncompleteBody" : "XAmzContentSHA256Mismatch", e.Message, $"/{bucket}/{key}");
+        }
     }
 
     /// <summary>Room for aws-chunked framing (chunk sizes, trailers) around the object's bytes.</summary>
@@ -249,296 +301,12 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
         return true;
     }
 
-    /// <summary>CreateMultipartUpload, UploadPart, CompleteMultipartUpload and AbortMultipartUpload on an object.</summary>
-    private async ValueTask<string> MultipartAsync(HttpContext context, string bucket, string key, string? payloadHash)
-    {
-        var method = context.Request.Method;
-        var query = context.Request.Query;
-        var resource = $"/{bucket}/{key}";
-        var uploadId = query["uploadId"].ToString();
-        var uploads = _files.Multipart;
-        try
-        {
-            if (HttpMethods.IsPost(method) && query.ContainsKey("uploads"))
-            {
-                EnsureRoom(context, $"a multipart upload of {bucket}/{key}");
-                var id = uploads.Create(bucket, key);
-                logger.LogInformation("files: multipart upload {Id} of {Bucket}/{Key} started", id, bucket, key);
-                await WriteXmlAsync(context, 200, new XElement(Ns + "InitiateMultipartUploadResult",
-                    new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "UploadId", id)));
-                return "multipart";
-            }
-
-            if (HttpMethods.IsPut(method) && query.ContainsKey("partNumber"))
-            {
-                if (context.Request.Headers.ContainsKey("x-amz-copy-source"))
-                {
-                    await ErrorAsync(context, 501, "NotImplemented", "UploadPartCopy (x-amz-copy-source) is not supported", resource);
-                    return "multipart";
-                }
-
-                if (!int.TryParse(query["partNumber"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number))
-                {
-                    await ErrorAsync(context, 400, "InvalidArgument", $"partNumber '{query["partNumber"]}' is not a whole number", resource);
-                    return "multipart";
-                }
-
-                if (!TryBody(context, payloadHash, out var body, out var expected, out var refusal))
-                {
-                    await ErrorAsync(context, 501, "NotImplemented", refusal, resource);
-                    return "multipart";
-                }
-
-                EnsureUploadRoom(context, $"part {number} of multipart upload {uploadId} of {bucket}/{key}", bucket, key, uploadId);
-                LimitBody(context);
-                var (md5, size) = await uploads.PutPartAsync(bucket, key, uploadId, number, body, expected, context.RequestAborted);
-                context.Items[Registry.RegistryService.BytesReceivedKey] = size;
-                context.Response.Headers.ETag = $"\"{md5}\"";
-                context.Response.StatusCode = 200;
-                context.Response.ContentLength = 0;
-                return "multipart";
-            }
-
-            if (HttpMethods.IsPost(method))
-            {
-                EnsureUploadRoom(context, $"completing multipart upload {uploadId} of {bucket}/{key}", bucket, key, uploadId);
-                var parts = await ReadCompleteRequestAsync(context);
-                if (parts is null)
-                {
-                    await ErrorAsync(context, 400, "MalformedXML", "the body is not a CompleteMultipartUpload document with Part/PartNumber and Part/ETag", resource);
-                    return "multipart";
-                }
-
-                var (stored, multipartETag) = await uploads.CompleteAsync(bucket, key, uploadId, parts, context.RequestAborted);
-                logger.LogInformation("files: stored {Bucket}/{Key} ({Size} bytes) from {Parts} part(s) of upload {Id}", bucket, key, stored.Size, parts.Count, uploadId);
-                await WriteXmlAsync(context, 200, new XElement(Ns + "CompleteMultipartUploadResult",
-                    new XElement(Ns + "Location", $"{context.Request.Scheme}://{context.Request.Host}{resource}"),
-                    new XElement(Ns + "Bucket", bucket), new XElement(Ns + "Key", key), new XElement(Ns + "ETag", $"\"{multipartETag}\"")));
-                return "multipart";
-            }
-
-            if (HttpMethods.IsDelete(method))
-            {
-                uploads.Abort(bucket, key, uploadId);
-                logger.LogInformation("files: multipart upload {Id} of {Bucket}/{Key} aborted", uploadId, bucket, key);
-                context.Response.StatusCode = 204;
-                return "multipart";
-            }
-
-            await ErrorAsync(context, 501, "NotImplemented", $"{method} with uploadId (ListParts) is not supported", resource);
-            return "multipart";
-        }
-        catch (MultipartException e)
-        {
-            logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
-            await ErrorAsync(context, e.Code switch { "NoSuchUpload" => 404, "SlowDown" => 503, _ => 400 }, e.Code, e.Message, resource);
-            return "multipart";
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
-        {
-            await ErrorAsync(context, 400, "EntityTooLarge", TooLarge(), resource);
-            return "multipart";
-        }
-        catch (InvalidDataException e)
-        {
-            logger.LogWarning("files: {Method} {Resource} (upload {Id}) refused: {Error}", method, resource, uploadId, e.Message);
-            await ErrorAsync(context, 400, "XAmzContentSHA256Mismatch", e.Message, resource);
-            return "multipart";
-        }
-    }
-
-    /// <summary>
-    /// <see cref="EnsureRoom"/> for a part or a completion: a refused upload is aborted, as when the disk fills during
-    /// the write, so the parts it holds do not keep the space (the client starts a new upload).
-    /// </summary>
-    private void EnsureUploadRoom(HttpContext context, string what, string bucket, string key, string uploadId)
-    {
-        try
-        {
-            EnsureRoom(context, what + " (upload removed; start a new one)");
-        }
-        catch (StorageFullException)
-        {
-            try
-            {
-                _files.Multipart.Abort(bucket, key, uploadId);
-            }
-            catch (MultipartException)
-            {
-                // Not an upload: the refusal stands, NoSuchUpload would come next anyway.
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>The parts a CompleteMultipartUpload body lists (at most 1 MiB of XML), or null when it is not one.</summary>
-    private static async Task<List<PartReference>?> ReadCompleteRequestAsync(HttpContext context)
-    {
-        const int limit = 1024 * 1024;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        buffer.Position = 0;
-        return CompleteMultipartRequest.Parse(buffer);
-    }
-
-    private async ValueTask<string> BucketAsync(HttpContext context, string bucket)
-    {
-        var method = context.Request.Method;
-        if (HttpMethods.IsPut(method))
-        {
-            EnsureRoom(context, $"bucket {bucket}");
-            _files.CreateBucket(bucket);
-            context.Response.StatusCode = 200;
-            context.Response.Headers.Location = "/" + bucket;
-            return "bucket";
-        }
-
-        if (!_files.BucketExists(bucket))
-        {
-            await ErrorAsync(context, 404, "NoSuchBucket", $"bucket '{bucket}' does not exist");
-            return "bucket";
-        }
-
-        if (HttpMethods.IsHead(method))
-        {
-            context.Response.StatusCode = 200;
-            return "bucket";
-        }
-
-        if (!HttpMethods.IsGet(method))
-        {
-            await ErrorAsync(context, 405, "MethodNotAllowed", $"{method} is not supported on buckets");
-            return "bucket";
-        }
-
-        var query = context.Request.Query;
-        if (query.ContainsKey("location"))
-        {
-            await WriteXmlAsync(context, 200, new XElement(Ns + "LocationConstraint", ""));
-            return "bucket";
-        }
-
-        await ListObjectsAsync(context, bucket);
-        return "list";
-    }
-
-    private async Task ListObjectsAsync(HttpContext context, string bucket)
-    {
-        var query = context.Request.Query;
-        var v2 = query["list-type"] == "2";
-        var prefix = query["prefix"].ToString();
-        var delimiter = query["delimiter"].ToString();
-        var maxKeys = int.TryParse(query["max-keys"], out var m) ? Math.Clamp(m, 0, 1000) : 1000;
-        string? after = v2
-            ? (query.TryGetValue("continuation-token", out var token) ? Decode(token.ToString()) : query.TryGetValue("start-after", out var start) ? start.ToString() : null)
-            : query.TryGetValue("marker", out var marker) ? marker.ToString() : null;
-
-        var contents = new List<XElement>();
-        var prefixes = new List<string>();
-        string? last = null;
-        var truncated = false;
-        foreach (var file in _files.Enumerate(bucket, prefix, after))
-        {
-            string? common = null;
-            if (delimiter.Length > 0)
-            {
-                var at = file.Key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
-                if (at >= 0)
-                {
-                    common = file.Key[..(at + delimiter.Length)];
-                }
-            }
-
-            if (common is not null && prefixes.Count > 0 && prefixes[^1] == common)
-            {
-                last = file.Key;
-                continue;
-            }
-
-            if (contents.Count + prefixes.Count >= maxKeys)
-            {
-                truncated = true;
-                break;
-            }
-
-            if (common is not null)
-            {
-                prefixes.Add(common);
-            }
-            else
-            {
-                contents.Add(new XElement(Ns + "Contents",
-                    new XElement(Ns + "Key", file.Key),
-                    new XElement(Ns + "LastModified", Time(file.LastModified)),
-                    new XElement(Ns + "ETag", $"\"{_files.Md5Of(file)}\""),
-                    new XElement(Ns + "Size", file.Size),
-                    new XElement(Ns + "StorageClass", "STANDARD")));
-            }
-
-            // The next page starts after the last key consumed, including keys folded into a common prefix.
-            last = file.Key;
-        }
-
-        var result = new XElement(Ns + "ListBucketResult",
-            new XElement(Ns + "Name", bucket),
-            new XElement(Ns + "Prefix", prefix),
-            new XElement(Ns + "MaxKeys", maxKeys),
-            delimiter.Length > 0 ? new XElement(Ns + "Delimiter", delimiter) : null,
-            new XElement(Ns + "IsTruncated", truncated ? "true" : "false"));
-        if (v2)
-        {
-            result.Add(new XElement(Ns + "KeyCount", contents.Count + prefixes.Count));
-            if (query.TryGetValue("continuation-token", out var given))
-            {
-                result.Add(new XElement(Ns + "ContinuationToken", given.ToString()));
-            }
-
-            if (truncated && last is not null)
-            {
-                result.Add(new XElement(Ns + "NextContinuationToken", Encode(last)));
-            }
-        }
-        else
-        {
-            result.Add(new XElement(Ns + "Marker", after ?? ""));
-            if (truncated && last is not null)
-            {
-                result.Add(new XElement(Ns + "NextMarker", last));
-            }
-        }
-
-        result.Add(contents);
-        result.Add(prefixes.Select(p => new XElement(Ns + "CommonPrefixes", new XElement(Ns + "Prefix", p))));
-        await WriteXmlAsync(context, 200, result);
-    }
-
-    private async Task ListBucketsAsync(HttpContext context, bool authenticated)
-    {
-        var buckets = _files.Buckets().Where(b => authenticated || b.Name == FileStore.PublicBucket);
-        var result = new XElement(Ns + "ListAllMyBucketsResult",
-            new XElement(Ns + "Owner", new XElement(Ns + "ID", "kindling"), new XElement(Ns + "DisplayName", "kindling")),
-            new XElement(Ns + "Buckets", buckets.Select(b => new XElement(Ns + "Bucket", new XElement(Ns + "Name", b.Name), new XElement(Ns + "CreationDate", Time(b.Created))))));
-        await WriteXmlAsync(context, 200, result);
-    }
-
-    private (bool Authenticated, bool Sent, string? Error, string? PayloadHash, bool Throttled, bool Malformed) Identify(HttpContext context, string rawPath)
+    private S3Caller Identify(HttpContext context, string rawPath)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.Length == 0)
         {
-            return (false, false, null, null, false, false);
+            return new S3Caller(false, false, null, null, false, false);
         }
 
         if (authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal))
@@ -552,24 +320,10 @@ internal sealed class FilesService(NodeStore store, int port, string scheme, boo
                 logger.LogWarning("files: {Method} {Path}: signature refused: {Error}", context.Request.Method, rawPath, error);
             }
 
-            return (error is null, true, error, payloadHash, false, error is not null && malformed);
+            return new S3Caller(error is null, true, error, payloadHash, false, error is not null && malformed);
         }
 
         var caller = BasicAuthentication.Identify(context.Request);
-        return (caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled, false);
-    }
-
-    private static string Encode(string key) => Convert.ToBase64String(Encoding.UTF8.GetBytes(key));
-
-    private static string? Decode(string token)
-    {
-        try
-        {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
+        return new S3Caller(caller == Caller.Authenticated, caller != Caller.Anonymous, null, null, caller == Caller.Throttled, false);
     }
 }

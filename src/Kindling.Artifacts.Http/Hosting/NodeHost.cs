@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Kindling.Artifacts.Access;
 using Kindling.Artifacts.Http.Charts;
 using Kindling.Artifacts.Http.Common;
@@ -9,7 +7,6 @@ using Kindling.Artifacts.Http.Files;
 using Kindling.Artifacts.Http.Registry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,27 +51,74 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Opens the store in <see cref="NodeHostOptions.DataDirectory"/> and starts listening.</summary>
     public static async Task<NodeHost> StartAsync(NodeHostOptions options, CancellationToken cancellationToken = default)
     {
+        var time = TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
-        // Kestrel's refusals (oversized headers, malformed requests) are logged by this category at Debug.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Debug);
-        options.ConfigureLogging?.Invoke(builder.Logging);
+        ConfigureLogging(builder.Logging, options);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout);
-        var drain = new NodeDrain(TimeProvider.System, options.DrainQuiet);
+        var drain = new NodeDrain(time, options.DrainQuiet);
         builder.Services.AddSingleton<IHostLifetime>(services => new DrainingLifetime(services.GetRequiredService<IHostApplicationLifetime>(), drain,
-            options.DrainTimeout, services.GetRequiredService<ILoggerFactory>().CreateLogger("Kindling.Node"), TimeProvider.System));
+            options.DrainTimeout, services.GetRequiredService<ILoggerFactory>().CreateLogger("Kindling.Node"), time));
         var adminSocket = PrepareAdminSocket(options.AdminSocket);
+        AddListeners(builder.WebHost, options, ServicePorts(options), adminSocket);
 
+        var app = builder.Build();
+        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+        var store = OpenStore(options, loggers);
+        var logger = loggers.CreateLogger("Kindling.Node");
+        MountIsoImages(store, options, logger);
+        var services = new NodeService[]
+        {
+            new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
+            new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
+            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), time, options.MaxObjectPutBytes),
+        };
+        var metrics = new RequestMetrics();
+        var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"), drain);
+        var admin = new NodeAdminEndpoint(drain, store, logger);
+        var dispatcher = new NodeDispatcher(store, new LoginGate(store.Credentials, options.Logins, time), metrics, health, new NodeInfo(options, services),
+            new ContentDigestEndpoint(store.Content), new NodeStatus(options, store, time), options, drain, logger);
+        var byPort = services.ToDictionary(s => s.Port);
+        app.Run(context => byPort.TryGetValue(context.Connection.LocalPort, out var service)
+            ? dispatcher.DispatchAsync(context, service)
+            : admin.HandleAsync(context)); // the Unix socket has no port
+        await app.StartAsync(cancellationToken);
+        if (adminSocket is not null)
+        {
+            File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
+            string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
+        var collections = options.GcInterval > TimeSpan.Zero ? new CollectionSchedule(store, options.GcInterval, options.GcGrace, logger) : null;
+        return new NodeHost(app, store, services, health, metrics, drain, collections);
+    }
+
+    private static void ConfigureLogging(ILoggingBuilder logging, NodeHostOptions options)
+    {
+        logging.ClearProviders();
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Hosting", LogLevel.Warning);
+        // Kestrel's refusals (oversized headers, malformed requests) are logged by this category at Debug.
+        logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Debug);
+        options.ConfigureLogging?.Invoke(logging);
+    }
+
+    /// <summary>The registry, charts and files ports, checked distinct and in range.</summary>
+    private static int[] ServicePorts(NodeHostOptions options)
+    {
         var ports = new[] { options.RegistryPort, options.ChartsPort, options.FilesPort };
         if (ports.Distinct().Count() != ports.Length || ports.Any(p => p is <= 0 or > 65535))
         {
             throw new ArgumentException($"ports must be distinct and in 1-65535: registry {options.RegistryPort}, charts {options.ChartsPort}, files {options.FilesPort}");
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        return ports;
+    }
+
+    /// <summary>One listener per service port (TLS unless plain HTTP is asked for charts and files) and the admin socket.</summary>
+    private static void AddListeners(IWebHostBuilder webHost, NodeHostOptions options, int[] ports, string? adminSocket) =>
+        webHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = null;
@@ -99,14 +143,19 @@ public sealed class NodeHost : IAsyncDisposable
             }
         });
 
-        var app = builder.Build();
-        var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+    private static NodeStore OpenStore(NodeHostOptions options, ILoggerFactory loggers)
+    {
         var store = NodeStore.Open(options.DataDirectory, loggers);
         store.Uploads.Limits = options.Uploads;
         store.Files.Multipart.Limits = options.Multipart;
         store.Blobs.Space.Low = options.LowSpace;
         store.Blobs.Space.MinFree = options.MinFree;
-        var logger = loggers.CreateLogger("Kindling.Node");
+        return store;
+    }
+
+    /// <summary>Serves each ISO image under <c>kubean/</c>; one that cannot be read is a files-service problem, not a failed start.</summary>
+    private static void MountIsoImages(NodeStore store, NodeHostOptions options, ILogger logger)
+    {
         foreach (var iso in options.IsoImages)
         {
             try
@@ -122,33 +171,6 @@ public sealed class NodeHost : IAsyncDisposable
                 logger.LogError("files: cannot serve ISO {Iso}: {Error}", iso.Path, e.Message);
             }
         }
-        var services = new NodeService[]
-        {
-            new RegistryService(store, options.RegistryPort, loggers.CreateLogger("Kindling.Registry")),
-            new ChartsService(store, options.ChartsPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Charts")),
-            new FilesService(store, options.FilesPort, options.PlainHttpChartsAndFiles ? "http" : "https", options.AllowPlainHttpWrites, loggers.CreateLogger("Kindling.Files"), TimeProvider.System, options.MaxObjectPutBytes),
-        };
-        var metrics = new RequestMetrics();
-        var health = new NodeHealth(store, services, options, loggers.CreateLogger("Kindling.Health"), drain);
-        var admin = new NodeAdminEndpoint(drain, store, logger);
-        var info = new NodeInfo(options, services);
-        var contentDigest = new ContentDigestEndpoint(store.Content);
-        var byPort = services.ToDictionary(s => s.Port);
-        var status = new NodeStatus(options, store);
-        var logins = new LoginGate(store.Credentials, options.Logins, TimeProvider.System);
-        app.Run(context => byPort.TryGetValue(context.Connection.LocalPort, out var service)
-            ? DispatchAsync(context, service, store, logins, metrics, health, info, contentDigest, status, options, drain, logger)
-            : admin.HandleAsync(context)); // the Unix socket has no port
-        await app.StartAsync(cancellationToken);
-        if (adminSocket is not null)
-        {
-            File.SetUnixFileMode(adminSocket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
-            string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
-        var collections = options.GcInterval > TimeSpan.Zero ? new CollectionSchedule(store, options.GcInterval, options.GcGrace, logger) : null;
-        return new NodeHost(app, store, services, health, metrics, drain, collections);
     }
 
     /// <summary>Removes a stale socket left by a killed node; null (no admin socket) when none is wanted or the path is too long.</summary>
@@ -180,110 +202,6 @@ public sealed class NodeHost : IAsyncDisposable
         }
 
         return path;
-    }
-
-    private static async Task DispatchAsync(HttpContext context, NodeService service, NodeStore store, LoginGate logins, RequestMetrics metrics,
-        NodeHealth health, NodeInfo info, ContentDigestEndpoint contentDigest, NodeStatus status, NodeHostOptions options, NodeDrain drain, ILogger logger)
-    {
-        var start = Stopwatch.GetTimestamp();
-        // Every answer on every port, user content included: a browser must take the declared type, never sniff one.
-        context.Response.Headers.XContentTypeOptions = "nosniff";
-        string route;
-        try
-        {
-            var path = context.Request.Path.Value;
-            if (context.Request.Headers.Authorization.Count > 0 && path is not ("/healthz" or "/metrics" or "/kindling/v1/info"))
-            {
-                // Once per request, before any handler: bounded cost for wrong passwords (LoginGate). Requests
-                // without credentials, and the health endpoints, never wait on a password check.
-                await BasicAuthentication.AuthenticateAsync(context, logins);
-            }
-
-            switch (path)
-            {
-                case "/healthz":
-                    await health.WriteAsync(context);
-                    route = "healthz";
-                    break;
-                case "/metrics":
-                    await WriteMetricsAsync(context, metrics, store, logins, options);
-                    route = "metrics";
-                    break;
-                case "/kindling/v1/info":
-                    await info.WriteAsync(context);
-                    route = "info";
-                    break;
-                case "/kindling/v1/status":
-                    await status.WriteAsync(context);
-                    route = "status";
-                    break;
-                case "/kindling" or "/kindling/":
-                    await ConsolePage.WriteAsync(context);
-                    route = "console";
-                    break;
-                case "/kindling/v1/content-digest":
-                    await contentDigest.WriteAsync(context);
-                    route = "content-digest";
-                    break;
-                default:
-                    drain.Enter();
-                    try
-                    {
-                        route = await service.HandleAsync(context);
-                    }
-                    finally
-                    {
-                        drain.Exit();
-                    }
-
-                    break;
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "{Service}: {Method} {Path} failed", service.Name, context.Request.Method, context.Request.Path);
-            if (!context.Response.HasStarted)
-            {
-                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
-            }
-
-            route = "error";
-        }
-
-        var bytesIn = context.Items.TryGetValue(RegistryService.BytesReceivedKey, out var received) && received is long n ? n : context.Request.ContentLength ?? 0;
-        metrics.Record(service.Name, route, context.Request.Method, context.Response.StatusCode, bytesIn,
-            HttpMethods.IsHead(context.Request.Method) ? 0 : context.Response.ContentLength ?? 0, start);
-    }
-
-    private static async Task WriteMetricsAsync(HttpContext context, RequestMetrics metrics, NodeStore store, LoginGate logins, NodeHostOptions options)
-    {
-        var text = new StringBuilder();
-        metrics.Write(text);
-        text.Append("# HELP kindling_store_bytes Bytes held in the blob store.\n# TYPE kindling_store_bytes gauge\n");
-        text.Append($"kindling_store_bytes {store.Blobs.TotalBytes}\n");
-        text.Append("# HELP kindling_store_blobs Blobs held in the blob store.\n# TYPE kindling_store_blobs gauge\n");
-        text.Append($"kindling_store_blobs {store.Blobs.Count}\n");
-        text.Append("# HELP kindling_registry_repositories Repositories in the registry.\n# TYPE kindling_registry_repositories gauge\n");
-        text.Append($"kindling_registry_repositories {store.Registry.RepositoryCount}\n");
-        text.Append("# HELP kindling_registry_uploads_open Blob uploads in progress.\n# TYPE kindling_registry_uploads_open gauge\n");
-        text.Append($"kindling_registry_uploads_open {store.Uploads.OpenCount}\n");
-        text.Append("# HELP kindling_login_checks_total Password (bcrypt) checks run; answers from memory and throttled attempts are not counted.\n# TYPE kindling_login_checks_total counter\n");
-        text.Append($"kindling_login_checks_total {logins.Checks}\n");
-        text.Append("# HELP kindling_login_throttled_total Attempts answered 429/503 without a password check (client backing off, or all check slots busy).\n# TYPE kindling_login_throttled_total counter\n");
-        text.Append($"kindling_login_throttled_total {logins.Throttled}\n");
-        NodeStatus.WriteMetrics(text, options, store);
-        foreach (var report in options.Reports)
-        {
-            report.WriteMetrics(text);
-        }
-
-        var body = Encoding.UTF8.GetBytes(text.ToString());
-        context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-        context.Response.ContentLength = body.Length;
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await context.Response.Body.WriteAsync(body, context.RequestAborted);
-        }
     }
 
     /// <summary>Stops accepting connections and waits (up to the shutdown timeout) for in-flight requests.</summary>

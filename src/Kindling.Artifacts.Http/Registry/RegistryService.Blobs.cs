@@ -61,7 +61,7 @@ internal sealed partial class RegistryService
         var session = store.Uploads.Get(route.Name, route.Reference);
         if (HttpMethods.IsPatch(method) || (HttpMethods.IsPut(method) && HasBody(request)))
         {
-            EnsureRoom($"blob upload {session.Id} to '{route.Name}'", request.ContentLength, session);
+            await EnsureUploadRoomAsync($"blob upload {session.Id} to '{route.Name}'", request.ContentLength, session, context.RequestAborted);
         }
 
         if (HttpMethods.IsPatch(method))
@@ -87,7 +87,7 @@ internal sealed partial class RegistryService
         }
         else if (HttpMethods.IsDelete(method))
         {
-            store.Uploads.Cancel(session);
+            await store.Uploads.CancelAsync(session, context.RequestAborted);
             context.Response.StatusCode = StatusCodes.Status204NoContent;
         }
         else
@@ -159,22 +159,23 @@ internal sealed partial class RegistryService
 
     /// <summary>
     /// Refuses a write up front (507, <see cref="StorageFullException.Early"/>) when the data folder is below the node's
-    /// minimum free space or the announced length would take it there; an upload session in progress is removed then,
+    /// minimum free space or the announced length would take it there.
+    /// </summary>
+    private void EnsureRoom(string what, long? length) => store.Blobs.Space.EnsureRoom(what, length);
+
+    /// <summary>
+    /// As <see cref="EnsureRoom"/> for a chunk of an upload session in progress: the session is removed when refused,
     /// as when the disk fills during a write, so its bytes do not hold the space.
     /// </summary>
-    private void EnsureRoom(string what, long? length, UploadSession? session = null)
+    private async Task EnsureUploadRoomAsync(string what, long? length, UploadSession session, CancellationToken cancellationToken)
     {
         try
         {
-            store.Blobs.Space.EnsureRoom(what, length);
+            EnsureRoom(what, length);
         }
         catch (StorageFullException)
         {
-            if (session is not null)
-            {
-                store.Uploads.Cancel(session);
-            }
-
+            await store.Uploads.CancelAsync(session, cancellationToken);
             throw;
         }
     }

@@ -11,58 +11,13 @@ internal sealed partial class RegistryService
         var method = context.Request.Method;
         if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
         {
-            RequireReader(context);
-            var name = ResolveName(context, route.Name);
-            var manifest = _registry.FindManifest(name, route.Reference) ?? NotFound(name, route.Reference);
-            if (!Accepts(context.Request.Headers.Accept, manifest.MediaType) && !route.Reference.StartsWith("sha256:", StringComparison.Ordinal))
-            {
-                throw new RegistryException(RegistryErrorCode.ManifestUnknown, 404,
-                    $"manifest '{route.Reference}' of '{name}' is {manifest.MediaType}, which the request's Accept header does not list");
-            }
-
-            var response = context.Response;
-            var headers = response.Headers;
-            headers["Docker-Content-Digest"] = manifest.Digest.Value;
-            headers.ETag = manifest.ETag;
-            if (context.Request.Headers.IfNoneMatch.Count > 0 && context.Request.Headers.IfNoneMatch.ToString().Contains(manifest.ETag, StringComparison.Ordinal))
-            {
-                response.StatusCode = StatusCodes.Status304NotModified;
-                return "manifest";
-            }
-
-            response.ContentType = manifest.MediaType;
-            response.ContentLength = manifest.ContentLength;
-            if (!HttpMethods.IsHead(method))
-            {
-                await response.BodyWriter.WriteAsync(manifest.Content, context.RequestAborted);
-            }
-
+            await GetManifestAsync(context, route);
             return "manifest";
         }
 
         if (HttpMethods.IsPut(method))
         {
-            RequireWriter(context, route.Name);
-            var length = context.Request.ContentLength;
-            if (length > ManifestDocument.MaxBytes)
-            {
-                throw new RegistryException(RegistryErrorCode.SizeInvalid, 413,
-                    $"manifest of {length} bytes is larger than the {ManifestDocument.MaxBytes / (1024 * 1024)} MiB limit");
-            }
-
-            EnsureRoom($"manifest {route.Name}:{route.Reference}", length);
-            var content = await ReadLimitedAsync(context, ManifestDocument.MaxBytes);
-            var stored = _registry.PutManifest(route.Name, route.Reference, content, context.Request.ContentType);
-            var response = context.Response;
-            response.StatusCode = StatusCodes.Status201Created;
-            response.Headers.Location = $"/v2/{route.Name}/manifests/{stored.Digest}";
-            response.Headers["Docker-Content-Digest"] = stored.Digest.Value;
-            if (stored.Subject is { } subject)
-            {
-                response.Headers["OCI-Subject"] = subject.Digest.Value;
-            }
-
-            response.ContentLength = 0;
+            await PutManifestAsync(context, route);
             return "manifest";
         }
 
@@ -76,6 +31,62 @@ internal sealed partial class RegistryService
         }
 
         throw MethodNotAllowed(context, "manifests");
+    }
+
+    /// <summary>GET/HEAD: the stored manifest as it came, from memory, when the Accept header allows its type; 304 for a matching If-None-Match.</summary>
+    private async Task GetManifestAsync(HttpContext context, RegistryRoute route)
+    {
+        RequireReader(context);
+        var name = ResolveName(context, route.Name);
+        var manifest = _registry.FindManifest(name, route.Reference) ?? NotFound(name, route.Reference);
+        if (!Accepts(context.Request.Headers.Accept, manifest.MediaType) && !route.Reference.StartsWith("sha256:", StringComparison.Ordinal))
+        {
+            throw new RegistryException(RegistryErrorCode.ManifestUnknown, 404,
+                $"manifest '{route.Reference}' of '{name}' is {manifest.MediaType}, which the request's Accept header does not list");
+        }
+
+        var response = context.Response;
+        var headers = response.Headers;
+        headers["Docker-Content-Digest"] = manifest.Digest.Value;
+        headers.ETag = manifest.ETag;
+        if (context.Request.Headers.IfNoneMatch.Count > 0 && context.Request.Headers.IfNoneMatch.ToString().Contains(manifest.ETag, StringComparison.Ordinal))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return;
+        }
+
+        response.ContentType = manifest.MediaType;
+        response.ContentLength = manifest.ContentLength;
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.BodyWriter.WriteAsync(manifest.Content, context.RequestAborted);
+        }
+    }
+
+    /// <summary>PUT: the manifest (within its size limit) checked against the repository and stored; 201 with its digest.</summary>
+    private async Task PutManifestAsync(HttpContext context, RegistryRoute route)
+    {
+        RequireWriter(context, route.Name);
+        var length = context.Request.ContentLength;
+        if (length > ManifestDocument.MaxBytes)
+        {
+            throw new RegistryException(RegistryErrorCode.SizeInvalid, 413,
+                $"manifest of {length} bytes is larger than the {ManifestDocument.MaxBytes / (1024 * 1024)} MiB limit");
+        }
+
+        EnsureRoom($"manifest {route.Name}:{route.Reference}", length);
+        var content = await ReadLimitedAsync(context, ManifestDocument.MaxBytes);
+        var stored = _registry.PutManifest(route.Name, route.Reference, content, context.Request.ContentType);
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status201Created;
+        response.Headers.Location = $"/v2/{route.Name}/manifests/{stored.Digest}";
+        response.Headers["Docker-Content-Digest"] = stored.Digest.Value;
+        if (stored.Subject is { } subject)
+        {
+            response.Headers["OCI-Subject"] = subject.Digest.Value;
+        }
+
+        response.ContentLength = 0;
     }
 
     /// <summary>

@@ -12,11 +12,11 @@ namespace Kindling.Artifacts.Http.StatusPage;
 /// name and version, its content digest, disk space in the data folder, the certificate's expiry and each report
 /// (continuous replication: lag, last round). Read-only and without login, like <c>/healthz</c>.
 /// </summary>
-internal sealed class NodeStatus(NodeHostOptions options, NodeStore store)
+internal sealed class NodeStatus(NodeHostOptions options, NodeStore store, TimeProvider time)
 {
     public async Task WriteAsync(HttpContext context)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var snapshot = store.Content.Snapshot();
         var space = store.Blobs.Space.Read();
         var notAfter = new DateTimeOffset(options.Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);

@@ -71,15 +71,9 @@ public sealed class LoginGate
     {
         var key = KeyOf(user, password);
         var now = _time.GetUtcNow().UtcTicks;
-        if (_verified.TryGetValue(key, out var lastUse) && now - lastUse < _limits.VerifiedLifetime.Ticks)
+        if (Remembered(key, now) is { } remembered)
         {
-            _verified[key] = now;
-            return new(LoginOutcome.Verified);
-        }
-
-        if (_rejected.TryGetValue(key, out var refusedUntil) && now < refusedUntil)
-        {
-            return new(LoginOutcome.Rejected);
+            return remembered;
         }
 
         if (!_credentials.HasUser(user))
@@ -108,14 +102,51 @@ public sealed class LoginGate
             return _running.TryGetValue(key, out running) ? await running : await CheckAsync(user, password, client);
         }
 
+        LoginResult result;
+        try
+        {
+            result = CheckInSlot(user, password, key, address);
+        }
+        catch (Exception e)
+        {
+            _running.TryRemove(key, out _);
+            done.SetException(e);
+            throw;
+        }
+
+        _running.TryRemove(key, out _);
+        done.SetResult(result);
+        return result;
+    }
+
+    /// <summary>The answer from memory: a pair verified and in use, or refused recently; null when it must be checked.</summary>
+    private LoginResult? Remembered(UInt128 key, long now)
+    {
+        if (_verified.TryGetValue(key, out var lastUse) && now - lastUse < _limits.VerifiedLifetime.Ticks)
+        {
+            _verified[key] = now;
+            return new(LoginOutcome.Verified);
+        }
+
+        if (_rejected.TryGetValue(key, out var refusedUntil) && now < refusedUntil)
+        {
+            return new(LoginOutcome.Rejected);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The bcrypt check in one of the slots ("throttled" at once when all are busy), its outcome remembered and a
+    /// failure counted against the client.
+    /// </summary>
+    private LoginResult CheckInSlot(string user, string password, UInt128 key, string address)
+    {
         if (Interlocked.Increment(ref _active) > _slots)
         {
             Interlocked.Decrement(ref _active);
             Interlocked.Increment(ref _throttled);
-            var throttled = new LoginResult(LoginOutcome.Throttled, TimeSpan.FromSeconds(1));
-            _running.TryRemove(key, out _);
-            done.SetResult(throttled);
-            return throttled;
+            return new LoginResult(LoginOutcome.Throttled, TimeSpan.FromSeconds(1));
         }
 
         bool ok;
@@ -124,18 +155,12 @@ public sealed class LoginGate
             Interlocked.Increment(ref _checks);
             ok = _credentials.Verify(user, password);
         }
-        catch (Exception e)
-        {
-            _running.TryRemove(key, out _);
-            done.SetException(e);
-            throw;
-        }
         finally
         {
             Interlocked.Decrement(ref _active);
         }
 
-        now = _time.GetUtcNow().UtcTicks;
+        var now = _time.GetUtcNow().UtcTicks;
         if (ok)
         {
             Remember(_verified, key, now, _limits.MaxVerified, (_, used) => now - used >= _limits.VerifiedLifetime.Ticks);
@@ -146,10 +171,7 @@ public sealed class LoginGate
             CountFailure(address, now);
         }
 
-        var result = new LoginResult(ok ? LoginOutcome.Verified : LoginOutcome.Rejected);
-        _running.TryRemove(key, out _);
-        done.SetResult(result);
-        return result;
+        return new LoginResult(ok ? LoginOutcome.Verified : LoginOutcome.Rejected);
     }
 
     private UInt128 KeyOf(string user, string password)

@@ -76,6 +76,20 @@ public static class SignatureV4
         }
 
         payloadHash = request.Header("x-amz-content-sha256") ?? UnsignedPayload;
+        var canonical = CanonicalRequest(request, headers, signedHeaders, payloadHash);
+        var expected = Signature(secret, scope, amzDate, canonical);
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
+        {
+            return "the signature does not match (wrong secret key, or the request was changed)";
+        }
+
+        user = scope[0];
+        return null;
+    }
+
+    /// <summary>The canonical request: method, path, sorted query, the signed headers (values' spaces folded) and the payload hash.</summary>
+    private static string CanonicalRequest(SignedRequest request, string[] headers, string signedHeaders, string payloadHash)
+    {
         var canonical = new StringBuilder()
             .Append(request.Method).Append('\n')
             .Append(string.IsNullOrEmpty(request.RawPath) ? "/" : request.RawPath).Append('\n')
@@ -87,19 +101,18 @@ public static class SignatureV4
         }
 
         canonical.Append('\n').Append(signedHeaders).Append('\n').Append(payloadHash);
-        var stringToSign = $"{Algorithm}\n{amzDate}\n{string.Join('/', scope[1..])}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())))}";
+        return canonical.ToString();
+    }
+
+    /// <summary>The signature (lowercase hex) of the canonical request with the key derived from the secret and the credential scope.</summary>
+    private static string Signature(string secret, string[] scope, string amzDate, string canonical)
+    {
+        var stringToSign = $"{Algorithm}\n{amzDate}\n{string.Join('/', scope[1..])}\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
         var key = Hmac(Encoding.UTF8.GetBytes("AWS4" + secret), scope[1]);
         key = Hmac(key, scope[2]);
         key = Hmac(key, scope[3]);
         key = Hmac(key, "aws4_request");
-        var expected = Hex(Hmac(key, stringToSign));
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(expected), Encoding.ASCII.GetBytes(signature)))
-        {
-            return "the signature does not match (wrong secret key, or the request was changed)";
-        }
-
-        user = scope[0];
-        return null;
+        return Hex(Hmac(key, stringToSign));
     }
 
     /// <summary>The three parts of the header, each exactly once and nothing else; null when it is not so.</summary>

@@ -410,30 +410,48 @@ public sealed class MultipartUploads
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            while (true)
+            while (OpenNext() is { } current)
             {
-                if (_current is null)
-                {
-                    if (_next == paths.Count)
-                    {
-                        return 0;
-                    }
-
-                    _current = new FileStream(paths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-                }
-
-                var read = await _current.ReadAsync(buffer, cancellationToken);
+                var read = await current.ReadAsync(buffer, cancellationToken);
                 if (read > 0)
                 {
                     return read;
                 }
 
-                await _current.DisposeAsync();
+                await current.DisposeAsync();
                 _current = null;
             }
+
+            return 0;
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            while (OpenNext() is { } current)
+            {
+                var read = current.Read(buffer, offset, count);
+                if (read > 0)
+                {
+                    return read;
+                }
+
+                current.Dispose();
+                _current = null;
+            }
+
+            return 0;
+        }
+
+        /// <summary>The part being read, or the next one opened; null after the last.</summary>
+        private FileStream? OpenNext()
+        {
+            if (_current is null && _next < paths.Count)
+            {
+                _current = new FileStream(paths[_next++], FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+            }
+
+            return _current;
+        }
 
         protected override void Dispose(bool disposing)
         {

@@ -141,24 +141,10 @@ public sealed class IsoImage
         Walk(stream, length, "", rootRecord, Naming, 0, []);
     }
 
+    /// <summary>Adds the entries of a folder, and of the folders in it, to the index.</summary>
     private void Walk(Stream stream, long length, string path, Record directory, string naming, int depth, HashSet<long> visited)
     {
-        if (depth > MaxDepth)
-        {
-            throw new IsoFormatException($"'{path}': folders nested deeper than {MaxDepth}");
-        }
-
-        if (!visited.Add(directory.Offset))
-        {
-            throw new IsoFormatException($"'{path}': folder extent at byte {directory.Offset} is visited twice (a loop)");
-        }
-
-        if (directory.Size > 64L * 1024 * 1024)
-        {
-            throw new IsoFormatException($"'{path}': folder of {directory.Size} bytes is implausibly large");
-        }
-
-        var data = ReadAt(stream, directory.Offset, (int)directory.Size, length, $"folder '{path}'");
+        var data = ReadFolder(stream, length, path, directory, depth, visited);
         var position = 0;
         var index = 0;
         while (position < data.Length)
@@ -183,17 +169,7 @@ public sealed class IsoImage
                 continue; // "." and ".."
             }
 
-            var name = naming switch
-            {
-                "rockridge" => RockRidgeName(stream, length, record) ?? IsoName(record.Identifier),
-                "joliet" => Encoding.BigEndianUnicode.GetString(record.Identifier).Split(';')[0],
-                _ => IsoName(record.Identifier),
-            };
-            if (name.Length == 0 || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
-            {
-                throw new IsoFormatException($"folder '{path}': entry name '{name}' is not a valid file name");
-            }
-
+            var name = EntryName(stream, length, path, record, naming);
             if (!record.IsDirectory && record.Offset + record.Size > length)
             {
                 throw new IsoFormatException($"'{path}/{name}': file extent ends at byte {record.Offset + record.Size}, past the image's {length} bytes (truncated image?)");
@@ -212,7 +188,44 @@ public sealed class IsoImage
                 Walk(stream, length, childPath, record, naming, depth + 1, visited);
             }
         }
+    }
 
+    /// <summary>A folder's records, refused when nested too deep, visited before (a loop) or implausibly large.</summary>
+    private static byte[] ReadFolder(Stream stream, long length, string path, Record directory, int depth, HashSet<long> visited)
+    {
+        if (depth > MaxDepth)
+        {
+            throw new IsoFormatException($"'{path}': folders nested deeper than {MaxDepth}");
+        }
+
+        if (!visited.Add(directory.Offset))
+        {
+            throw new IsoFormatException($"'{path}': folder extent at byte {directory.Offset} is visited twice (a loop)");
+        }
+
+        if (directory.Size > 64L * 1024 * 1024)
+        {
+            throw new IsoFormatException($"'{path}': folder of {directory.Size} bytes is implausibly large");
+        }
+
+        return ReadAt(stream, directory.Offset, (int)directory.Size, length, $"folder '{path}'");
+    }
+
+    /// <summary>An entry's name as the image's naming (Rock Ridge, Joliet or plain ISO 9660) gives it; refused when not a valid file name.</summary>
+    private static string EntryName(Stream stream, long length, string path, Record record, string naming)
+    {
+        var name = naming switch
+        {
+            "rockridge" => RockRidgeName(stream, length, record) ?? IsoName(record.Identifier),
+            "joliet" => Encoding.BigEndianUnicode.GetString(record.Identifier).Split(';')[0],
+            _ => IsoName(record.Identifier),
+        };
+        if (name.Length == 0 || name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new IsoFormatException($"folder '{path}': entry name '{name}' is not a valid file name");
+        }
+
+        return name;
     }
 
     private readonly record struct Record(long Offset, long Size, bool IsDirectory, DateTimeOffset Modified, byte[] Identifier, byte[] SystemUse);

@@ -31,6 +31,74 @@ public static class GarbageCollector
 
         // Blob files with their size and age, listed before the gate (the slow part on a large store). A blob
         // committed after this listing is not a candidate, so it cannot be removed by this collection.
+        var files = ListBlobFiles(blobs);
+
+        var removed = new Removals();
+        int reachableCount, spared;
+        long gateTaken;
+        using (blobs.Gate.EnterExclusive())
+        {
+            gateTaken = Stopwatch.GetTimestamp();
+            var windowStart = Environment.TickCount64 - (long)options.PushWindow.TotalMilliseconds;
+            registry.PrunePending(windowStart);
+            var marks = new Marks();
+            foreach (var repository in registry.Repositories)
+            {
+                MarkRepository(marks, repository, registry, options, cutoff, windowStart);
+            }
+
+            foreach (var digest in ChartDigests(store))
+            {
+                marks.Reachable.Add(digest);
+            }
+
+            MarkFreshBlobs(blobs, marks.Linked, windowStart);
+            reachableCount = files.Count(f => marks.Reachable.Contains(f.Digest));
+            var doomed = UnkeptBlobs(files, marks, cutoff, out spared);
+            Sweep(store, options, marks, doomed, removed);
+        }
+
+        var ended = Stopwatch.GetTimestamp();
+        return new GcReport
+        {
+            DryRun = options.DryRun,
+            Grace = options.Grace,
+            DeleteUntagged = options.DeleteUntagged,
+            BlobsScanned = files.Count,
+            BlobsReachable = reachableCount,
+            BlobsSpared = spared,
+            RemovedBlobs = removed.Blobs,
+            RemovedLinks = removed.Links,
+            RemovedManifests = removed.Manifests,
+            Duration = Stopwatch.GetElapsedTime(started, ended),
+            GateHeld = Stopwatch.GetElapsedTime(gateTaken, ended),
+        };
+    }
+
+    /// <summary>What the mark phase keeps (reachable from a kept manifest or chart; linked and kept) and the sweep's candidates.</summary>
+    private sealed class Marks
+    {
+        public HashSet<Digest> Reachable { get; } = [];
+
+        public HashSet<Digest> Linked { get; } = [];
+
+        public List<(Repository Repository, Digest Digest)> ManifestsToRemove { get; } = [];
+
+        public List<(Repository Repository, Digest Digest)> LinksToRemove { get; } = [];
+    }
+
+    /// <summary>What the sweep removed (or, in a dry run, would remove).</summary>
+    private sealed class Removals
+    {
+        public List<(Digest, long)> Blobs { get; } = [];
+
+        public List<string> Links { get; } = [];
+
+        public List<string> Manifests { get; } = [];
+    }
+
+    private static List<(Digest Digest, long Size, DateTime Modified)> ListBlobFiles(BlobStore blobs)
+    {
         var files = new List<(Digest Digest, long Size, DateTime Modified)>();
         foreach (var folder in new DirectoryInfo(blobs.BlobsDirectory).EnumerateDirectories())
         {
@@ -43,148 +111,136 @@ public static class GarbageCollector
             }
         }
 
-        var removedBlobs = new List<(Digest, long)>();
-        var removedLinks = new List<string>();
-        var removedManifests = new List<string>();
-        int reachableCount, spared = 0;
-        long gateTaken;
-        using (blobs.Gate.EnterExclusive())
+        return files;
+    }
+
+    /// <summary>
+    /// Marks a repository: the blobs its kept manifests name are reachable, the others go; its blob links are kept
+    /// when named, touched by a push in progress or younger than the grace (all of them when a kept manifest no
+    /// longer parses).
+    /// </summary>
+    private static void MarkRepository(Marks marks, Repository repository, RegistryStore registry, GcOptions options, DateTime cutoff, long windowStart)
+    {
+        var kept = KeptManifests(repository, registry, options, cutoff, windowStart);
+        var named = new HashSet<Digest>();
+        var conservative = false;
+        foreach (var manifest in repository.Manifests.Values)
         {
-            gateTaken = Stopwatch.GetTimestamp();
-            var windowStart = Environment.TickCount64 - (long)options.PushWindow.TotalMilliseconds;
-            registry.PrunePending(windowStart);
-            var reachable = new HashSet<Digest>();
-            var linked = new HashSet<Digest>();
-            var manifestsToRemove = new List<(Repository, Digest)>();
-            var linksToRemove = new List<(Repository, Digest)>();
-            foreach (var repository in registry.Repositories)
+            if (!kept.Contains(manifest.Digest))
             {
-                var kept = KeptManifests(repository, registry, options, cutoff, windowStart);
-                var named = new HashSet<Digest>();
-                var conservative = false;
-                foreach (var manifest in repository.Manifests.Values)
-                {
-                    if (!kept.Contains(manifest.Digest))
-                    {
-                        manifestsToRemove.Add((repository, manifest.Digest));
-                        continue;
-                    }
-
-                    reachable.Add(manifest.Digest);
-                    if (manifest.Document is null)
-                    {
-                        conservative = true; // a manifest that no longer parses: keep every blob of its repository
-                        continue;
-                    }
-
-                    foreach (var blob in manifest.Document.Blobs)
-                    {
-                        if (!blob.IsExternal)
-                        {
-                            named.Add(blob.Digest);
-                            reachable.Add(blob.Digest);
-                        }
-                    }
-                }
-
-                foreach (var digest in repository.Blobs.Keys)
-                {
-                    if (conservative || named.Contains(digest) || registry.IsPending(repository.Name, digest, windowStart) || Younger(repository.LayerPath(digest), cutoff))
-                    {
-                        linked.Add(digest);
-                    }
-                    else
-                    {
-                        linksToRemove.Add((repository, digest));
-                    }
-                }
+                marks.ManifestsToRemove.Add((repository, manifest.Digest));
+                continue;
             }
 
-            foreach (var digest in ChartDigests(store))
+            marks.Reachable.Add(manifest.Digest);
+            if (manifest.Document is null)
             {
-                reachable.Add(digest);
+                conservative = true; // a manifest that no longer parses: keep every blob of its repository
+                continue;
             }
 
-            foreach (var (digest, at) in blobs.Fresh)
+            foreach (var blob in manifest.Document.Blobs)
             {
-                if (at >= windowStart)
+                if (!blob.IsExternal)
                 {
-                    linked.Add(digest);
-                }
-                else
-                {
-                    blobs.Fresh.TryRemove(new KeyValuePair<Digest, long>(digest, at));
+                    named.Add(blob.Digest);
+                    marks.Reachable.Add(blob.Digest);
                 }
             }
-
-            reachableCount = files.Count(f => reachable.Contains(f.Digest));
-            var doomed = new List<(Digest Digest, long Size)>();
-            foreach (var (digest, size, modified) in files)
-            {
-                if (reachable.Contains(digest) || linked.Contains(digest))
-                {
-                    continue;
-                }
-
-                if (modified > cutoff)
-                {
-                    spared++;
-                    continue;
-                }
-
-                doomed.Add((digest, size));
-            }
-
-            // Manifests, then links, then blobs, each kind made durable (one fsync per folder touched, not per file)
-            // before the next begins: a power cut mid-way leaves unreferenced content, never a link naming nothing.
-            var touched = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (repository, digest) in manifestsToRemove)
-            {
-                if (options.DryRun || registry.RemoveUntaggedManifest(repository, digest, sync: false))
-                {
-                    removedManifests.Add($"{repository.Name}@{digest}");
-                    touched.Add(repository.RevisionsDirectory);
-                }
-            }
-
-            Sync(touched, options.DryRun);
-            foreach (var (repository, digest) in linksToRemove)
-            {
-                if (options.DryRun || registry.RemoveBlobLink(repository, digest, sync: false))
-                {
-                    removedLinks.Add($"{repository.Name}@{digest}");
-                    touched.Add(repository.LayersDirectory);
-                }
-            }
-
-            Sync(touched, options.DryRun);
-            foreach (var (digest, size) in doomed)
-            {
-                if (options.DryRun || blobs.Delete(digest, sync: false))
-                {
-                    removedBlobs.Add((digest, size));
-                    touched.Add(Path.GetDirectoryName(blobs.PathOf(digest))!);
-                }
-            }
-
-            Sync(touched, options.DryRun);
         }
 
-        var ended = Stopwatch.GetTimestamp();
-        return new GcReport
+        foreach (var digest in repository.Blobs.Keys)
         {
-            DryRun = options.DryRun,
-            Grace = options.Grace,
-            DeleteUntagged = options.DeleteUntagged,
-            BlobsScanned = files.Count,
-            BlobsReachable = reachableCount,
-            BlobsSpared = spared,
-            RemovedBlobs = removedBlobs,
-            RemovedLinks = removedLinks,
-            RemovedManifests = removedManifests,
-            Duration = Stopwatch.GetElapsedTime(started, ended),
-            GateHeld = Stopwatch.GetElapsedTime(gateTaken, ended),
-        };
+            if (conservative || named.Contains(digest) || registry.IsPending(repository.Name, digest, windowStart) || Younger(repository.LayerPath(digest), cutoff))
+            {
+                marks.Linked.Add(digest);
+            }
+            else
+            {
+                marks.LinksToRemove.Add((repository, digest));
+            }
+        }
+    }
+
+    /// <summary>Blobs committed within the push window are kept; older entries leave the fresh list.</summary>
+    private static void MarkFreshBlobs(BlobStore blobs, HashSet<Digest> linked, long windowStart)
+    {
+        foreach (var (digest, at) in blobs.Fresh)
+        {
+            if (at >= windowStart)
+            {
+                linked.Add(digest);
+            }
+            else
+            {
+                blobs.Fresh.TryRemove(new KeyValuePair<Digest, long>(digest, at));
+            }
+        }
+    }
+
+    /// <summary>The listed blobs nothing keeps and older than the grace; <paramref name="spared"/> counts those only the grace keeps.</summary>
+    private static List<(Digest Digest, long Size)> UnkeptBlobs(List<(Digest Digest, long Size, DateTime Modified)> files, Marks marks, DateTime cutoff, out int spared)
+    {
+        spared = 0;
+        var doomed = new List<(Digest Digest, long Size)>();
+        foreach (var (digest, size, modified) in files)
+        {
+            if (marks.Reachable.Contains(digest) || marks.Linked.Contains(digest))
+            {
+                continue;
+            }
+
+            if (modified > cutoff)
+            {
+                spared++;
+                continue;
+            }
+
+            doomed.Add((digest, size));
+        }
+
+        return doomed;
+    }
+
+    /// <summary>
+    /// Manifests, then links, then blobs, each kind made durable (one fsync per folder touched, not per file) before
+    /// the next begins: a power cut mid-way leaves unreferenced content, never a link naming nothing.
+    /// </summary>
+    private static void Sweep(NodeStore store, GcOptions options, Marks marks, List<(Digest Digest, long Size)> doomed, Removals removed)
+    {
+        var registry = store.Registry;
+        var blobs = store.Blobs;
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (repository, digest) in marks.ManifestsToRemove)
+        {
+            if (options.DryRun || registry.RemoveUntaggedManifest(repository, digest, sync: false))
+            {
+                removed.Manifests.Add($"{repository.Name}@{digest}");
+                touched.Add(repository.RevisionsDirectory);
+            }
+        }
+
+        Sync(touched, options.DryRun);
+        foreach (var (repository, digest) in marks.LinksToRemove)
+        {
+            if (options.DryRun || registry.RemoveBlobLink(repository, digest, sync: false))
+            {
+                removed.Links.Add($"{repository.Name}@{digest}");
+                touched.Add(repository.LayersDirectory);
+            }
+        }
+
+        Sync(touched, options.DryRun);
+        foreach (var (digest, size) in doomed)
+        {
+            if (options.DryRun || blobs.Delete(digest, sync: false))
+            {
+                removed.Blobs.Add((digest, size));
+                touched.Add(Path.GetDirectoryName(blobs.PathOf(digest))!);
+            }
+        }
+
+        Sync(touched, options.DryRun);
     }
 
     /// <summary>

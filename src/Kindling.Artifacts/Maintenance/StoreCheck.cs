@@ -1,8 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json.Nodes;
 using Kindling.Artifacts.Files;
 using Kindling.Artifacts.Registry;
 using Kindling.Artifacts.Storage;
@@ -19,275 +16,41 @@ namespace Kindling.Artifacts.Maintenance;
 /// File-store objects carry no recorded digest (their ETag is the MD5 of their bytes, computed when read), so
 /// their bit rot is found by <c>kindling verify</c> against the peer, not here.
 /// </summary>
-public static class StoreCheck
+public static partial class StoreCheck
 {
     public static FsckReport Check(NodeStore store, FsckOptions options, TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
         var started = Stopwatch.GetTimestamp();
         var now = time.GetUtcNow().UtcDateTime;
-        var blobs = store.Blobs;
-        var quarantine = Path.Combine(blobs.Root, "quarantine");
-        var findings = new List<FsckFinding>();
-        var actions = new List<Action>();
+        var pass = new Pass(store, options);
 
         // 1. Blobs: every file hashed (in parallel: this is the slow part), strays set aside.
-        var files = new List<(Digest Digest, string Path)>();
-        foreach (var folder in new DirectoryInfo(blobs.BlobsDirectory).EnumerateDirectories())
-        {
-            foreach (var file in folder.EnumerateFiles())
-            {
-                if (Digest.TryParse(Digest.Algorithm + ":" + file.Name, out var digest, out _) && digest.Value.Hex[..2] == folder.Name)
-                {
-                    files.Add((digest.Value, file.FullName));
-                }
-                else
-                {
-                    var path = file.FullName;
-                    findings.Add(new FsckFinding(FsckKind.Leftover, Relative(store, path), "a file in the blob store whose name is not its folder's sha256 digest")
-                    {
-                        Repair = options.Repair ? "moved to store/quarantine/stray/" : null,
-                    });
-                    actions.Add(() => MoveInto(path, Path.Combine(quarantine, "stray")));
-                }
-            }
-        }
-
-        var present = files.Select(f => f.Digest).ToHashSet();
-        var damaged = new ConcurrentDictionary<Digest, Digest>();
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, file =>
-        {
-            try
-            {
-                using var stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 256 * 1024, FileOptions.SequentialScan);
-                var actual = Digest.FromHash(SHA256.HashData(stream));
-                if (actual != file.Digest)
-                {
-                    damaged[file.Digest] = actual;
-                }
-            }
-            catch (FileNotFoundException)
-            {
-                // Collected meanwhile (fsck inside a serving node): not there, not damaged.
-            }
-        });
-
-        var brokenBlobLinks = new Dictionary<Digest, List<string>>(); // damaged blob -> what its repair removes
-        foreach (var (digest, actual) in damaged)
-        {
-            brokenBlobLinks[digest] = [];
-        }
+        pass.HashBlobs();
 
         // 2. The registry, as the files on disk say.
-        var named = new HashSet<Digest>();
-        int manifestsChecked = 0, tagsChecked = 0, chartsChecked = 0;
         foreach (var name in RepositoryNamesOnDisk(store.Registry.Directory))
         {
-            var repository = store.Registry.RepositoryFor(name);
-            var layers = DigestsIn(repository.LayersDirectory);
-            var revisions = DigestsIn(repository.RevisionsDirectory);
-            var broken = new HashSet<Digest>();
-            var parents = new Dictionary<Digest, List<Digest>>();
-            foreach (var layer in layers)
-            {
-                named.Add(layer);
-                if (!present.Contains(layer))
-                {
-                    findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}@{layer}", "blob link names a blob missing from the store") { Repair = options.Repair ? "link removed" : null });
-                    actions.Add(() => RemoveLink(store.Registry, repository, layer));
-                }
-                else if (damaged.ContainsKey(layer))
-                {
-                    brokenBlobLinks[layer].Add($"link {name}@{layer}");
-                    actions.Add(() => RemoveLink(store.Registry, repository, layer));
-                }
-            }
-
-            foreach (var revision in revisions)
-            {
-                manifestsChecked++;
-                named.Add(revision);
-                if (!present.Contains(revision))
-                {
-                    broken.Add(revision);
-                    findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}@{revision}", "manifest revision names content missing from the blob store")
-                    {
-                        Repair = options.Repair ? "revision and its tags removed (replication copies the image again)" : null,
-                    });
-                    continue;
-                }
-
-                if (damaged.ContainsKey(revision))
-                {
-                    broken.Add(revision);
-                    brokenBlobLinks[revision].Add($"manifest {name}@{revision} and its tags");
-                    continue;
-                }
-
-                ManifestDocument document;
-                try
-                {
-                    document = ManifestDocument.Parse(File.ReadAllBytes(blobs.PathOf(revision)), ReadText(repository.RevisionPath(revision)));
-                }
-                catch (RegistryException)
-                {
-                    continue; // stored before a limit existed: served as stored, nothing to follow
-                }
-
-                foreach (var blob in document.Blobs.Where(b => !b.IsExternal))
-                {
-                    named.Add(blob.Digest);
-                    if (!present.Contains(blob.Digest))
-                    {
-                        broken.Add(revision);
-                        findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}@{revision}", $"names blob {blob.Digest}, missing from the store")
-                        {
-                            Repair = options.Repair ? "manifest and its tags removed (replication copies the image again)" : null,
-                        });
-                    }
-                    else if (damaged.ContainsKey(blob.Digest))
-                    {
-                        broken.Add(revision);
-                        brokenBlobLinks[blob.Digest].Add($"manifest {name}@{revision} and its tags");
-                    }
-                    else if (!layers.Contains(blob.Digest))
-                    {
-                        var digest = blob.Digest;
-                        findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}@{revision}", $"names blob {digest}, which is in the store but not linked into the repository")
-                        {
-                            Repair = options.Repair ? "blob linked again" : null,
-                        });
-                        actions.Add(() => store.Registry.RestoreBlobLink(repository, digest));
-                    }
-                }
-
-                foreach (var child in document.Manifests)
-                {
-                    if (!revisions.Contains(child.Digest))
-                    {
-                        broken.Add(revision);
-                        findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}@{revision}", $"index names manifest {child.Digest}, which is not in the repository")
-                        {
-                            Repair = options.Repair ? "index and its tags removed (replication copies the image again)" : null,
-                        });
-                    }
-                    else
-                    {
-                        (parents.TryGetValue(child.Digest, out var list) ? list : parents[child.Digest] = []).Add(revision);
-                    }
-                }
-            }
-
-            // An index over a broken manifest is broken too.
-            var queue = new Queue<Digest>(broken);
-            while (queue.TryDequeue(out var digest))
-            {
-                foreach (var parent in parents.GetValueOrDefault(digest) ?? [])
-                {
-                    if (broken.Add(parent))
-                    {
-                        queue.Enqueue(parent);
-                    }
-                }
-            }
-
-            foreach (var revision in broken)
-            {
-                actions.Add(() => store.Registry.RemoveManifestLinks(repository, revision));
-            }
-
-            if (Directory.Exists(repository.TagsDirectory))
-            {
-                foreach (var tagFile in Directory.EnumerateFiles(repository.TagsDirectory))
-                {
-                    tagsChecked++;
-                    var tag = Path.GetFileName(tagFile);
-                    var text = ReadText(tagFile);
-                    if (!Digest.TryParse(text, out var target, out _) || !revisions.Contains(target.Value))
-                    {
-                        findings.Add(new FsckFinding(FsckKind.Dangling, $"{name}:{tag}", $"tag names '{Shorten(text)}', which is not a manifest of the repository")
-                        {
-                            Repair = options.Repair ? "tag removed" : null,
-                        });
-                        actions.Add(() => store.Registry.RemoveTagFile(repository, tag));
-                    }
-                }
-            }
+            pass.CheckRepository(name);
         }
 
         // 3. Chart links.
         foreach (var file in Directory.EnumerateFiles(store.Charts.Directory, "*.json", SearchOption.AllDirectories))
         {
-            chartsChecked++;
-            var chart = Path.GetRelativePath(store.Charts.Directory, file);
-            var chartName = Path.GetDirectoryName(chart) ?? "";
-            var version = Path.GetFileNameWithoutExtension(file);
-            Digest digest;
-            long size;
-            try
-            {
-                var link = JsonNode.Parse(File.ReadAllBytes(file))!;
-                digest = Digest.Parse(link["Digest"]!.GetValue<string>());
-                size = link["Size"]!.GetValue<long>();
-            }
-            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or NullReferenceException or FormatException or ArgumentException)
-            {
-                findings.Add(new FsckFinding(FsckKind.Damaged, $"chart {chartName} {version}", $"link file {Relative(store, file)} is not a chart link ({e.Message})")
-                {
-                    Repair = options.Repair ? "link file moved to store/quarantine/charts/" : null,
-                });
-                actions.Add(() => MoveInto(file, Path.Combine(quarantine, "charts", chartName)));
-                continue;
-            }
-
-            named.Add(digest);
-            if (!present.Contains(digest))
-            {
-                findings.Add(new FsckFinding(FsckKind.Dangling, $"chart {chartName} {version}", $"names archive {digest}, missing from the store")
-                {
-                    Repair = options.Repair ? "chart version removed (replication copies it again)" : null,
-                });
-                actions.Add(() => RemoveChart(store, chartName, version, file));
-            }
-            else if (damaged.ContainsKey(digest))
-            {
-                brokenBlobLinks[digest].Add($"chart {chartName} {version}");
-                actions.Add(() => RemoveChart(store, chartName, version, file));
-            }
-            else if (new FileInfo(blobs.PathOf(digest)).Length != size)
-            {
-                findings.Add(new FsckFinding(FsckKind.Damaged, $"chart {chartName} {version}", $"link says {size} bytes, archive {digest} has {new FileInfo(blobs.PathOf(digest)).Length}")
-                {
-                    Repair = options.Repair ? "chart version removed (replication copies it again)" : null,
-                });
-                actions.Add(() => RemoveChart(store, chartName, version, file));
-            }
+            pass.CheckChartLink(file);
         }
 
-        foreach (var (digest, actual) in damaged)
-        {
-            var affected = brokenBlobLinks[digest];
-            findings.Add(new FsckFinding(FsckKind.Damaged, digest.Value,
-                $"blob content hashes to {actual}" + (affected.Count == 0 ? "" : $"; named by {string.Join(", ", affected)}"))
-            {
-                Repair = options.Repair ? $"moved to store/quarantine/{Digest.Algorithm}/{digest.Hex}" + (affected.Count == 0 ? "" : "; what named it removed (replication copies a good one)") : null,
-            });
-            actions.Add(() => blobs.Quarantine(digest, Path.Combine(quarantine, Digest.Algorithm)));
-        }
+        pass.ReportDamagedBlobs();
 
         // 4. Unreferenced blobs (garbage collection's business) and leftovers of interrupted writes.
-        foreach (var digest in present.Where(d => !named.Contains(d) && !damaged.ContainsKey(d)).OrderBy(d => d.Value, StringComparer.Ordinal))
-        {
-            findings.Add(new FsckFinding(FsckKind.Unreferenced, digest.Value, "no tag, manifest, blob link or chart names it"));
-        }
-
-        Leftovers(store, options, now, findings, actions);
+        pass.ReportUnreferencedBlobs();
+        Leftovers(store, options, now, pass.Findings, pass.Actions);
 
         if (options.Repair)
         {
             // The gate keeps a collection from running between the decisions and their removals.
-            using var exclusive = blobs.Gate.EnterExclusive();
-            foreach (var action in actions)
+            using var exclusive = store.Blobs.Gate.EnterExclusive();
+            foreach (var action in pass.Actions)
             {
                 action();
             }
@@ -296,11 +59,11 @@ public static class StoreCheck
         return new FsckReport
         {
             Repair = options.Repair,
-            Findings = findings,
-            BlobsChecked = files.Count,
-            ManifestsChecked = manifestsChecked,
-            TagsChecked = tagsChecked,
-            ChartsChecked = chartsChecked,
+            Findings = pass.Findings,
+            BlobsChecked = pass.BlobsChecked,
+            ManifestsChecked = pass.ManifestsChecked,
+            TagsChecked = pass.TagsChecked,
+            ChartsChecked = pass.ChartsChecked,
             Duration = Stopwatch.GetElapsedTime(started),
         };
     }

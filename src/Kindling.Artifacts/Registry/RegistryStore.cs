@@ -190,6 +190,24 @@ public sealed partial class RegistryStore
         using var shared = Blobs.Gate.EnterShared();
         CheckReferences(repository, document);
         var stored = _manifests.GetOrAdd(digest, d => new StoredManifest(d, document.MediaType, content, document));
+        StoreManifestContent(name, reference, content, digest);
+        LinkManifest(repository, name, reference, referenceDigest, stored);
+
+        // The push that named these is done: the manifest protects them now.
+        Settle(name, document);
+        Blobs.Settle(digest);
+        if (referenceDigest is not null)
+        {
+            // Untagged so far (an index's child, a referrer, or a tag still to come): kept by --delete-untagged for the push window.
+            _pending[(name, digest)] = Environment.TickCount64;
+        }
+
+        return stored;
+    }
+
+    /// <summary>The manifest's bytes as a blob, unless stored already; called under the store's gate.</summary>
+    private void StoreManifestContent(string name, string reference, byte[] content, Digest digest)
+    {
         if (!Blobs.Exists(digest))
         {
             try
@@ -201,7 +219,15 @@ public sealed partial class RegistryStore
                 throw new StorageFullException($"storing manifest {name}:{reference}", e.Directory, e.Early, e.InnerException);
             }
         }
+    }
 
+    /// <summary>
+    /// Links the manifest into the repository (its revision) and, when the reference is a tag, points the tag at it;
+    /// called under the store's gate.
+    /// </summary>
+    private void LinkManifest(Repository repository, string name, string reference, Digest? referenceDigest, StoredManifest stored)
+    {
+        var digest = stored.Digest;
         lock (repository.WriteLock)
         {
             try
@@ -225,17 +251,6 @@ public sealed partial class RegistryStore
                 throw Blobs.Full($"storing manifest {name}:{reference}", e);
             }
         }
-
-        // The push that named these is done: the manifest protects them now.
-        Settle(name, document);
-        Blobs.Settle(digest);
-        if (referenceDigest is not null)
-        {
-            // Untagged so far (an index's child, a referrer, or a tag still to come): kept by --delete-untagged for the push window.
-            _pending[(name, digest)] = Environment.TickCount64;
-        }
-
-        return stored;
     }
 
     /// <summary>Deletes a tag (the manifest stays), or a manifest by digest together with the tags naming it.</summary>

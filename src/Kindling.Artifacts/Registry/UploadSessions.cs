@@ -224,9 +224,13 @@ public sealed class UploadSessions
         }
     }
 
-    public void Cancel(UploadSession session)
+    /// <summary>
+    /// Removes the upload (the client's DELETE, or a write refused for space): waits for a request still writing to
+    /// it, as long as <paramref name="cancellationToken"/> allows.
+    /// </summary>
+    public async Task CancelAsync(UploadSession session, CancellationToken cancellationToken)
     {
-        session.Gate.Wait();
+        await session.Gate.WaitAsync(cancellationToken);
         try
         {
             session.Closed = true;
@@ -295,34 +299,4 @@ public sealed class UploadSessions
             }
         }
     }
-}
-
-/// <summary>One blob upload in progress.</summary>
-public sealed class UploadSession
-{
-    internal UploadSession(string id, string name, BlobWriter writer, DateTimeOffset now)
-    {
-        Id = id;
-        Name = name;
-        Writer = writer;
-        LastUsed = now;
-    }
-
-    public string Id { get; }
-
-    /// <summary>The repository the blob goes to.</summary>
-    public string Name { get; }
-
-    /// <summary>Bytes received so far.</summary>
-    public long Offset => Writer.Length;
-
-    internal BlobWriter Writer { get; }
-    internal SemaphoreSlim Gate { get; } = new(1, 1);
-    internal bool Closed { get; set; }
-    internal DateTimeOffset LastUsed { get; private set; }
-
-    /// <summary>The address that started it ("" when reopened after a restart).</summary>
-    internal string Client { get; init; } = "";
-
-    internal void Touch(DateTimeOffset now) => LastUsed = now;
 }

@@ -112,13 +112,13 @@ public class UploadSessionsTests
         // pushes with garbage collection running, issue 17's GcUnderLoadTests in CI).
         using var f = new RegistryFixture();
         var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
-        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
             for (var i = 0; i < 1500; i++)
             {
                 try
                 {
-                    f.Uploads.Cancel(f.Uploads.Start(Name, $"192.0.2.{w}"));
+                    await f.Uploads.CancelAsync(f.Uploads.Start(Name, $"192.0.2.{w}"), TestContext.Current.CancellationToken);
                 }
                 catch (Exception e)
                 {
