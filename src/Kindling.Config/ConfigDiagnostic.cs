@@ -48,7 +48,7 @@ public sealed class LoadResult<T>
 }
 
 /// <summary>Thrown when an input file is invalid; the message lists each error on its own line.</summary>
-public sealed class ConfigException : Exception
+internal sealed class ConfigException : Exception
 {
     public ConfigException(IReadOnlyList<ConfigDiagnostic> errors)
         : base(string.Join(Environment.NewLine, errors.Select(e => e.ToString())))

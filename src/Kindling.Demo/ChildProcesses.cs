@@ -6,7 +6,7 @@ namespace Kindling.Demo;
 /// The demo's own processes (the DNS server; everything else runs through kindling commands), each logging to
 /// a file in the work folder. Only these PIDs are ever signalled; disposing stops them all.
 /// </summary>
-public sealed class ChildProcesses(string executable, string logDirectory) : IDisposable
+internal sealed class ChildProcesses(string executable, string logDirectory) : IDisposable
 {
     private readonly Dictionary<string, Process> _running = new(StringComparer.Ordinal);
 

@@ -6,7 +6,7 @@ using Kindling.Dns.Client;
 namespace Kindling.Demo;
 
 /// <summary>Asks the demo's DNS server for the failover name, as a client would, and times how long an answer takes to change.</summary>
-public sealed class DnsWatch(IPEndPoint server)
+internal sealed class DnsWatch(IPEndPoint server)
 {
     private readonly DnsClient _client = new(server, TimeSpan.FromMilliseconds(300), attempts: 1);
 

@@ -10,7 +10,7 @@ namespace Kindling.Demo;
 /// Pushes a one-layer image over the OCI distribution API (POST + PUT ?digest= for each blob, then the manifest),
 /// as a CI job or an operator would push a hotfix image to the node that is active during a failover.
 /// </summary>
-public static class ImagePush
+internal static class ImagePush
 {
     public static async Task<string> PushAsync(HttpClient client, string registry, string repository, string tag, string user, string password, string note, CancellationToken cancellationToken)
     {

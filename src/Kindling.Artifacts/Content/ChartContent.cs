@@ -7,7 +7,7 @@ namespace Kindling.Artifacts.Content;
 /// archive's digest. <c>index.yaml</c> is not hashed: its <c>created</c> times differ between nodes holding the
 /// same archives.
 /// </summary>
-public static class ChartContent
+internal static class ChartContent
 {
     public static readonly string Service = ContentKind.Charts.Service();
 

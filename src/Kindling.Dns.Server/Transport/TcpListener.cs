@@ -13,7 +13,7 @@ namespace Kindling.Dns.Server.Transport;
 /// (which also bounds how long one message may take to arrive), a send timeout, and, when full, the longest-idle
 /// connection closed so a new client is always served.
 /// </summary>
-public sealed class DnsTcpListener : IDisposable
+internal sealed class DnsTcpListener : IDisposable
 {
     private readonly Socket _socket;
     private readonly QueryAnswerer _answerer;

@@ -16,7 +16,7 @@ namespace Kindling.Dns.Server.Transport;
 /// NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the listener owns and
 /// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
 /// </summary>
-public sealed class UdpListener : IDisposable
+internal sealed class UdpListener : IDisposable
 {
     private const int Batch = 32;
     private const int BufferSize = 8192;

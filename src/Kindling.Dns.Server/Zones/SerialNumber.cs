@@ -1,7 +1,7 @@
 namespace Kindling.Dns.Server.Zones;
 
 /// <summary>SOA serial arithmetic (RFC 1982 §3.1, §3.2) with SERIAL_BITS = 32.</summary>
-public static class SerialNumber
+internal static class SerialNumber
 {
     /// <summary>The next serial: +1 modulo 2^32, skipping 0 as BIND does (some secondaries treat 0 as "unset").</summary>
     public static uint Next(uint serial) => serial == uint.MaxValue ? 1 : serial + 1;

@@ -8,7 +8,7 @@ namespace Kindling.Dns.Server.Zones;
 
 /// <summary>One change of a zone: the serial it moved from and to, why, the records removed and added, and the
 /// overlay entries set (<c>null</c> entry: the name's override was removed).</summary>
-public sealed record JournalEntry(uint From, uint To, DateTimeOffset Time, string Reason)
+internal sealed record JournalEntry(uint From, uint To, DateTimeOffset Time, string Reason)
 {
     public List<ResourceRecord> Deleted { get; init; } = [];
 
@@ -31,7 +31,7 @@ public sealed record JournalEntry(uint From, uint To, DateTimeOffset Time, strin
 /// </code>
 /// A last entry without <c>end</c> (a crash while writing) is ignored.
 /// </summary>
-public sealed class ZoneJournal(string path)
+internal sealed class ZoneJournal(string path)
 {
     public string Path { get; } = path;
 

@@ -32,7 +32,7 @@ public sealed record ConfStatement(IReadOnlyList<ConfWord> Words, IReadOnlyList<
 /// <c>/* */</c>), quoted strings, braces, semicolons; <c>include "file";</c> is expanded where it stands (relative paths
 /// against the including file's folder).
 /// </summary>
-public static class NamedConfSyntax
+internal static class NamedConfSyntax
 {
     public static List<ConfStatement> ParseFile(string path) => ParseFile(path, 0);
 

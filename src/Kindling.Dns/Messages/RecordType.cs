@@ -79,7 +79,7 @@ public static class TsigErrors
 }
 
 /// <summary>Text forms of types and classes as zone files write them, including RFC 3597 <c>TYPEnnn</c>/<c>CLASSnnn</c>.</summary>
-public static class RecordTypeText
+internal static class RecordTypeText
 {
     public static string ToText(RecordType type) =>
         Enum.IsDefined(type) ? type.ToString() : $"TYPE{(ushort)type}";

@@ -4,7 +4,7 @@ using Kindling.Dns.Wire;
 namespace Kindling.Dns.Records;
 
 /// <summary>CAA: certification authority authorization (RFC 8659 §4.1): flags, a tag of 1..15 letters/digits, a value.</summary>
-public sealed class CaaRecord(byte flags, string tag, byte[] value) : RecordData
+internal sealed class CaaRecord(byte flags, string tag, byte[] value) : RecordData
 {
     public byte Flags { get; } = flags;
 

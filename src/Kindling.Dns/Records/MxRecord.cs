@@ -3,7 +3,7 @@ using Kindling.Dns.Wire;
 namespace Kindling.Dns.Records;
 
 /// <summary>MX: a mail exchange with its preference (RFC 1035 §3.3.9).</summary>
-public sealed class MxRecord(ushort preference, DomainName exchange) : RecordData
+internal sealed class MxRecord(ushort preference, DomainName exchange) : RecordData
 {
     public ushort Preference { get; } = preference;
 

@@ -4,7 +4,7 @@ using Kindling.Dns.Wire;
 namespace Kindling.Dns.Records;
 
 /// <summary>NAPTR: naming authority pointer (RFC 3403 §4.1). The replacement name is not compressed.</summary>
-public sealed class NaptrRecord(ushort order, ushort preference, byte[] flags, byte[] services, byte[] regexp, DomainName replacement) : RecordData
+internal sealed class NaptrRecord(ushort order, ushort preference, byte[] flags, byte[] services, byte[] regexp, DomainName replacement) : RecordData
 {
     public ushort Order { get; } = order;
 

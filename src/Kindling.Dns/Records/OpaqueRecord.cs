@@ -4,7 +4,7 @@ using Kindling.Dns.Wire;
 namespace Kindling.Dns.Records;
 
 /// <summary>RDATA of a type Kindling does not interpret, kept octet for octet (RFC 3597 §5: <c>\# length hex</c>).</summary>
-public sealed class OpaqueRecord(RecordType type, byte[] data) : RecordData
+internal sealed class OpaqueRecord(RecordType type, byte[] data) : RecordData
 {
     public byte[] Data { get; } = data;
 

@@ -1,7 +1,7 @@
 namespace Kindling.Dns.Records;
 
 /// <summary>PTR: a pointer to another name, used for reverse lookups (RFC 1035 §3.3.12).</summary>
-public sealed class PtrRecord(DomainName target) : NameRecordData(target)
+internal sealed class PtrRecord(DomainName target) : NameRecordData(target)
 {
     public override RecordType Type => RecordType.PTR;
 }

@@ -210,7 +210,7 @@ public sealed class RdataText(IReadOnlyList<ZoneToken> tokens, DomainName origin
 }
 
 /// <summary>A syntax error at a line and column; the zone reader adds the file name.</summary>
-public sealed class ZoneSyntaxException(string message, int line, int column) : DnsFormatException(message)
+internal sealed class ZoneSyntaxException(string message, int line, int column) : DnsFormatException(message)
 {
     public int Line { get; } = line;
 

@@ -3,7 +3,7 @@ using Kindling.Dns.Wire;
 namespace Kindling.Dns.Records;
 
 /// <summary>SRV: location of a service (RFC 2782). The target is not compressed on the wire (RFC 3597 §4).</summary>
-public sealed class SrvRecord(ushort priority, ushort weight, ushort port, DomainName target) : RecordData
+internal sealed class SrvRecord(ushort priority, ushort weight, ushort port, DomainName target) : RecordData
 {
     public ushort Priority { get; } = priority;
 

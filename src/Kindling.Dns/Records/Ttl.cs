@@ -1,7 +1,7 @@
 namespace Kindling.Dns.Records;
 
 /// <summary>TTL and duration text as BIND reads it: seconds, or units w/d/h/m/s combined (<c>1W</c>, <c>1h30m</c>).</summary>
-public static class Ttl
+internal static class Ttl
 {
     public static bool TryParse(ReadOnlySpan<char> text, out uint seconds)
     {

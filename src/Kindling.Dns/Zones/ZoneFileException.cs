@@ -1,7 +1,7 @@
 namespace Kindling.Dns.Zones;
 
 /// <summary>An error in a zone file, reported as <c>file:line:column: what is wrong</c>.</summary>
-public sealed class ZoneFileException(string file, int line, int column, string what)
+internal sealed class ZoneFileException(string file, int line, int column, string what)
     : DnsFormatException($"{file}:{line}:{column}: {what}")
 {
     public string File { get; } = file;

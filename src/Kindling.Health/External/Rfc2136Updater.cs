@@ -8,7 +8,7 @@ using Kindling.Dns.Tsig;
 namespace Kindling.Health.External;
 
 /// <summary>How an UPDATE ended.</summary>
-public enum UpdateOutcome
+internal enum UpdateOutcome
 {
     Applied,
 
@@ -19,7 +19,7 @@ public enum UpdateOutcome
     Rejected,
 }
 
-public sealed record UpdateResult(UpdateOutcome Outcome, string Detail);
+internal sealed record UpdateResult(UpdateOutcome Outcome, string Detail);
 
 /// <summary>
 /// Reads and replaces a name's address RRsets on an authoritative server with RFC 2136 UPDATE, compare-and-swap
@@ -27,7 +27,7 @@ public sealed record UpdateResult(UpdateOutcome Outcome, string Detail);
 /// (§2.4.2 "RRset exists (value dependent)", §2.4.3 "RRset does not exist"), so a controller acting on stale
 /// knowledge changes nothing and two controllers cannot undo each other.
 /// </summary>
-public sealed class Rfc2136Updater(DnsExchange exchange)
+internal sealed class Rfc2136Updater(DnsExchange exchange)
 {
     private static readonly RecordType[] AddressTypes = [RecordType.A, RecordType.AAAA];
 

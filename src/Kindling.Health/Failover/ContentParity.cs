@@ -18,7 +18,7 @@ public interface IContentParityGate
 /// top-level <c>digest</c>, built by the sync issue): every primary address must report the digest every
 /// backup address reports.
 /// </summary>
-public sealed class ContentDigestGate(ProbeFactory probes) : IContentParityGate
+internal sealed class ContentDigestGate(ProbeFactory probes) : IContentParityGate
 {
     public async Task<ParityResult> CheckAsync(FailoverRecord record, CancellationToken cancellationToken)
     {

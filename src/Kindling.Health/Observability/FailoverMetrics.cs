@@ -10,7 +10,7 @@ namespace Kindling.Health.Observability;
 /// with, transitions, hold-down, per side health, consecutive failures/successes, seconds in state, finished
 /// checks and when the last one finished (liveness), and the probe latency histogram.
 /// </summary>
-public static class FailoverMetrics
+internal static class FailoverMetrics
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -3,7 +3,7 @@ using Kindling.Health.Failover;
 namespace Kindling.Health.Observability;
 
 /// <summary>The monitor's status as JSON (what <c>kindling dns status</c> prints), and transitions for the webhook.</summary>
-public static class FailoverStatusJson
+internal static class FailoverStatusJson
 {
     public static string Render(IReadOnlyList<RecordStatus> records, Peers.PeerMesh? peers = null) =>
         System.Text.Json.JsonSerializer.Serialize(

@@ -9,7 +9,7 @@ namespace Kindling.Health.Observability;
 /// POSTs each transition as JSON to a URL, in order, from its own loop so a slow receiver never delays a
 /// decision. At most 256 transitions wait; older ones are dropped (and logged) if the receiver is gone.
 /// </summary>
-public sealed partial class TransitionWebhook : IAsyncDisposable
+internal sealed partial class TransitionWebhook : IAsyncDisposable
 {
     private readonly Uri _url;
     private readonly HttpClient _client;

@@ -6,4 +6,4 @@ namespace Kindling.Health.Peers;
 /// The aggregated health of one side over the fresh views (this instance's own included): the state, whether it has
 /// risen (what failback needs), the counts, and a line naming every view (for the status and the transition log).
 /// </summary>
-public readonly record struct SideVerdict(SideState State, bool Risen, int Views, int Down, int Up, string Detail);
+internal readonly record struct SideVerdict(SideState State, bool Risen, int Views, int Down, int Up, string Detail);

@@ -9,7 +9,7 @@ namespace Kindling.Health.Probes;
 /// and, if asked, the body contains a given text. HTTPS verifies the certificate chain against the given CA
 /// certificates (or the system trust store) and the certificate name against <c>host</c> or the address.
 /// </summary>
-public sealed class HttpProbe : IHealthProbe, IDisposable
+internal sealed class HttpProbe : IHealthProbe, IDisposable
 {
     private const int MaxBodyBytes = 64 * 1024;
 

@@ -4,7 +4,7 @@ namespace Kindling.Health.Probes;
 /// A node's health is the health of its services: every check of every address must pass. The checks run
 /// concurrently, so a round takes as long as its slowest check.
 /// </summary>
-public sealed class NodeProbe(IReadOnlyList<IHealthProbe> checks) : IHealthProbe
+internal sealed class NodeProbe(IReadOnlyList<IHealthProbe> checks) : IHealthProbe
 {
     public string Target { get; } = string.Join(", ", checks.Select(c => c.Target));
 

@@ -5,7 +5,7 @@ using Kindling.Health.Failover;
 namespace Kindling.Health.Probes;
 
 /// <summary>Builds the real probes for a record's nodes from its checks.</summary>
-public sealed class ProbeFactory(TimeProvider time)
+internal sealed class ProbeFactory(TimeProvider time)
 {
     private readonly Dictionary<string, X509Certificate2Collection> _cas = new(StringComparer.Ordinal);
 

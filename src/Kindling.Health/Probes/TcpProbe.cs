@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace Kindling.Health.Probes;
 
 /// <summary>A TCP connect check: healthy when the three-way handshake completes within the timeout.</summary>
-public sealed class TcpProbe(IPEndPoint endpoint, TimeSpan timeout, TimeProvider time) : IHealthProbe
+internal sealed class TcpProbe(IPEndPoint endpoint, TimeSpan timeout, TimeProvider time) : IHealthProbe
 {
     public string Target { get; } = $"tcp://{endpoint}";
 

@@ -42,7 +42,7 @@ public sealed record HostsDecision(HostsAction Action, string HostsFilePath, str
 /// refuses, instead of silently shadowing DNS, when the domain resolves to a different host (DNS still points
 /// at the backup).
 /// </summary>
-public sealed class DomainNameMode(IHostResolver resolver, INodeNetwork network)
+internal sealed class DomainNameMode(IHostResolver resolver, INodeNetwork network)
 {
     public async Task<HostsDecision> DecideAsync(ClusterConfig config, NodeIp nodeIp, string hostsFilePath, bool forceHosts, CancellationToken cancellationToken)
     {

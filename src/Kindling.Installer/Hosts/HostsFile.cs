@@ -7,7 +7,7 @@ namespace Kindling.Installer.Hosts;
 /// A hosts file (hosts(5)) with one block managed by Kindling. Every line outside the block is kept byte for
 /// byte (line endings, comments, spacing); the block uses the file's own line ending. Writes are atomic.
 /// </summary>
-public sealed class HostsFile
+internal sealed class HostsFile
 {
     public const string BeginMarker = "# BEGIN kindling: bootstrap node domain name (managed by kindling cluster-create; do not edit)";
     public const string EndMarker = "# END kindling";

@@ -8,7 +8,7 @@ namespace Kindling.Installer.Import;
 /// Puts package charts into the node's chart repository: a version it already holds with the same archive digest
 /// is left alone; a version whose archive differs (a rebuilt chart in an upgrade package) is replaced.
 /// </summary>
-public sealed class ChartImporter(ChartStore store)
+internal sealed class ChartImporter(ChartStore store)
 {
     public ContentReport Import(IEnumerable<PackageChart> charts)
     {

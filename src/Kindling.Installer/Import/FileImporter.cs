@@ -6,7 +6,7 @@ using Kindling.Installer.Package;
 namespace Kindling.Installer.Import;
 
 /// <summary>What a file or chart import did.</summary>
-public sealed record ContentReport(int Added, int Changed, int Unchanged, long BytesWritten)
+internal sealed record ContentReport(int Added, int Changed, int Unchanged, long BytesWritten)
 {
     public override string ToString() => $"{Added} added, {Changed} changed, {Unchanged} unchanged ({BytesWritten / (1024.0 * 1024):0.0} MiB written)";
 }
@@ -16,7 +16,7 @@ public sealed record ContentReport(int Added, int Changed, int Unchanged, long B
 /// what is new or different (same size and MD5: left alone), each object written to a temporary file, fsynced and
 /// renamed over its key, so a rerun writes nothing and an interrupted run leaves whole files only.
 /// </summary>
-public sealed class FileImporter(FileStore store)
+internal sealed class FileImporter(FileStore store)
 {
     private const long CompareInMemoryLimit = 64L * 1024 * 1024;
 

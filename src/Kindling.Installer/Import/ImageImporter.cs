@@ -5,7 +5,7 @@ using Kindling.Artifacts.Storage;
 namespace Kindling.Installer.Import;
 
 /// <summary>Where an importer reads blobs from (an OCI image layout's <c>blobs/sha256</c>).</summary>
-public interface IBlobSource
+internal interface IBlobSource
 {
     /// <summary>Opens a blob for reading; throws <see cref="InstallerException"/> naming the file when it is missing.</summary>
     Stream Open(Digest digest);
@@ -15,7 +15,7 @@ public interface IBlobSource
 }
 
 /// <summary>An OCI image layout folder as a blob source.</summary>
-public sealed class OciLayoutBlobs(string layoutDirectory) : IBlobSource
+internal sealed class OciLayoutBlobs(string layoutDirectory) : IBlobSource
 {
     public string PathOf(Digest digest) => Path.Combine(layoutDirectory, "blobs", Digest.Algorithm, digest.Hex);
 
@@ -35,10 +35,10 @@ public sealed class OciLayoutBlobs(string layoutDirectory) : IBlobSource
 }
 
 /// <summary>One image to import: repository and tag (null: by digest only), and the manifest (or index) it names.</summary>
-public sealed record ImageEntry(string Repository, string? Tag, Digest Manifest, string MediaType);
+internal sealed record ImageEntry(string Repository, string? Tag, Digest Manifest, string MediaType);
 
 /// <summary>What an import did, by count and bytes.</summary>
-public sealed record ImportReport(int ImagesAdded, int ImagesChanged, int ImagesUnchanged, int BlobsAdded, int BlobsPresent, long BytesAdded)
+internal sealed record ImportReport(int ImagesAdded, int ImagesChanged, int ImagesUnchanged, int BlobsAdded, int BlobsPresent, long BytesAdded)
 {
     public override string ToString() =>
         $"{ImagesAdded} image(s) added, {ImagesChanged} changed, {ImagesUnchanged} unchanged; {BlobsAdded} blob(s) copied ({BytesAdded / (1024.0 * 1024):0.0} MiB), {BlobsPresent} already present";
@@ -50,7 +50,7 @@ public sealed record ImportReport(int ImagesAdded, int ImagesChanged, int Images
 /// store already holds never read again, and the tag written last, so an interrupted import leaves no tag naming
 /// anything incomplete and a rerun completes it.
 /// </summary>
-public sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
+internal sealed class ImageImporter(RegistryStore registry, int parallelism = 4)
 {
     private readonly ConcurrentDictionary<Digest, Task<bool>> _copies = new();
     private int _blobsAdded;

@@ -6,7 +6,7 @@ namespace Kindling.Installer.Package;
 /// The package's <c>checksums.sha256</c>, in the format of GNU coreutils' <c>sha256sum</c> (so <c>sha256sum -c</c> checks
 /// it too): <c>HEX␠␠PATH</c> per line, paths relative to the package folder with forward slashes.
 /// </summary>
-public sealed class ChecksumList
+internal sealed class ChecksumList
 {
     private readonly SortedDictionary<string, string> _entries = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _lines = new(StringComparer.Ordinal);

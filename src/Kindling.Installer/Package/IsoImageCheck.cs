@@ -7,7 +7,7 @@ namespace Kindling.Installer.Package;
 /// at sector 16, a primary volume descriptor among the descriptors, and a file at least as long as the volume it
 /// declares. Reading the file system is the node service's ISO reader's job; this only refuses what is not an ISO.
 /// </summary>
-public static class IsoImageCheck
+internal static class IsoImageCheck
 {
     private const int Sector = 2048;
 

@@ -10,7 +10,7 @@ namespace Kindling.Installer.Package;
 /// (a yum repository for centos), which kubean's import_ospkgs.sh copies to bucket <c>kubean</c> without the
 /// <c>resources/</c> prefix: <c>kubean/centos/7/os/x86_64/repodata/repomd.xml</c>.
 /// </summary>
-public static class OsPackageArchive
+internal static class OsPackageArchive
 {
     internal const string Folder = "os-pkgs/";
     internal const string ChecksumFile = "os-pkgs/os-pkgs.sha256sum.txt";

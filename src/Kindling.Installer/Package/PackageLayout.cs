@@ -4,7 +4,7 @@ namespace Kindling.Installer.Package;
 /// The names inside an offline package folder (docs/offline-package.md draws the tree). The images folder is an
 /// OCI image layout (OCI Image Format Specification v1.1, "image-layout.md").
 /// </summary>
-public static class PackageLayout
+internal static class PackageLayout
 {
     public const string ImagesDir = "images";
     public const string ChartsDir = "charts";

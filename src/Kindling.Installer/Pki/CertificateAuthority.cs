@@ -7,7 +7,7 @@ namespace Kindling.Installer.Pki;
 /// The installation's root CA (ECDSA P-256, RFC 5280 basic constraints CA:true, pathlen 0). Created once on the
 /// primary; exported with its key and imported on the backup so both nodes chain to one root.
 /// </summary>
-public sealed class CertificateAuthority : IDisposable
+internal sealed class CertificateAuthority : IDisposable
 {
     private CertificateAuthority(X509Certificate2 certificate, ECDsa key)
     {

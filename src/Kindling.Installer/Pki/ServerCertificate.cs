@@ -6,7 +6,7 @@ using Kindling.Config;
 namespace Kindling.Installer.Pki;
 
 /// <summary>Issues the bootstrap node's TLS certificate: ECDSA P-256, valid 10 years, serverAuth, SANs as given.</summary>
-public static class ServerCertificate
+internal static class ServerCertificate
 {
     public static readonly TimeSpan Validity = TimeSpan.FromDays(3653);
 

@@ -1,7 +1,7 @@
 namespace Kindling.Installer.Plan;
 
 /// <summary>The bootstrap node's installation steps, numbered as DCE's <c>cluster-create -j</c> numbers them.</summary>
-public static class InstallStep
+internal static class InstallStep
 {
     public static readonly IReadOnlyDictionary<int, string> Titles = new Dictionary<int, string>
     {

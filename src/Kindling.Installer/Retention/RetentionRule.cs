@@ -10,7 +10,7 @@ namespace Kindling.Installer.Retention;
 /// <item>an item no release recorded (pushed by people, replicated from elsewhere) is never touched.</item>
 /// </list>
 /// </summary>
-public static class RetentionRule
+internal static class RetentionRule
 {
     /// <param name="releases">Oldest first, as <see cref="ReleaseLog.Releases"/>.</param>
     /// <param name="keep">How many of the latest releases to keep (at least 1).</param>

@@ -6,7 +6,7 @@ namespace Kindling.Installer.Service;
 /// <c>DIR/run/node.pid</c>: the supervisor's PID and its start time (field 22 of /proc/PID/stat), so a PID reused
 /// by an unrelated process after a crash is never mistaken for ours, and never signalled.
 /// </summary>
-public sealed record PidFile(string Path)
+internal sealed record PidFile(string Path)
 {
     public static PidFile For(string dataDir) => new(System.IO.Path.Combine(System.IO.Path.GetFullPath(dataDir), "run", "node.pid"));
 

@@ -5,7 +5,7 @@ using Kindling.Installer.Retention;
 namespace Kindling.Installer.Steps;
 
 /// <summary>Step 4: the package's files into bucket kubean (original host paths) and its charts into the chart repository.</summary>
-public sealed class FilesAndChartsStep : IInstallStep
+internal sealed class FilesAndChartsStep : IInstallStep
 {
     public int Number => 4;
 

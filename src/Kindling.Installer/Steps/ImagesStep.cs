@@ -6,7 +6,7 @@ using Kindling.Installer.Service;
 namespace Kindling.Installer.Steps;
 
 /// <summary>Step 5: the package's images into the registry, then the node service (re)started and health-checked.</summary>
-public sealed class ImagesStep : IInstallStep
+internal sealed class ImagesStep : IInstallStep
 {
     public int Number => 5;
 

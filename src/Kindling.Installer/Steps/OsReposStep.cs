@@ -12,7 +12,7 @@ namespace Kindling.Installer.Steps;
 /// kubean/&lt;distro&gt;-iso/&lt;version&gt;/os/&lt;arch&gt;/); the os-pkgs tarball is unpacked into bucket kubean at
 /// kubean/&lt;distro&gt;/&lt;version&gt;/os/&lt;arch&gt;/.
 /// </summary>
-public sealed class OsReposStep : IInstallStep
+internal sealed class OsReposStep : IInstallStep
 {
     public int Number => 3;
 

@@ -4,7 +4,7 @@ using Kindling.Installer.Pki;
 namespace Kindling.Installer.Steps;
 
 /// <summary>Step 2: the data folder, the CA and server certificate, the admin credentials, and domain-name mode.</summary>
-public sealed class PkiStep : IInstallStep
+internal sealed class PkiStep : IInstallStep
 {
     public int Number => 2;
 

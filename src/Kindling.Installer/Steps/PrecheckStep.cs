@@ -5,7 +5,7 @@ using Kindling.Installer.Package;
 namespace Kindling.Installer.Steps;
 
 /// <summary>Step 1: the configuration (already validated), the offline package, free ports, disk space and the clock.</summary>
-public sealed class PrecheckStep(TimeProvider? time = null) : IInstallStep
+internal sealed class PrecheckStep(TimeProvider? time = null) : IInstallStep
 {
     private static readonly DateTimeOffset Sane = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 

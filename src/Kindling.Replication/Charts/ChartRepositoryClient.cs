@@ -7,14 +7,14 @@ using Kindling.Replication.Transfer;
 namespace Kindling.Replication.Charts;
 
 /// <summary>One chart version as the repository lists it: the archive's sha256 (hex) and where to download it.</summary>
-public sealed record ChartVersion(string Name, string Version, string Digest, string Url);
+internal sealed record ChartVersion(string Name, string Version, string Digest, string Url);
 
 /// <summary>
 /// A client of the ChartMuseum HTTP API (the node's chart repository): <c>GET /api/charts</c> lists every
 /// version with its archive digest, archives download from the listed URL and are checked against that digest,
 /// <c>POST /api/charts</c> uploads (with <c>?force</c> to replace), <c>DELETE /api/charts/NAME/VERSION</c> removes.
 /// </summary>
-public sealed class ChartRepositoryClient
+internal sealed class ChartRepositoryClient
 {
     private readonly NodeApi _api;
 

@@ -8,14 +8,14 @@ using Kindling.Replication.Transfer;
 namespace Kindling.Replication.Files;
 
 /// <summary>One object as a listing shows it: its key, size and ETag (without quotes; the hex MD5 for single-part objects).</summary>
-public sealed record StoredObject(string Key, long Size, string ETag);
+internal sealed record StoredObject(string Key, long Size, string ETag);
 
 /// <summary>
 /// A client of the S3 REST API, path style, as the node's file store (and MinIO) serve it: ListBuckets,
 /// ListObjectsV2 with continuation tokens, GET streamed through an MD5 check against the ETag, PUT and DELETE
 /// with HTTP Basic credentials (the node accepts them beside AWS Signature V4).
 /// </summary>
-public sealed class ObjectStoreClient
+internal sealed class ObjectStoreClient
 {
     /// <summary>S3's errors: <c>Code: Message</c> from the XML body; a refused write (401, 403) asks for credentials.</summary>
     private static readonly NodeErrorStyle S3Errors = new(S3ErrorDetail,

@@ -5,7 +5,7 @@ using Kindling.Artifacts.Content;
 namespace Kindling.Replication.Nodes;
 
 /// <summary>Reads a node's <c>GET /kindling/v1/content-digest</c> (and one part's entries) over HTTP.</summary>
-public static class ContentDigestClient
+internal static class ContentDigestClient
 {
     /// <summary>The node's content digests, or null when it does not publish them (not a Kindling node, or an older one).</summary>
     public static async Task<ContentDigestSnapshot?> FetchAsync(HttpClient http, NodeEndpoints node, CancellationToken cancellationToken)

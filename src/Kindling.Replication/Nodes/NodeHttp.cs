@@ -6,7 +6,7 @@ namespace Kindling.Replication.Nodes;
 /// The one <see cref="HttpClient"/> a sync or verify run uses for every node: connections pooled per node and
 /// reused (each TLS handshake costs more than a manifest request), up to the run's parallelism per node.
 /// </summary>
-public static class NodeHttp
+internal static class NodeHttp
 {
     public static HttpClient CreateClient(NodeTrust trust, int connectionsPerNode, TimeSpan? timeout = null,
         Func<string, CancellationToken, ValueTask<IPAddress?>>? resolve = null, CertificateLog? certificates = null)

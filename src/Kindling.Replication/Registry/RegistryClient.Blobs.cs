@@ -7,7 +7,7 @@ using Kindling.Replication.Transfer;
 namespace Kindling.Replication.Registry;
 
 /// <summary>Blobs: existence, download as a verified stream, upload (single request or POST + PUT), mount.</summary>
-public sealed partial class RegistryClient
+internal sealed partial class RegistryClient
 {
     /// <summary>Whether the repository holds the blob (HEAD).</summary>
     public async Task<bool> BlobExistsAsync(string repository, Digest digest, CancellationToken cancellationToken)

@@ -8,7 +8,7 @@ using Kindling.Replication.Transfer;
 namespace Kindling.Replication.Registry;
 
 /// <summary>A manifest as fetched: its bytes (checked against its digest), media type and digest.</summary>
-public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Content)
+internal sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Content)
 {
     public ManifestDocument Parse() => ManifestDocument.Parse(Content, MediaType);
 }
@@ -18,7 +18,7 @@ public sealed record FetchedManifest(Digest Digest, string MediaType, byte[] Con
 /// pagination, manifests and blobs by digest, single-request and two-step uploads, cross-repository mounts.
 /// Reads are anonymous; writes carry HTTP Basic credentials (RFC 7617) when given.
 /// </summary>
-public sealed partial class RegistryClient
+internal sealed partial class RegistryClient
 {
     /// <summary>Every manifest type the nodes store, so a registry never has to refuse for want of an Accept entry.</summary>
     public static readonly string Accept = string.Join(", ", ManifestDocument.SupportedMediaTypes);

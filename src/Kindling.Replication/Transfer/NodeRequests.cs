@@ -9,7 +9,7 @@ namespace Kindling.Replication.Transfer;
 /// A body read whole (the default, <see cref="HttpCompletionOption.ResponseContentRead"/>) is read up to a limit,
 /// so a hostile or broken node cannot fill this process's memory: a longer answer is refused, naming URL and limit.
 /// </summary>
-public static class NodeRequests
+internal static class NodeRequests
 {
     /// <summary>The largest JSON, XML or YAML answer read whole (chart lists, index.yaml, catalog and listing pages, content digests).</summary>
     public const long MaxDocumentBytes = 64L * 1024 * 1024;

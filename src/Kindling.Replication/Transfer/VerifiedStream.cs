@@ -9,7 +9,7 @@ namespace Kindling.Replication.Transfer;
 /// on a mismatch, or a length other than announced, the read throws <see cref="CorruptContentException"/>, so an
 /// upload streaming from it never completes and the target keeps nothing.
 /// </summary>
-public sealed class VerifiedStream : ReadOnlyStream
+internal sealed class VerifiedStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly IDisposable? _owner;
@@ -101,4 +101,4 @@ public sealed class VerifiedStream : ReadOnlyStream
 }
 
 /// <summary>Content whose bytes do not hash to the digest that names it: refused, never written to the target.</summary>
-public sealed class CorruptContentException(string message) : Exception(message);
+internal sealed class CorruptContentException(string message) : Exception(message);
