@@ -34,21 +34,7 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
         Directory.CreateDirectory(DnsDirectory);
         File.WriteAllText(PrimaryConfig, ClusterConfig(DemoTopology.Domain, topology.Primary.ToString()));
         File.WriteAllText(BackupConfig, ClusterConfig(topology.Backup.ToString(), DemoTopology.Domain));
-        File.WriteAllText(NamedConf, $$"""
-            // The seed's /etc/named.conf, on loopback. notify no: the zone's NS names addresses off this machine.
-            options {
-                directory "{{DnsDirectory}}";
-                listen-on port {{topology.DnsPort}} { {{topology.Dns}}; };
-                listen-on-v6 { none; };
-                notify no;
-            };
-
-            zone "{{DemoTopology.Zone}}" IN {
-                type master;
-                file "{{DemoTopology.Zone}}.zone";
-                allow-update { none; };
-            };
-            """);
+        WriteZonePrimaryNamedConf();
         if (topology.DnsInstances.Count > 1)
         {
             WriteInstances();
@@ -75,31 +61,52 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
     }
 
     /// <summary>
+    /// The named.conf of the instance holding the zone: with one instance the seed's own (notify no: the zone's NS
+    /// names addresses off this machine); with several, the others are its secondaries (transfer, NOTIFY on loopback).
+    /// </summary>
+    private void WriteZonePrimaryNamedConf()
+    {
+        var instances = topology.DnsInstances;
+        var single = instances.Count == 1;
+        var port = topology.DnsPort.ToString(CultureInfo.InvariantCulture);
+        var comment = single
+            ? "// The seed's /etc/named.conf, on loopback. notify no: the zone's NS names addresses off this machine."
+            : "// The zone's primary instance. The other instances are its secondaries (NOTIFY to them, on loopback).";
+        var secondaries = single
+            ? ""
+            : "\n    allow-transfer { 127.0.41.0/24; };\n    also-notify { " + string.Join(" ", instances.Skip(1).Select(a => $"{a} port {port};")) + " };";
+        File.WriteAllText(NamedConf, $$"""
+            {{comment}}
+            options {
+                directory "{{DnsDirectory}}";
+                listen-on port {{topology.DnsPort}} { {{topology.Dns}}; };
+                listen-on-v6 { none; };
+                notify {{(single ? "no" : "explicit")}};
+            };
+
+            zone "{{DemoTopology.Zone}}" IN {
+                type {{(single ? "master" : "primary")}};
+                file "{{DemoTopology.Zone}}.zone";
+                allow-update { none; };{{secondaries}}
+            };
+            """);
+    }
+
+    /// <summary>
     /// Several instances: the first holds the zone (SOA and NS name every instance) and NOTIFYs the others, which are
     /// its secondaries and forward UPDATEs to it; one failover file with <c>peers:</c> for all.
     /// </summary>
     private void WriteInstances()
     {
-        var instances = topology.DnsInstances;
-        var port = topology.DnsPort.ToString(CultureInfo.InvariantCulture);
-        var notify = string.Join(" ", instances.Skip(1).Select(a => $"{a} port {port};"));
-        File.WriteAllText(NamedConf, $$"""
-            // The zone's primary instance. The other instances are its secondaries (NOTIFY to them, on loopback).
-            options {
-                directory "{{DnsDirectory}}";
-                listen-on port {{topology.DnsPort}} { {{topology.Dns}}; };
-                listen-on-v6 { none; };
-                notify explicit;
-            };
+        WriteInstancesZone();
+        WriteSecondaryNamedConfs();
+        WritePeerFailover();
+    }
 
-            zone "{{DemoTopology.Zone}}" IN {
-                type primary;
-                file "{{DemoTopology.Zone}}.zone";
-                allow-update { none; };
-                allow-transfer { 127.0.41.0/24; };
-                also-notify { {{notify}} };
-            };
-            """);
+    /// <summary>The zone with SOA and NS naming every DNS instance, so a resolver following NS finds them all.</summary>
+    private void WriteInstancesZone()
+    {
+        var instances = topology.DnsInstances;
         var ns = string.Join("\n", instances.Select((a, i) => $"    NS  ns{i + 1}.{DemoTopology.Zone}."));
         var glue = string.Join("\n", instances.Select((a, i) => $"ns{i + 1} IN A {a}"));
         File.WriteAllText(Path.Combine(DnsDirectory, DemoTopology.Zone + ".zone"), $"""
@@ -116,6 +123,13 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
             www IN A    {topology.Primary}
             email   IN A    {topology.Primary}
             """);
+    }
+
+    /// <summary>Each other instance transfers the zone from the first (NOTIFY, IXFR) and serves it with its own failover overlay.</summary>
+    private void WriteSecondaryNamedConfs()
+    {
+        var instances = topology.DnsInstances;
+        var port = topology.DnsPort.ToString(CultureInfo.InvariantCulture);
         for (var i = 1; i < instances.Count; i++)
         {
             Directory.CreateDirectory(DnsDirectoryOf(i));
@@ -135,10 +149,14 @@ public sealed class DemoFiles(string workDirectory, DemoTopology topology)
                 };
                 """);
         }
+    }
 
+    /// <summary>The shared peer key and one failover file whose <c>peers:</c> lists every instance's status URL.</summary>
+    private void WritePeerFailover()
+    {
         File.WriteAllText(Path.Combine(DnsDirectory, "peer.key"), Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(48)) + "\n");
         File.SetUnixFileMode(Path.Combine(DnsDirectory, "peer.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var urls = string.Join(", ", instances.Select(a => $"http://{a}:{topology.StatusPort.ToString(CultureInfo.InvariantCulture)}"));
+        var urls = string.Join(", ", topology.DnsInstances.Select(a => $"http://{a}:{topology.StatusPort.ToString(CultureInfo.InvariantCulture)}"));
         File.WriteAllText(FailoverFile, FailoverText(peers: $"""
             # the DNS instances check both nodes together: a side is down when most fresh views say so
             peers:

@@ -5,32 +5,6 @@ using Kindling.Installer.Service;
 
 namespace Kindling.Demo;
 
-/// <summary>One line of the demo's final table.</summary>
-public sealed record DemoOutcome(string What, bool Passed, string Detail);
-
-/// <summary>What the demo measured and found.</summary>
-public sealed class DemoResult
-{
-    public List<DemoOutcome> Outcomes { get; } = [];
-
-    /// <summary>Primary killed → the DNS server's checks declare it down and switch (the server's own clock).</summary>
-    public TimeSpan? Detection { get; set; }
-
-    /// <summary>Primary killed → a client's query is answered with the backup.</summary>
-    public TimeSpan? Switch { get; set; }
-
-    /// <summary>Primary restarted → the DNS server's checks declare it up (rise begins the hold-down).</summary>
-    public TimeSpan? PrimaryUp { get; set; }
-
-    /// <summary>Primary restarted → a client's query is answered with the primary again.</summary>
-    public TimeSpan? Failback { get; set; }
-
-    /// <summary>With several DNS instances: lookups made while one instance was killed, and how many failed.</summary>
-    public (int Lookups, int Failed)? InstanceKill { get; set; }
-
-    public bool Passed => Outcomes.All(o => o.Passed);
-}
-
 /// <summary>
 /// The seed's scenario, start to end, with real kindling processes: a DNS server answering the domain, a primary
 /// installed in domain-name mode, a backup activated in IP mode with the primary's CA, the seed's checks, a crash of
@@ -65,12 +39,36 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
 
     private async Task RunStepsAsync(ChildProcesses children, NodeServiceControl primary, NodeServiceControl backup, DemoResult result, CancellationToken cancellationToken)
     {
-        var dns = new DnsWatch(topology.DnsEndpoint);
-
         Step(1, "writing a sample offline package (images, charts, files, an OS ISO with a yum repository)");
         await Kindling(children, "package", ["package", "sample", "--out", files.Package], cancellationToken);
         files.Write();
 
+        await StartDnsInstancesAsync(children, cancellationToken);
+        await InstallPrimaryAsync(children, result, cancellationToken);
+        await ActivateBackupAsync(children, result, cancellationToken);
+
+        Step(5, "running the seed's checks against the domain and both nodes (kindling verify)");
+        result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
+
+        var several = topology.DnsInstances.Count > 1;
+        if (several)
+        {
+            await KillOneInstanceStepAsync(children, result, cancellationToken);
+        }
+
+        var dns = new DnsWatch(topology.DnsEndpoint);
+        await KillPrimaryAndWaitForSwitchAsync(children, primary, dns, result, several ? 7 : 6, cancellationToken);
+
+        Step(several ? 8 : 7, "pushing an image to the backup while it is the active node");
+        var pushed = await PushAsync(cancellationToken);
+        Say($"pushed {pushed} to {topology.Backup}");
+
+        await RestartPrimaryAndWaitForFailbackAsync(children, dns, result, pushed, several ? 9 : 8, cancellationToken);
+    }
+
+    /// <summary>Step 2: the primary's CA, then every DNS instance started and answering the domain.</summary>
+    private async Task StartDnsInstancesAsync(ChildProcesses children, CancellationToken cancellationToken)
+    {
         var instances = topology.DnsInstances;
         Step(2, instances.Count == 1
             ? $"creating the installation's CA on the primary, then starting the dnsServer on {topology.DnsEndpoint}"
@@ -97,12 +95,20 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         }
 
         Say($"{DemoTopology.Domain} → {topology.Primary} (the zone file's answer; the primary is not installed yet)");
+    }
 
+    /// <summary>Step 3: cluster-create of the primary in domain-name mode.</summary>
+    private async Task InstallPrimaryAsync(ChildProcesses children, DemoResult result, CancellationToken cancellationToken)
+    {
         Step(3, $"installing the primary on {topology.Primary}: cluster-create in domain-name mode (bootstrapNode {DemoTopology.Domain})");
         await Kindling(children, "primary-install", ["cluster-create", "-c", files.PrimaryConfig, "-t", topology.Primary.ToString(), "--data", files.PrimaryData,
             "--dns", topology.DnsEndpoint.ToString(), "--hosts-file", Path.Combine(files.PrimaryData, "hosts"), "-l", Path.Combine(files.Logs, "primary-install.log"), "-q"], cancellationToken);
         result.Outcomes.Add(new("primary installed (steps 1-5)", true, $"registry, charts and files served at {topology.Primary}"));
+    }
 
+    /// <summary>Step 4: the backup activated with the primary's CA and credentials, then both nodes seen up by the DNS checks.</summary>
+    private async Task ActivateBackupAsync(ChildProcesses children, DemoResult result, CancellationToken cancellationToken)
+    {
         Step(4, $"activating the backup on {topology.Backup}: the primary's CA and admin credentials copied over, cluster-create -j 1,2,3,4,5 in IP mode, following the primary");
         await Kindling(children, "ca-export", ["ca", "export", "--data", files.PrimaryData, "--with-key", "--out", files.CarriedCa], cancellationToken);
         File.Copy(Path.Combine(files.PrimaryData, "admin-credentials"), files.CarriedCredentials, overwrite: true);
@@ -116,20 +122,24 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         {
             throw new DemoException($"the DNS server's checks did not see both nodes up within 60 s; see {topology.StatusUrl} and {children.LogPath("dns")}");
         }
+    }
 
-        Step(5, "running the seed's checks against the domain and both nodes (kindling verify)");
-        result.Outcomes.Add(await VerifyAsync(children, "verify-both", [topology.RegistryUrl(topology.Primary), topology.RegistryUrl(topology.Backup)], "both nodes serve the same content", cancellationToken));
+    /// <summary>Step 6 with several DNS instances: one secondary killed while a client keeps resolving.</summary>
+    private async Task KillOneInstanceStepAsync(ChildProcesses children, DemoResult result, CancellationToken cancellationToken)
+    {
+        var instances = topology.DnsInstances;
+        Step(6, $"killing DNS instance {instances[1]} (kill -9) while a client resolves through all {instances.Count} (resolv.conf: timeout:1 attempts:2 rotate)");
+        result.InstanceKill = await KillOneInstanceAsync(children, cancellationToken);
+        var (lookups, failed) = result.InstanceKill.Value;
+        Say($"{failed} of {lookups} lookups failed while {instances[1]} was killed");
+        result.Outcomes.Add(new($"one DNS instance killed: no client failure", failed == 0 && lookups > 0, $"{failed} of {lookups} lookups failed while {instances[1]} was killed"));
+    }
 
-        if (instances.Count > 1)
-        {
-            Step(6, $"killing DNS instance {instances[1]} (kill -9) while a client resolves through all {instances.Count} (resolv.conf: timeout:1 attempts:2 rotate)");
-            result.InstanceKill = await KillOneInstanceAsync(children, cancellationToken);
-            var (lookups, failed) = result.InstanceKill.Value;
-            Say($"{failed} of {lookups} lookups failed while {instances[1]} was killed");
-            result.Outcomes.Add(new($"one DNS instance killed: no client failure", failed == 0 && lookups > 0, $"{failed} of {lookups} lookups failed while {instances[1]} was killed"));
-        }
-
-        Step(instances.Count > 1 ? 7 : 6, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
+    /// <summary>The primary crashed; the answer must switch to the backup on every live DNS instance, and verify pass through the domain.</summary>
+    private async Task KillPrimaryAndWaitForSwitchAsync(ChildProcesses children, NodeServiceControl primary, DnsWatch dns, DemoResult result, int step, CancellationToken cancellationToken)
+    {
+        var instances = topology.DnsInstances;
+        Step(step, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
         var killedAt = DateTimeOffset.UtcNow;
         var killed = primary.Crash();
         var sinceKill = Stopwatch.StartNew();
@@ -151,12 +161,12 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         Say(result.Switch is null ? "the answer did not switch" : $"{DemoTopology.Domain} → {topology.Backup} after {Seconds(result.Switch.Value)}");
         result.Detection = await ReadStatusAsync<DateTimeOffset?>(r => r.GetProperty("active").GetString() == "backup" ? r.GetProperty("activeSince").GetDateTimeOffset() : null, cancellationToken) - killedAt;
         result.Outcomes.Add(await VerifyAsync(children, "verify-failover", [topology.RegistryUrl(topology.Backup)], "verify passes through the domain (served by the backup)", cancellationToken));
+    }
 
-        Step(instances.Count > 1 ? 8 : 7, "pushing an image to the backup while it is the active node");
-        var pushed = await PushAsync(cancellationToken);
-        Say($"pushed {pushed} to {topology.Backup}");
-
-        Step(instances.Count > 1 ? 9 : 8, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
+    /// <summary>The primary restarted; the answer must fail back to it, and the image pushed to the backup be on it.</summary>
+    private async Task RestartPrimaryAndWaitForFailbackAsync(ChildProcesses children, DnsWatch dns, DemoResult result, string pushed, int step, CancellationToken cancellationToken)
+    {
+        Step(step, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
         var restartedAt = DateTimeOffset.UtcNow;
         await Kindling(children, "primary-restart", ["node", "start", "--data", files.PrimaryData], cancellationToken);
         var sinceRestart = Stopwatch.StartNew();
@@ -314,6 +324,3 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.00} s";
 }
-
-/// <summary>A demo step that could not go on; the message says which and where its log is.</summary>
-public sealed class DemoException(string message) : Exception(message);

@@ -15,67 +15,81 @@ internal static class FailoverCommand
 {
     public static Command Create()
     {
-        var config = new Option<string>("--config") { Description = "The failover file (records: name, primary, backup, check; see docs/failover.md).", Required = true };
-        var state = new Option<string?>("--state") { Description = "State file keeping the active side across restarts (default: FILE's name with .state.json)." };
-        var http = new Option<string?>("--http") { Description = "ADDR:PORT to serve /metrics (Prometheus) and /status (JSON) on, e.g. 127.0.0.1:9153." };
-        var server = new Option<string?>("--server") { Description = "ADDR:PORT of the zone's primary (e.g. BIND) to update with RFC 2136; without it, monitor only." };
-        var key = new Option<string?>("--key") { Description = "TSIG key file (BIND syntax, as tsig-keygen writes it) allowed to update the zone." };
-        var command = new Command("failover", "Health-check failover records and switch each name on an existing DNS server (RFC 2136), or only monitor.")
+        var o = new Options();
+        var command = new Command("failover", "Health-check failover records and switch each name on an existing DNS server (RFC 2136), or only monitor.");
+        foreach (var option in o.All)
         {
-            config, state, http, server, key,
-        };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var file = LoadFailoverFile(parse.GetValue(config)!);
-            var options = new FailoverServiceOptions
-            {
-                StatePath = parse.GetValue(state),
-                StatusEndpoint = ParseEndpoint(parse.GetValue(http), "--http"),
-                LoggerFactory = CreateLoggers(),
-            };
-            var serverAt = ParseEndpoint(parse.GetValue(server), "--server");
-            var tsig = parse.GetValue(key) is { } keyFile ? TsigKeyFile.Load(keyFile) : null;
-            if (serverAt is null && tsig is not null)
-            {
-                throw new UsageException("--key needs --server (the DNS server to update)");
-            }
+            command.Options.Add(option);
+        }
 
-            using var loggers = options.LoggerFactory;
-            try
-            {
-                if (serverAt is null)
-                {
-                    await using var service = FailoverService.Create(file, options);
-                    service.Start();
-                    Console.WriteLine($"kindling failover: monitoring {file.Records.Count} record(s) (monitor only: no DNS server is changed); state in {service.State.Path}"
-                        + StatusText(service));
-                    await WaitForStopAsync(cancellationToken);
-                    return ExitCodes.Ok;
-                }
-
-                var exchange = new DnsExchange(serverAt, tsig, TimeProvider.System);
-                await using var controller = await BindController.StartAsync(file, exchange, options, cancellationToken);
-                Console.WriteLine($"kindling failover: switching {file.Records.Count} record(s) on {serverAt} with RFC 2136 updates"
-                    + (tsig is null ? " (unsigned: no --key)" : $" signed with key {tsig.Name}") + $"; state in {controller.Service.State.Path}" + StatusText(controller.Service));
-                await WaitForStopAsync(cancellationToken);
-                return ExitCodes.Ok;
-            }
-            catch (InvalidDataException e)
-            {
-                throw new UsageException(e.Message);
-            }
-            catch (HttpListenerException e)
-            {
-                await Console.Error.WriteLineAsync($"kindling: cannot serve status on {options.StatusEndpoint}: {e.Message}");
-                return ExitCodes.Failure;
-            }
-            catch (IOException e)
-            {
-                await Console.Error.WriteLineAsync($"kindling: {e.Message}");
-                return ExitCodes.Failure;
-            }
-        });
+        command.SetAction((parse, cancellationToken) => RunAsync(o, parse, cancellationToken));
         return command;
+    }
+
+    private static async Task<int> RunAsync(Options o, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var file = LoadFailoverFile(parse.GetValue(o.Config)!);
+        var options = new FailoverServiceOptions
+        {
+            StatePath = parse.GetValue(o.State),
+            StatusEndpoint = ParseEndpoint(parse.GetValue(o.Http), "--http"),
+            LoggerFactory = CreateLoggers(),
+        };
+        var serverAt = ParseEndpoint(parse.GetValue(o.Server), "--server");
+        var tsig = parse.GetValue(o.Key) is { } keyFile ? TsigKeyFile.Load(keyFile) : null;
+        if (serverAt is null && tsig is not null)
+        {
+            throw new UsageException("--key needs --server (the DNS server to update)");
+        }
+
+        using var loggers = options.LoggerFactory;
+        try
+        {
+            if (serverAt is null)
+            {
+                await MonitorOnlyAsync(file, options, cancellationToken);
+            }
+            else
+            {
+                await SwitchOnServerAsync(file, options, serverAt, tsig, cancellationToken);
+            }
+
+            return ExitCodes.Ok;
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        catch (HttpListenerException e)
+        {
+            await Console.Error.WriteLineAsync($"kindling: cannot serve status on {options.StatusEndpoint}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"kindling: {e.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    /// <summary>Without --server: decides, logs and reports until stopped; no DNS server is changed.</summary>
+    private static async Task MonitorOnlyAsync(FailoverFile file, FailoverServiceOptions options, CancellationToken cancellationToken)
+    {
+        await using var service = FailoverService.Create(file, options);
+        service.Start();
+        Console.WriteLine($"kindling failover: monitoring {file.Records.Count} record(s) (monitor only: no DNS server is changed); state in {service.State.Path}"
+            + StatusText(service));
+        await WaitForStopAsync(cancellationToken);
+    }
+
+    /// <summary>External-BIND mode: switches each record on <paramref name="serverAt"/> with RFC 2136 updates until stopped.</summary>
+    private static async Task SwitchOnServerAsync(FailoverFile file, FailoverServiceOptions options, IPEndPoint serverAt, Kindling.Dns.Tsig.TsigKey? tsig, CancellationToken cancellationToken)
+    {
+        var exchange = new DnsExchange(serverAt, tsig, TimeProvider.System);
+        await using var controller = await BindController.StartAsync(file, exchange, options, cancellationToken);
+        Console.WriteLine($"kindling failover: switching {file.Records.Count} record(s) on {serverAt} with RFC 2136 updates"
+            + (tsig is null ? " (unsigned: no --key)" : $" signed with key {tsig.Name}") + $"; state in {controller.Service.State.Path}" + StatusText(controller.Service));
+        await WaitForStopAsync(cancellationToken);
     }
 
     private static string StatusText(FailoverService service) =>
@@ -121,5 +135,17 @@ internal static class FailoverCommand
             stopped.TrySetResult();
         });
         await stopped.Task.WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    /// <summary>The command's options.</summary>
+    private sealed class Options
+    {
+        public Option<string> Config { get; } = new("--config") { Description = "The failover file (records: name, primary, backup, check; see docs/failover.md).", Required = true };
+        public Option<string?> State { get; } = new("--state") { Description = "State file keeping the active side across restarts (default: FILE's name with .state.json)." };
+        public Option<string?> Http { get; } = new("--http") { Description = "ADDR:PORT to serve /metrics (Prometheus) and /status (JSON) on, e.g. 127.0.0.1:9153." };
+        public Option<string?> Server { get; } = new("--server") { Description = "ADDR:PORT of the zone's primary (e.g. BIND) to update with RFC 2136; without it, monitor only." };
+        public Option<string?> Key { get; } = new("--key") { Description = "TSIG key file (BIND syntax, as tsig-keygen writes it) allowed to update the zone." };
+
+        public IEnumerable<Option> All => [Config, State, Http, Server, Key];
     }
 }

@@ -28,79 +28,47 @@ internal static class NodeCommand
 
     private static Command Serve()
     {
-        var data = new Option<string>("--data") { Description = "The node's data folder (created with a CA, certificate and admin credentials when empty)", Required = true };
-        var config = new Option<string?>("--config", "-c") { Description = "The ClusterConfig: ports (tinderKind), certificate names (bootstrapNode, additionalSSLSubjectAltName)" };
-        var address = new Option<string?>("--address") { Description = "The IP to listen on (default: every address)" };
-        var registryPort = new Option<int?>("--registry-port") { Description = "Registry port (default: tinderKind.registryPort, 443)" };
-        var chartsPort = new Option<int?>("--charts-port") { Description = "Chart repository port (default: tinderKind.chartmuseumPort, 8081)" };
-        var filesPort = new Option<int?>("--files-port") { Description = "File store port (default: tinderKind.minioServerPort, 9000)" };
-        var caFrom = new Option<string?>("--ca-from") { Description = "Import the primary's CA from this folder when creating the certificate" };
-        var iso = new Option<string[]>("--iso")
-        {
-            Description = "Serve an OS ISO in place at kubean/<distro>-iso/<version>/os/<arch>/ (PATH, or PATH=distro/version/arch to override .treeinfo); repeatable. Default: the ClusterConfig's osRepos.isoPath",
-            AllowMultipleArgumentsPerToken = false,
-        };
-        var plainHttp = new Option<bool>("--plain-http") { Description = "Serve the charts and files ports over plain HTTP, as DCE does (downloads are then neither encrypted nor authenticated; the registry stays HTTPS)" };
-        var plainWrites = new Option<bool>("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
-        var drainQuiet = new Option<string>("--drain-quiet") { Description = "A draining node is drained once no request arrived for this long (at least the failover TTL + detection)", DefaultValueFactory = _ => "10s" };
-        var drainTimeout = new Option<string>("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
-        var gcInterval = new Option<string>("--gc-interval") { Description = "Collect garbage (blobs nothing references) this often, first one interval after start; 0 turns it off", DefaultValueFactory = _ => "24h" };
-        var gcGrace = new Option<string>("--gc-grace") { Description = "Scheduled collections keep what is unreferenced but younger than this", DefaultValueFactory = _ => "24h" };
-        var lowSpace = new Option<string>("--low-space")
-        {
-            Description = "Below this free space in the data folder's file system /healthz says \"degraded\" (still 200: reads work, failover keeps the node): a share (5%) or a size (10GiB)",
-            DefaultValueFactory = _ => "5%",
-        };
-        var minFree = new Option<string?>("--min-free")
-        {
-            Description = "Below this free space writes are refused before they start (507), so a full disk never fails a write half-way: a size (256MiB, 0 to turn it off) or a share (1%). Default: the smaller of 1% and 256MiB",
-        };
-                var replication = new NodeReplicationOptions();
-        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).")
-        {
-            data, config, address, registryPort, chartsPort, filesPort, caFrom, iso, plainHttp, plainWrites, drainQuiet, drainTimeout, gcInterval, gcGrace, lowSpace, minFree,
-        };
-        foreach (var option in replication.All)
+        var where = new ServeOptions();
+        var upkeep = new UpkeepOptions();
+        var replication = new NodeReplicationOptions();
+        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).");
+        foreach (var option in where.All.Concat(upkeep.All).Concat(replication.All))
         {
             command.Options.Add(option);
         }
 
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var clusterConfig = parse.GetValue(config) is { } path ? InputFiles.LoadClusterConfig(path) : null;
-            var listen = InputFiles.ParseIp(parse.GetValue(address), "--address") ?? IPAddress.Any;
-            var tinder = clusterConfig?.TinderKind ?? new TinderKind();
-            var dataDir = Path.GetFullPath(parse.GetValue(data)!);
-            var certificates = EnsureCertificates(dataDir, clusterConfig, listen, parse.GetValue(caFrom));
-            var registry = Port(parse.GetValue(registryPort), tinder.RegistryPort, "--registry-port");
-            using var replicationLogs = LoggerFactory.Create(ConsoleLogging);
-            var replicator = replication.Create(parse, dataDir, listen, registry, replicationLogs);
-            var options = new NodeHostOptions
-            {
-                DataDirectory = dataDir,
-                Certificate = certificates.LoadServerCertificate(),
-                Address = listen,
-                RegistryPort = registry,
-                ChartsPort = Port(parse.GetValue(chartsPort), tinder.ChartmuseumPort, "--charts-port"),
-                FilesPort = Port(parse.GetValue(filesPort), tinder.MinioServerPort, "--files-port"),
-                NodeName = clusterConfig is { BootstrapNodeMode: not BootstrapNodeMode.Auto } ? clusterConfig.BootstrapNode : Environment.MachineName,
-                AdvertisedAddresses = certificates.SubjectAltNames,
-                IsoImages = IsoSources(parse.GetValue(iso) ?? [], clusterConfig),
-                PlainHttpChartsAndFiles = parse.GetValue(plainHttp),
-                AllowPlainHttpWrites = parse.GetValue(plainWrites),
-                ConfigureLogging = ConsoleLogging,
-                Reports = replicator is null ? [] : [replicator],
-                DrainQuiet = NodeReplicationOptions.ParseInterval(parse.GetValue(drainQuiet)!, "--drain-quiet", allowZero: true),
-                DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(drainTimeout)!, "--drain-timeout"),
-                GcInterval = NodeReplicationOptions.ParseInterval(parse.GetValue(gcInterval)!, "--gc-interval", allowZero: true),
-                GcGrace = NodeReplicationOptions.ParseInterval(parse.GetValue(gcGrace)!, "--gc-grace", allowZero: true),
-                LowSpace = Threshold(parse.GetValue(lowSpace)!, "--low-space"),
-                MinFree = parse.GetValue(minFree) is { } min ? Threshold(min, "--min-free") : null,
-            };
-
-            return await RunAsync(options, certificates, replicator, cancellationToken);
-        });
+        command.SetAction((parse, cancellationToken) => ServeAsync(where, upkeep, replication, parse, cancellationToken));
         return command;
+    }
+
+    private static async Task<int> ServeAsync(ServeOptions o, UpkeepOptions upkeep, NodeReplicationOptions replication, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var clusterConfig = parse.GetValue(o.Config) is { } path ? InputFiles.LoadClusterConfig(path) : null;
+        var listen = InputFiles.ParseIp(parse.GetValue(o.Address), "--address") ?? IPAddress.Any;
+        var tinder = clusterConfig?.TinderKind ?? new TinderKind();
+        var dataDir = Path.GetFullPath(parse.GetValue(o.Data)!);
+        var certificates = EnsureCertificates(dataDir, clusterConfig, listen, parse.GetValue(o.CaFrom));
+        var registry = Port(parse.GetValue(o.RegistryPort), tinder.RegistryPort, "--registry-port");
+        using var replicationLogs = LoggerFactory.Create(ConsoleLogging);
+        var replicator = replication.Create(parse, dataDir, listen, registry, replicationLogs);
+        var options = new NodeHostOptions
+        {
+            DataDirectory = dataDir,
+            Certificate = certificates.LoadServerCertificate(),
+            Address = listen,
+            RegistryPort = registry,
+            ChartsPort = Port(parse.GetValue(o.ChartsPort), tinder.ChartmuseumPort, "--charts-port"),
+            FilesPort = Port(parse.GetValue(o.FilesPort), tinder.MinioServerPort, "--files-port"),
+            NodeName = clusterConfig is { BootstrapNodeMode: not BootstrapNodeMode.Auto } ? clusterConfig.BootstrapNode : Environment.MachineName,
+            AdvertisedAddresses = certificates.SubjectAltNames,
+            IsoImages = IsoSources(parse.GetValue(o.Iso) ?? [], clusterConfig),
+            PlainHttpChartsAndFiles = parse.GetValue(o.PlainHttp),
+            AllowPlainHttpWrites = parse.GetValue(o.PlainWrites),
+            ConfigureLogging = ConsoleLogging,
+            Reports = replicator is null ? [] : [replicator],
+        };
+
+        return await RunAsync(upkeep.ApplyTo(options, parse), certificates, replicator, cancellationToken);
     }
 
     /// <summary>Serves until SIGTERM or SIGINT: starts the host, prints the admin password (once), the URLs and the CA, runs the replicator beside it.</summary>
@@ -225,5 +193,61 @@ internal static class NodeCommand
     {
         var port = given ?? configured;
         return port is > 0 and <= 65535 ? port : throw new UsageException($"{option} {port}: not a TCP port (1-65535)");
+    }
+
+    /// <summary>What <c>node serve</c> serves, where, and with which certificate.</summary>
+    private sealed class ServeOptions
+    {
+        public Option<string> Data { get; } = new("--data") { Description = "The node's data folder (created with a CA, certificate and admin credentials when empty)", Required = true };
+        public Option<string?> Config { get; } = new("--config", "-c") { Description = "The ClusterConfig: ports (tinderKind), certificate names (bootstrapNode, additionalSSLSubjectAltName)" };
+        public Option<string?> Address { get; } = new("--address") { Description = "The IP to listen on (default: every address)" };
+        public Option<int?> RegistryPort { get; } = new("--registry-port") { Description = "Registry port (default: tinderKind.registryPort, 443)" };
+        public Option<int?> ChartsPort { get; } = new("--charts-port") { Description = "Chart repository port (default: tinderKind.chartmuseumPort, 8081)" };
+        public Option<int?> FilesPort { get; } = new("--files-port") { Description = "File store port (default: tinderKind.minioServerPort, 9000)" };
+        public Option<string?> CaFrom { get; } = new("--ca-from") { Description = "Import the primary's CA from this folder when creating the certificate" };
+
+        public Option<string[]> Iso { get; } = new("--iso")
+        {
+            Description = "Serve an OS ISO in place at kubean/<distro>-iso/<version>/os/<arch>/ (PATH, or PATH=distro/version/arch to override .treeinfo); repeatable. Default: the ClusterConfig's osRepos.isoPath",
+            AllowMultipleArgumentsPerToken = false,
+        };
+
+        public Option<bool> PlainHttp { get; } = new("--plain-http") { Description = "Serve the charts and files ports over plain HTTP, as DCE does (downloads are then neither encrypted nor authenticated; the registry stays HTTPS)" };
+        public Option<bool> PlainWrites { get; } = new("--allow-plain-http-writes") { Description = "With --plain-http, also accept uploads and deletes there (credentials cross the network in clear)" };
+
+        public IEnumerable<Option> All => [Data, Config, Address, RegistryPort, ChartsPort, FilesPort, CaFrom, Iso, PlainHttp, PlainWrites];
+    }
+
+    /// <summary>How <c>node serve</c> drains, collects garbage and guards its free space.</summary>
+    private sealed class UpkeepOptions
+    {
+        public Option<string> DrainQuiet { get; } = new("--drain-quiet") { Description = "A draining node is drained once no request arrived for this long (at least the failover TTL + detection)", DefaultValueFactory = _ => "10s" };
+        public Option<string> DrainTimeout { get; } = new("--drain-timeout") { Description = "SIGTERM drains at most this long before stopping", DefaultValueFactory = _ => "60s" };
+        public Option<string> GcInterval { get; } = new("--gc-interval") { Description = "Collect garbage (blobs nothing references) this often, first one interval after start; 0 turns it off", DefaultValueFactory = _ => "24h" };
+        public Option<string> GcGrace { get; } = new("--gc-grace") { Description = "Scheduled collections keep what is unreferenced but younger than this", DefaultValueFactory = _ => "24h" };
+
+        public Option<string> LowSpace { get; } = new("--low-space")
+        {
+            Description = "Below this free space in the data folder's file system /healthz says \"degraded\" (still 200: reads work, failover keeps the node): a share (5%) or a size (10GiB)",
+            DefaultValueFactory = _ => "5%",
+        };
+
+        public Option<string?> MinFree { get; } = new("--min-free")
+        {
+            Description = "Below this free space writes are refused before they start (507), so a full disk never fails a write half-way: a size (256MiB, 0 to turn it off) or a share (1%). Default: the smaller of 1% and 256MiB",
+        };
+
+        public IEnumerable<Option> All => [DrainQuiet, DrainTimeout, GcInterval, GcGrace, LowSpace, MinFree];
+
+        /// <summary><paramref name="options"/> with the drain, garbage collection and free-space settings; a usage error names the option that does not parse.</summary>
+        public NodeHostOptions ApplyTo(NodeHostOptions options, ParseResult parse) => options with
+        {
+            DrainQuiet = NodeReplicationOptions.ParseInterval(parse.GetValue(DrainQuiet)!, "--drain-quiet", allowZero: true),
+            DrainTimeout = NodeReplicationOptions.ParseInterval(parse.GetValue(DrainTimeout)!, "--drain-timeout"),
+            GcInterval = NodeReplicationOptions.ParseInterval(parse.GetValue(GcInterval)!, "--gc-interval", allowZero: true),
+            GcGrace = NodeReplicationOptions.ParseInterval(parse.GetValue(GcGrace)!, "--gc-grace", allowZero: true),
+            LowSpace = Threshold(parse.GetValue(LowSpace)!, "--low-space"),
+            MinFree = parse.GetValue(MinFree) is { } min ? Threshold(min, "--min-free") : null,
+        };
     }
 }

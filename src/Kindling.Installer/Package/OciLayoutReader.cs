@@ -15,7 +15,36 @@ internal static class OciLayoutReader
     /// <summary>The named images of a layout; problems name <paramref name="prefix"/>-relative files.</summary>
     public static List<PackageImage> ReadIndex(string layoutDir, string prefix, List<PackageProblem> problems)
     {
-        var images = new List<PackageImage>();
+        CheckLayoutFile(layoutDir, prefix, problems);
+        var indexFile = Path.Combine(layoutDir, "index.json");
+        if (!File.Exists(indexFile))
+        {
+            problems.Add(new PackageProblem($"{prefix}index.json", "missing: the OCI layout has no index of its images"));
+            return [];
+        }
+
+        var errors = new List<string>();
+        if (Parse(indexFile, out var indexError) is not { } index)
+        {
+            problems.Add(new PackageProblem($"{prefix}index.json", indexError));
+            return [];
+        }
+
+        using (index)
+        {
+            var entries = Children(index.RootElement, ManifestDocument.OciIndex, errors);
+            foreach (var error in errors)
+            {
+                problems.Add(new PackageProblem($"{prefix}index.json", error));
+            }
+
+            return NamedImages(entries, $"{prefix}index.json", problems);
+        }
+    }
+
+    /// <summary>The layout's <c>oci-layout</c> file: present, JSON, imageLayoutVersion "1.0.0".</summary>
+    private static void CheckLayoutFile(string layoutDir, string prefix, List<PackageProblem> problems)
+    {
         var layoutFile = Path.Combine(layoutDir, "oci-layout");
         if (!File.Exists(layoutFile))
         {
@@ -29,55 +58,36 @@ internal static class OciLayoutReader
         {
             problems.Add(new PackageProblem($"{prefix}oci-layout", "imageLayoutVersion must be \"1.0.0\""));
         }
+    }
 
-        var indexFile = Path.Combine(layoutDir, "index.json");
-        if (!File.Exists(indexFile))
+    /// <summary>The index entries as images: each needs a full reference in its ref.name annotation, named once.</summary>
+    private static List<PackageImage> NamedImages(List<Descriptor> entries, string where, List<PackageProblem> problems)
+    {
+        var images = new List<PackageImage>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < entries.Count; i++)
         {
-            problems.Add(new PackageProblem($"{prefix}index.json", "missing: the OCI layout has no index of its images"));
-            return images;
-        }
-
-        var errors = new List<string>();
-        if (Parse(indexFile, out var indexError) is not { } index)
-        {
-            problems.Add(new PackageProblem($"{prefix}index.json", indexError));
-            return images;
-        }
-
-        using (index)
-        {
-            var entries = Children(index.RootElement, ManifestDocument.OciIndex, errors);
-            foreach (var error in errors)
+            var entry = entries[i];
+            if (entry.Annotations?.TryGetValue(PackageLayout.RefNameAnnotation, out var reference) != true || reference is null)
             {
-                problems.Add(new PackageProblem($"{prefix}index.json", error));
+                problems.Add(new PackageProblem(where, $"manifests[{i}] ({entry.Digest}) has no {PackageLayout.RefNameAnnotation} annotation: the installer cannot tell which image it is"));
+                continue;
             }
 
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            if (!PackageImage.TryParseReference(reference, out var repository, out var tag))
             {
-                var entry = entries[i];
-                var where = $"{prefix}index.json";
-                if (entry.Annotations?.TryGetValue(PackageLayout.RefNameAnnotation, out var reference) != true || reference is null)
-                {
-                    problems.Add(new PackageProblem(where, $"manifests[{i}] ({entry.Digest}) has no {PackageLayout.RefNameAnnotation} annotation: the installer cannot tell which image it is"));
-                    continue;
-                }
-
-                if (!PackageImage.TryParseReference(reference, out var repository, out var tag))
-                {
-                    problems.Add(new PackageProblem(where, $"manifests[{i}] ({entry.Digest}): '{reference}' is not a full image reference such as release.daocloud.io/kpanda/apiserver:v0.20.0"));
-                    continue;
-                }
-
-                if (seen.TryGetValue(reference, out var first))
-                {
-                    problems.Add(new PackageProblem(where, $"manifests[{i}]: '{reference}' is named twice (also manifests[{first}])"));
-                    continue;
-                }
-
-                seen[reference] = i;
-                images.Add(new PackageImage(reference, repository, tag, entry));
+                problems.Add(new PackageProblem(where, $"manifests[{i}] ({entry.Digest}): '{reference}' is not a full image reference such as release.daocloud.io/kpanda/apiserver:v0.20.0"));
+                continue;
             }
+
+            if (seen.TryGetValue(reference, out var first))
+            {
+                problems.Add(new PackageProblem(where, $"manifests[{i}]: '{reference}' is named twice (also manifests[{first}])"));
+                continue;
+            }
+
+            seen[reference] = i;
+            images.Add(new PackageImage(reference, repository, tag, entry));
         }
 
         return images;

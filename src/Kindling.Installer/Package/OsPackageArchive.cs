@@ -72,30 +72,7 @@ internal static class OsPackageArchive
             }
 
             inner++;
-            var where = $"{full}!{name}";
-            using var through = new ReadThroughStream(data);
-            var files = 0;
-            var innerError = TarGzArchive.Walk(through, entry =>
-            {
-                if (Key(entry) is not null)
-                {
-                    files++;
-                }
-                else if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
-                {
-                    problems.Add(new PackageProblem($"{where}!{entry.Name}", $"not under {ResourcesPrefix}<distro>/<version>/os/<arch>/, where kubean's layout puts every file"));
-                }
-            });
-            through.Drain();
-            digests[Path.GetFileName(name)] = through.Digest().Hex;
-            if (innerError is not null)
-            {
-                problems.Add(new PackageProblem(where, innerError));
-            }
-            else if (files == 0)
-            {
-                problems.Add(new PackageProblem(where, $"holds no files under {ResourcesPrefix}"));
-            }
+            digests[Path.GetFileName(name)] = VerifyInnerArchive(data, $"{full}!{name}", problems);
         });
         if (error is not null)
         {
@@ -108,6 +85,42 @@ internal static class OsPackageArchive
             problems.Add(new PackageProblem(full, $"no {Folder}os-pkgs-<arch>.tar.gz inside: not kubean's OS packages archive"));
         }
 
+        CheckChecksums(full, checksumText, digests, problems);
+        return problems;
+    }
+
+    /// <summary>Walks one os-pkgs-&lt;arch&gt;.tar.gz: every file under kubean's layout, at least one; returns its sha256.</summary>
+    private static string VerifyInnerArchive(Stream data, string where, List<PackageProblem> problems)
+    {
+        using var through = new ReadThroughStream(data);
+        var files = 0;
+        var innerError = TarGzArchive.Walk(through, entry =>
+        {
+            if (Key(entry) is not null)
+            {
+                files++;
+            }
+            else if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile)
+            {
+                problems.Add(new PackageProblem($"{where}!{entry.Name}", $"not under {ResourcesPrefix}<distro>/<version>/os/<arch>/, where kubean's layout puts every file"));
+            }
+        });
+        through.Drain();
+        if (innerError is not null)
+        {
+            problems.Add(new PackageProblem(where, innerError));
+        }
+        else if (files == 0)
+        {
+            problems.Add(new PackageProblem(where, $"holds no files under {ResourcesPrefix}"));
+        }
+
+        return through.Digest().Hex;
+    }
+
+    /// <summary>The inner archives' sha256 against the archive's checksum file (lines naming no inner archive are ignored).</summary>
+    private static void CheckChecksums(string full, string? checksumText, Dictionary<string, string> digests, List<PackageProblem> problems)
+    {
         foreach (var line in (checksumText ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
@@ -117,8 +130,6 @@ internal static class OsPackageArchive
                 problems.Add(new PackageProblem($"{full}!{Folder}{listed}", $"sha256 is {actual}, but {ChecksumFile} says {parts[0]}"));
             }
         }
-
-        return problems;
     }
 
     private static bool IsInnerArchive(TarEntry entry)

@@ -16,61 +16,13 @@ internal static class PackageVerifier
     public static PackageReport Verify(OfflinePackage package, IReadOnlyList<PackageProblem> openProblems, PackageVerifyOptions options)
     {
         var problems = new List<PackageProblem>(openProblems);
-        var dir = package.Directory;
-        var checksumsPath = Path.Combine(dir, PackageLayout.Checksums);
-        ChecksumList? checksums = null;
-        if (File.Exists(checksumsPath))
-        {
-            checksums = ChecksumList.Parse(checksumsPath, PackageLayout.Checksums, problems);
-        }
-        else
-        {
-            problems.Add(new PackageProblem(PackageLayout.Checksums, "missing: the package has no checksum list (kindling package build writes one)"));
-        }
-
+        var checksums = ReadChecksums(package.Directory, problems);
         if (package.Version is null)
         {
             problems.Add(new PackageProblem(PackageLayout.VersionFile, "missing or empty: the package must say its version"));
         }
 
-        var hashed = new Dictionary<string, Hashed>(StringComparer.Ordinal);
-        long bytes = 0;
-        var storeFiles = package.TreeFiles.Count;
-        foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            var relative = Path.GetRelativePath(dir, path).Replace(Path.DirectorySeparatorChar, '/');
-            if (relative == PackageLayout.Checksums)
-            {
-                continue;
-            }
-
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            using var through = new ReadThroughStream(file);
-            if (relative == PackageLayout.OfflineFilesArchive)
-            {
-                storeFiles += CheckOfflineFiles(through, package.TreeFiles.Select(f => f.Key), problems);
-            }
-
-            through.Drain();
-            bytes += through.Consumed;
-            options.Progress?.Report(bytes);
-            var digest = through.Digest();
-            hashed[relative] = new Hashed(digest, through.Consumed);
-            if (checksums is null)
-            {
-                continue;
-            }
-
-            if (!checksums.Entries.TryGetValue(relative, out var listed))
-            {
-                problems.Add(new PackageProblem(relative, $"not listed in {PackageLayout.Checksums} (a stray file, or the list is out of date)"));
-            }
-            else if (listed != digest.Hex)
-            {
-                problems.Add(new PackageProblem(relative, $"sha256 is {digest.Hex}, but {PackageLayout.Checksums}:{checksums.LineOf(relative)} says {listed}: the file is damaged or was changed"));
-            }
-        }
-
+        var (hashed, bytes, storeFiles) = HashFiles(package, checksums, options, problems);
         if (checksums is not null)
         {
             foreach (var listed in checksums.Entries.Keys.Where(k => !hashed.ContainsKey(k)))
@@ -100,6 +52,71 @@ internal static class PackageVerifier
             Charts = package.Charts.Count,
             StoreFiles = storeFiles,
         };
+    }
+
+    /// <summary>The package's checksum list, or null (and a problem) when it has none.</summary>
+    private static ChecksumList? ReadChecksums(string dir, List<PackageProblem> problems)
+    {
+        var checksumsPath = Path.Combine(dir, PackageLayout.Checksums);
+        if (File.Exists(checksumsPath))
+        {
+            return ChecksumList.Parse(checksumsPath, PackageLayout.Checksums, problems);
+        }
+
+        problems.Add(new PackageProblem(PackageLayout.Checksums, "missing: the package has no checksum list (kindling package build writes one)"));
+        return null;
+    }
+
+    /// <summary>
+    /// Reads every file once: its sha256 (checked against the checksum list), and for offline-files.tar.gz its keys
+    /// in the same pass. Returns the digests by relative path, the bytes read and the store files counted.
+    /// </summary>
+    private static (Dictionary<string, Hashed> Hashed, long Bytes, int StoreFiles) HashFiles(OfflinePackage package, ChecksumList? checksums, PackageVerifyOptions options, List<PackageProblem> problems)
+    {
+        var dir = package.Directory;
+        var hashed = new Dictionary<string, Hashed>(StringComparer.Ordinal);
+        long bytes = 0;
+        var storeFiles = package.TreeFiles.Count;
+        foreach (var path in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(dir, path).Replace(Path.DirectorySeparatorChar, '/');
+            if (relative == PackageLayout.Checksums)
+            {
+                continue;
+            }
+
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            using var through = new ReadThroughStream(file);
+            if (relative == PackageLayout.OfflineFilesArchive)
+            {
+                storeFiles += CheckOfflineFiles(through, package.TreeFiles.Select(f => f.Key), problems);
+            }
+
+            through.Drain();
+            bytes += through.Consumed;
+            options.Progress?.Report(bytes);
+            var digest = through.Digest();
+            hashed[relative] = new Hashed(digest, through.Consumed);
+            if (checksums is not null)
+            {
+                CheckListed(checksums, relative, digest, problems);
+            }
+        }
+
+        return (hashed, bytes, storeFiles);
+    }
+
+    /// <summary>A file's sha256 against its line in the checksum list (a stray file when it has none).</summary>
+    private static void CheckListed(ChecksumList checksums, string relative, Digest digest, List<PackageProblem> problems)
+    {
+        if (!checksums.Entries.TryGetValue(relative, out var listed))
+        {
+            problems.Add(new PackageProblem(relative, $"not listed in {PackageLayout.Checksums} (a stray file, or the list is out of date)"));
+        }
+        else if (listed != digest.Hex)
+        {
+            problems.Add(new PackageProblem(relative, $"sha256 is {digest.Hex}, but {PackageLayout.Checksums}:{checksums.LineOf(relative)} says {listed}: the file is damaged or was changed"));
+        }
     }
 
     private static int CheckOfflineFiles(Stream stream, IEnumerable<string> treeKeys, List<PackageProblem> problems)

@@ -147,7 +147,7 @@ public static class NodeCertificates
             return (CertificateAuthority.Load(files.CaCertificatePath, files.CaKeyPath), false, false);
         }
 
-        var ca = CertificateAuthority.Create($"Kindling CA {Environment.MachineName} {DateTime.UtcNow:yyyy-MM-dd}", time);
+        var ca = CertificateAuthority.Create($"Kindling CA {Environment.MachineName} {time.GetUtcNow():yyyy-MM-dd}", time);
         DurableFile.WriteAllText(files.CaKeyPath, ca.KeyPem(), DurableFile.OwnerOnly);
         DurableFile.WriteAllText(files.CaCertificatePath, ca.CertificatePem());
         return (ca, true, false);

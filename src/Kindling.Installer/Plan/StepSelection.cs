@@ -37,35 +37,9 @@ public sealed record StepSelection(IReadOnlyList<int> Steps, bool OpenEnded, str
         {
             var item = raw.Trim();
             var plus = item.EndsWith('+');
-            var number = plus ? item[..^1] : item;
-            if (item.Length == 0)
+            if (ParseItem(text, item, plus ? item[..^1] : item, out var step) is { } itemError)
             {
-                error = $"-j {text}: an empty item between commas; expected steps like 1,2,4";
-                return false;
-            }
-
-            if (number.Contains('-', StringComparison.Ordinal))
-            {
-                error = $"-j {text}: \"{item}\" is not a step; ranges are written N+ (from N on) or as a list (1,2,3)";
-                return false;
-            }
-
-            if (number.Length == 0 || !number.All(char.IsAsciiDigit) || !int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out var step))
-            {
-                error = $"-j {text}: \"{item}\" is not a step number; expected a list (1,2,4), an open range (2+) or one step (3)";
-                return false;
-            }
-
-            if (step == 0)
-            {
-                error = $"-j {text}: steps are numbered from 1";
-                return false;
-            }
-
-            if (step > LastBootstrapStep)
-            {
-                error = $"-j {text}: step {step} installs the global cluster (Kubernetes on masterNodes through kubean/Ansible), which Kindling does not do; " +
-                    $"Kindling runs the bootstrap node's steps 1-{LastBootstrapStep} (e.g. -j 1,2,3,4,5). Use DCE's installer for the global cluster.";
+                error = itemError;
                 return false;
             }
 
@@ -85,5 +59,38 @@ public sealed record StepSelection(IReadOnlyList<int> Steps, bool OpenEnded, str
 
         selection = new StepSelection(steps.ToList(), open, text.Trim());
         return true;
+    }
+
+    /// <summary>One item of <c>-j</c> (<paramref name="number"/> is <paramref name="item"/> without its <c>+</c>): the step, or the error naming the item.</summary>
+    private static string? ParseItem(string text, string item, string number, out int step)
+    {
+        step = 0;
+        if (item.Length == 0)
+        {
+            return $"-j {text}: an empty item between commas; expected steps like 1,2,4";
+        }
+
+        if (number.Contains('-', StringComparison.Ordinal))
+        {
+            return $"-j {text}: \"{item}\" is not a step; ranges are written N+ (from N on) or as a list (1,2,3)";
+        }
+
+        if (number.Length == 0 || !number.All(char.IsAsciiDigit) || !int.TryParse(number, NumberStyles.None, CultureInfo.InvariantCulture, out step))
+        {
+            return $"-j {text}: \"{item}\" is not a step number; expected a list (1,2,4), an open range (2+) or one step (3)";
+        }
+
+        if (step == 0)
+        {
+            return $"-j {text}: steps are numbered from 1";
+        }
+
+        if (step > LastBootstrapStep)
+        {
+            return $"-j {text}: step {step} installs the global cluster (Kubernetes on masterNodes through kubean/Ansible), which Kindling does not do; " +
+                $"Kindling runs the bootstrap node's steps 1-{LastBootstrapStep} (e.g. -j 1,2,3,4,5). Use DCE's installer for the global cluster.";
+        }
+
+        return null;
     }
 }

@@ -23,90 +23,108 @@ public static class PeerPrune
             throw new ReplicationException($"{request.Peer}: not a Kindling node (no /kindling/v1/info): a prune is repeated only on a Kindling peer");
         }
 
-        var removed = new List<string>();
-        var kept = new List<string>();
-        var failures = new List<string>();
-        var registry = peer.Registry is null ? null : new RegistryClient(http, peer.Registry, request.Credentials);
-        var charts = peer.Charts is null ? null : new ChartRepositoryClient(http, peer.Charts, request.Credentials);
-        var files = peer.Files is null ? null : new ObjectStoreClient(http, peer.Files, request.Credentials);
-        if (registry is not null && !request.DryRun)
+        var run = new Run(http, peer, request);
+        if (run.Registry is not null && !request.DryRun)
         {
-            await registry.CheckCredentialsAsync(cancellationToken);
-        }
-
-        var entries = new Dictionary<(string, string), IReadOnlyDictionary<string, string>>();
-        async Task<string?> CurrentAsync(string service, string part, string name)
-        {
-            if (!entries.TryGetValue((service, part), out var known))
-            {
-                known = await ContentDigestClient.EntriesAsync(http, peer, service, part, cancellationToken);
-                entries[(service, part)] = known;
-            }
-
-            return known.GetValueOrDefault(name);
+            await run.Registry.CheckCredentialsAsync(cancellationToken);
         }
 
         foreach (var (service, part, name, value) in request.Items)
+        {
+            await run.RemoveItemAsync(service, part, name, value, cancellationToken);
+        }
+
+        foreach (var (repository, digest) in request.Manifests)
+        {
+            if (run.Registry is null || request.DryRun)
+            {
+                continue;
+            }
+
+            await run.RemoveManifestAsync(run.Registry, repository, digest, cancellationToken);
+        }
+
+        return new PeerPruneResult(peer.ToString(), run.Removed, run.Kept, run.Failures);
+    }
+
+    /// <summary>One prune of the peer: its clients, its content digest entries read once per part, and what happened.</summary>
+    private sealed class Run(HttpClient http, NodeEndpoints peer, PeerPruneRequest request)
+    {
+        private readonly Dictionary<(string, string), IReadOnlyDictionary<string, string>> _entries = [];
+        private readonly ChartRepositoryClient? _charts = peer.Charts is null ? null : new ChartRepositoryClient(http, peer.Charts, request.Credentials);
+        private readonly ObjectStoreClient? _files = peer.Files is null ? null : new ObjectStoreClient(http, peer.Files, request.Credentials);
+
+        public RegistryClient? Registry { get; } = peer.Registry is null ? null : new RegistryClient(http, peer.Registry, request.Credentials);
+        public List<string> Removed { get; } = [];
+        public List<string> Kept { get; } = [];
+        public List<string> Failures { get; } = [];
+
+        /// <summary>Removes one item where the peer holds the value the prune removed; keeps it (and says so) where it holds another.</summary>
+        public async Task RemoveItemAsync(string service, string part, string name, string value, CancellationToken cancellationToken)
         {
             var kind = ContentKinds.FromService(service);
             var what = kind switch { ContentKind.Images => $"image {part}:{name}", ContentKind.Charts => $"chart {part} {name}", _ => $"file {part}/{name}" };
             try
             {
-                var current = await CurrentAsync(service, part, name);
+                var current = await CurrentAsync(service, part, name, cancellationToken);
                 if (current is null)
                 {
-                    continue;
+                    return;
                 }
 
                 if (current != value)
                 {
-                    kept.Add($"{what}: {current} there, not {value}");
-                    continue;
+                    Kept.Add($"{what}: {current} there, not {value}");
+                    return;
                 }
 
                 if (!request.DryRun)
                 {
                     await (kind switch
                     {
-                        ContentKind.Images => registry?.DeleteManifestAsync(part, name, cancellationToken),
-                        ContentKind.Charts => charts?.DeleteAsync(part, name, cancellationToken),
-                        _ => files?.DeleteAsync(part, name, cancellationToken),
+                        ContentKind.Images => Registry?.DeleteManifestAsync(part, name, cancellationToken),
+                        ContentKind.Charts => _charts?.DeleteAsync(part, name, cancellationToken),
+                        _ => _files?.DeleteAsync(part, name, cancellationToken),
                     } ?? Task.CompletedTask);
                 }
 
-                removed.Add(what);
+                Removed.Add(what);
             }
             catch (Exception e) when (e is ReplicationException or HttpRequestException)
             {
-                failures.Add($"{what}: {e.Message}");
+                Failures.Add($"{what}: {e.Message}");
             }
         }
 
-        foreach (var (repository, digest) in request.Manifests)
+        /// <summary>Deletes a pruned manifest from the peer, unless a tag there still names it (pushed there since) or it is gone.</summary>
+        public async Task RemoveManifestAsync(RegistryClient registry, string repository, string digest, CancellationToken cancellationToken)
         {
-            if (registry is null || request.DryRun)
-            {
-                continue;
-            }
-
             try
             {
-                // Left alone when a tag on the peer still names it (pushed there since).
                 var tags = await ContentDigestClient.EntriesAsync(http, peer, RegistryContent.Service, repository, cancellationToken);
                 if (tags.Values.Contains(digest, StringComparer.Ordinal) || await registry.ManifestDigestAsync(repository, digest, cancellationToken) is null)
                 {
-                    continue;
+                    return;
                 }
 
                 await registry.DeleteManifestAsync(repository, digest, cancellationToken);
-                removed.Add($"manifest {repository}@{digest}");
+                Removed.Add($"manifest {repository}@{digest}");
             }
             catch (Exception e) when (e is ReplicationException or HttpRequestException)
             {
-                failures.Add($"manifest {repository}@{digest}: {e.Message}");
+                Failures.Add($"manifest {repository}@{digest}: {e.Message}");
             }
         }
 
-        return new PeerPruneResult(peer.ToString(), removed, kept, failures);
+        private async Task<string?> CurrentAsync(string service, string part, string name, CancellationToken cancellationToken)
+        {
+            if (!_entries.TryGetValue((service, part), out var known))
+            {
+                known = await ContentDigestClient.EntriesAsync(http, peer, service, part, cancellationToken);
+                _entries[(service, part)] = known;
+            }
+
+            return known.GetValueOrDefault(name);
+        }
     }
 }

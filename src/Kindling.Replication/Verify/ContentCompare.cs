@@ -12,6 +12,39 @@ internal static class ContentCompare
 {
     public static async Task<ContentComparison> RunAsync(HttpClient http, IReadOnlyList<(string Name, NodeEndpoints Node)> targets, CancellationToken cancellationToken)
     {
+        var (digests, problems) = await FetchDigestsAsync(http, targets, cancellationToken);
+        var shown = digests.ToDictionary(d => d.Key, d => d.Value?.Digest, StringComparer.Ordinal);
+        if (problems.Count > 0)
+        {
+            return new ContentComparison(CheckStatus.Failed, string.Join("; ", problems), shown, []);
+        }
+
+        if (targets.Count < 2)
+        {
+            return new ContentComparison(CheckStatus.Skipped, "one target only: nothing to compare", shown, []);
+        }
+
+        var snapshots = digests.ToDictionary(d => d.Key, d => d.Value!, StringComparer.Ordinal);
+        if (snapshots.Values.Select(s => s.Digest).Distinct(StringComparer.Ordinal).Count() == 1)
+        {
+            return new ContentComparison(CheckStatus.Ok, $"every target serves the same content: {snapshots.Values.First().Digest}", shown, []);
+        }
+
+        var byName = targets.ToDictionary(t => t.Name, t => t.Node, StringComparer.Ordinal);
+        var differences = new List<ContentDifference>();
+        foreach (var service in snapshots.Values.SelectMany(s => s.Services.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            differences.AddRange(await ServiceDifferencesAsync(http, byName, snapshots, service, cancellationToken));
+        }
+
+        var names = string.Join(", ", snapshots.Select(s => $"{s.Key} {s.Value.Digest}"));
+        return new ContentComparison(CheckStatus.Failed, $"the targets serve different content ({names}); {differences.Count} difference(s)", shown, differences);
+    }
+
+    /// <summary>Every target's content digest (null where it publishes none or cannot be read), and the problems that make the comparison fail.</summary>
+    private static async Task<(Dictionary<string, ContentDigestSnapshot?> Digests, List<string> Problems)> FetchDigestsAsync(
+        HttpClient http, IReadOnlyList<(string Name, NodeEndpoints Node)> targets, CancellationToken cancellationToken)
+    {
         var digests = new Dictionary<string, ContentDigestSnapshot?>(StringComparer.Ordinal);
         var problems = new List<string>();
         foreach (var (name, node) in targets)
@@ -31,49 +64,34 @@ internal static class ContentCompare
             }
         }
 
-        var shown = digests.ToDictionary(d => d.Key, d => d.Value?.Digest, StringComparer.Ordinal);
-        if (problems.Count > 0)
-        {
-            return new ContentComparison(CheckStatus.Failed, string.Join("; ", problems), shown, []);
-        }
+        return (digests, problems);
+    }
 
-        if (targets.Count < 2)
-        {
-            return new ContentComparison(CheckStatus.Skipped, "one target only: nothing to compare", shown, []);
-        }
-
-        var snapshots = digests.ToDictionary(d => d.Key, d => d.Value!, StringComparer.Ordinal);
-        if (snapshots.Values.Select(s => s.Digest).Distinct(StringComparer.Ordinal).Count() == 1)
-        {
-            return new ContentComparison(CheckStatus.Ok, $"every target serves the same content: {snapshots.Values.First().Digest}", shown, []);
-        }
-
+    /// <summary>What differs in one service: the entries of each part whose digests differ, else the service itself when only its digest differs.</summary>
+    private static async Task<List<ContentDifference>> ServiceDifferencesAsync(HttpClient http, Dictionary<string, NodeEndpoints> byName,
+        Dictionary<string, ContentDigestSnapshot> snapshots, string service, CancellationToken cancellationToken)
+    {
         var differences = new List<ContentDifference>();
-        var byName = targets.ToDictionary(t => t.Name, t => t.Node, StringComparer.Ordinal);
-        foreach (var service in snapshots.Values.SelectMany(s => s.Services.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        var parts = snapshots.Values.SelectMany(s => s.Services.TryGetValue(service, out var d) ? d.Parts.Keys : []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        foreach (var part in parts)
         {
-            var parts = snapshots.Values.SelectMany(s => s.Services.TryGetValue(service, out var d) ? d.Parts.Keys : []).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-            foreach (var part in parts)
+            var values = snapshots.ToDictionary(s => s.Key, s => s.Value.Services.TryGetValue(service, out var d) ? d.Parts.GetValueOrDefault(part) : null, StringComparer.Ordinal);
+            if (values.Values.Distinct(StringComparer.Ordinal).Count() == 1)
             {
-                var values = snapshots.ToDictionary(s => s.Key, s => s.Value.Services.TryGetValue(service, out var d) ? d.Parts.GetValueOrDefault(part) : null, StringComparer.Ordinal);
-                if (values.Values.Distinct(StringComparer.Ordinal).Count() == 1)
-                {
-                    continue;
-                }
-
-                differences.AddRange(await EntriesAsync(http, byName, service, part, values, cancellationToken));
+                continue;
             }
 
-            var serviceDigests = snapshots.ToDictionary(s => s.Key, s => s.Value.Services.TryGetValue(service, out var d) ? d.Digest : null, StringComparer.Ordinal);
-            if (serviceDigests.Values.Distinct(StringComparer.Ordinal).Count() > 1 && !differences.Any(d => d.Service == service))
-            {
-                // The node names buckets other than the public one to its admin only; their content still counts.
-                differences.Add(new ContentDifference(service, "(buckets not listed to anonymous callers)", null, serviceDigests));
-            }
+            differences.AddRange(await EntriesAsync(http, byName, service, part, values, cancellationToken));
         }
 
-        var names = string.Join(", ", snapshots.Select(s => $"{s.Key} {s.Value.Digest}"));
-        return new ContentComparison(CheckStatus.Failed, $"the targets serve different content ({names}); {differences.Count} difference(s)", shown, differences);
+        var serviceDigests = snapshots.ToDictionary(s => s.Key, s => s.Value.Services.TryGetValue(service, out var d) ? d.Digest : null, StringComparer.Ordinal);
+        if (serviceDigests.Values.Distinct(StringComparer.Ordinal).Count() > 1 && differences.Count == 0)
+        {
+            // The node names buckets other than the public one to its admin only; their content still counts.
+            differences.Add(new ContentDifference(service, "(buckets not listed to anonymous callers)", null, serviceDigests));
+        }
+
+        return differences;
     }
 
     /// <summary>The entries of one part that differ between targets, or the part itself when its entries cannot be read.</summary>

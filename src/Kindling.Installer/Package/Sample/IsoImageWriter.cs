@@ -33,6 +33,44 @@ internal static class IsoImageWriter
 
     public static void Write(string path, string volumeId, IEnumerable<(string Path, byte[] Content)> files)
     {
+        var root = BuildTree(files);
+        var directories = new List<Node>();
+        AssignIsoNames(root);
+        CollectBreadthFirst(root, directories);
+        for (var i = 0; i < directories.Count; i++)
+        {
+            directories[i].Number = i + 1;
+        }
+
+        var layout = LayOut(directories);
+        var image = new byte[(long)layout.Sectors * Sector];
+        Volume(image.AsSpan(16 * Sector, Sector), 1, volumeId, layout.Sectors, layout.PathTable, layout.LPath, layout.MPath, root, joliet: false);
+        Volume(image.AsSpan(17 * Sector, Sector), 2, volumeId, layout.Sectors, layout.JolietPathTable, layout.JlPath, layout.JmPath, root, joliet: true);
+        var terminator = image.AsSpan(18 * Sector, Sector);
+        terminator[0] = 255;
+        "CD001"u8.CopyTo(terminator[1..]);
+        terminator[6] = 1;
+        PathTable(directories, false, false).CopyTo(image, layout.LPath * Sector);
+        PathTable(directories, false, true).CopyTo(image, layout.MPath * Sector);
+        PathTable(directories, true, false).CopyTo(image, layout.JlPath * Sector);
+        PathTable(directories, true, true).CopyTo(image, layout.JmPath * Sector);
+        foreach (var dir in directories)
+        {
+            DirectoryBytes(dir, false, false).CopyTo(image, dir.Extent * Sector);
+            DirectoryBytes(dir, true, false).CopyTo(image, dir.JolietExtent * Sector);
+        }
+
+        foreach (var file in layout.Files)
+        {
+            file.Content!.CopyTo(image, file.Extent * Sector);
+        }
+
+        File.WriteAllBytes(path, image);
+    }
+
+    /// <summary>The directory tree of the files' slash-separated paths.</summary>
+    private static Node BuildTree(IEnumerable<(string Path, byte[] Content)> files)
+    {
         var root = new Node("", null, null);
         foreach (var (filePath, content) in files)
         {
@@ -53,14 +91,15 @@ internal static class IsoImageWriter
             dir.Children.Add(new Node(parts[^1], dir, content));
         }
 
-        var directories = new List<Node>();
-        AssignIsoNames(root);
-        CollectBreadthFirst(root, directories);
-        for (var i = 0; i < directories.Count; i++)
-        {
-            directories[i].Number = i + 1;
-        }
+        return root;
+    }
 
+    /// <summary>
+    /// Places everything after the volume descriptors (sectors 16-18): the four path tables, the ISO 9660 then the
+    /// Joliet directories, then the files (shared by both trees); sets each node's extent and size.
+    /// </summary>
+    private static Layout LayOut(List<Node> directories)
+    {
         var pathTable = PathTable(directories, joliet: false, bigEndian: false).Length;
         var jolietPathTable = PathTable(directories, joliet: true, bigEndian: false).Length;
         var next = 19;
@@ -92,30 +131,11 @@ internal static class IsoImageWriter
             next += Math.Max(1, Sectors(file.Size));
         }
 
-        var image = new byte[(long)next * Sector];
-        Volume(image.AsSpan(16 * Sector, Sector), 1, volumeId, next, pathTable, lPath, mPath, root, joliet: false);
-        Volume(image.AsSpan(17 * Sector, Sector), 2, volumeId, next, jolietPathTable, jlPath, jmPath, root, joliet: true);
-        var terminator = image.AsSpan(18 * Sector, Sector);
-        terminator[0] = 255;
-        "CD001"u8.CopyTo(terminator[1..]);
-        terminator[6] = 1;
-        PathTable(directories, false, false).CopyTo(image, lPath * Sector);
-        PathTable(directories, false, true).CopyTo(image, mPath * Sector);
-        PathTable(directories, true, false).CopyTo(image, jlPath * Sector);
-        PathTable(directories, true, true).CopyTo(image, jmPath * Sector);
-        foreach (var dir in directories)
-        {
-            DirectoryBytes(dir, false, false).CopyTo(image, dir.Extent * Sector);
-            DirectoryBytes(dir, true, false).CopyTo(image, dir.JolietExtent * Sector);
-        }
-
-        foreach (var file in fileNodes)
-        {
-            file.Content!.CopyTo(image, file.Extent * Sector);
-        }
-
-        File.WriteAllBytes(path, image);
+        return new Layout(pathTable, jolietPathTable, lPath, mPath, jlPath, jmPath, fileNodes, next);
     }
+
+    /// <summary>Where <see cref="LayOut"/> put the path tables (their sizes and sectors), the files in order, and the image's size in sectors.</summary>
+    private sealed record Layout(int PathTable, int JolietPathTable, int LPath, int MPath, int JlPath, int JmPath, List<Node> Files, int Sectors);
 
     private static int Sectors(int bytes) => (bytes + Sector - 1) / Sector;
 

@@ -37,22 +37,42 @@ internal static class RpmWriter
     {
         var time = (int)TarGzWriter.Epoch.ToUnixTimeSeconds();
         var files = p.Files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        var dirNames = files.Select(f => f.Path[..(f.Path.LastIndexOf('/') + 1)]).Distinct().ToList();
         var cpio = Cpio(files, time);
-        byte[] payload;
-        using (var buffer = new MemoryStream())
-        {
-            using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
-            {
-                gzip.Write(cpio);
-            }
+        var payload = Gzip(cpio);
+        var header = Header(p, files, time, payload);
+        var signature = Signature(header, payload, cpio.Length);
+        var signaturePadding = (8 - signature.Length % 8) % 8;
+        var evr = $"{p.Version}-{p.Release}";
 
-            payload = buffer.ToArray();
+        using var rpm = new MemoryStream();
+        rpm.Write(Lead($"{p.Name}-{evr}"));
+        rpm.Write(signature);
+        rpm.Write(new byte[signaturePadding]);
+        var headerStart = (int)rpm.Length;
+        rpm.Write(header);
+        var headerEnd = (int)rpm.Length;
+        rpm.Write(payload);
+        return new RpmBuild(p, rpm.ToArray(), headerStart, headerEnd, files.Sum(f => f.Content.LongLength), cpio.Length);
+    }
+
+    private static byte[] Gzip(byte[] cpio)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new GZipStream(buffer, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(cpio);
         }
 
+        return buffer.ToArray();
+    }
+
+    /// <summary>The main header: the package's tags, its files (sizes, modes, digests, names by directory), and the payload's digest.</summary>
+    private static byte[] Header(RpmPackage p, List<RpmFile> files, int time, byte[] payload)
+    {
+        var dirNames = files.Select(f => f.Path[..(f.Path.LastIndexOf('/') + 1)]).Distinct().ToList();
         var evr = $"{p.Version}-{p.Release}";
         var rpmlib = (RpmSenseRpmLib | RpmSenseLess | RpmSenseEqual);
-        var header = new RpmHeader()
+        return new RpmHeader()
             .Strings(100, "C") // HEADERI18NTABLE
             .String(1000, p.Name).String(1001, p.Version).String(1002, p.Release)
             .I18n(1004, p.Summary).I18n(1005, p.Description)
@@ -88,30 +108,23 @@ internal static class RpmWriter
             .Strings(5092, Convert.ToHexStringLower(SHA256.HashData(payload)))
             .Int32(5093, DigestSha256)
             .Build(regionTag: 63);
+    }
 
+    /// <summary>The signature header: digests of the header and of header and payload, their size, and the cpio's size.</summary>
+    private static byte[] Signature(byte[] header, byte[] payload, int cpioLength)
+    {
         // rpm's format fixes these digests (RPMSIGTAG_MD5, RPMSIGTAG_SHA1): integrity checks, not security.
 #pragma warning disable CA5350, CA5351
         var md5 = MD5.HashData([.. header, .. payload]);
         var sha1 = Convert.ToHexStringLower(SHA1.HashData(header));
 #pragma warning restore CA5350, CA5351
-        var signature = new RpmHeader()
+        return new RpmHeader()
             .String(269, sha1)
             .String(273, Convert.ToHexStringLower(SHA256.HashData(header)))
             .Int32(1000, header.Length + payload.Length)
             .Bin(1004, md5)
-            .Int32(1007, cpio.Length)
+            .Int32(1007, cpioLength)
             .Build(regionTag: 62);
-        var signaturePadding = (8 - signature.Length % 8) % 8;
-
-        using var rpm = new MemoryStream();
-        rpm.Write(Lead($"{p.Name}-{evr}"));
-        rpm.Write(signature);
-        rpm.Write(new byte[signaturePadding]);
-        var headerStart = (int)rpm.Length;
-        rpm.Write(header);
-        var headerEnd = (int)rpm.Length;
-        rpm.Write(payload);
-        return new RpmBuild(p, rpm.ToArray(), headerStart, headerEnd, files.Sum(f => f.Content.LongLength), cpio.Length);
     }
 
     private static byte[] Lead(string name)
