@@ -6,6 +6,7 @@ using Kindling.Dns.Server.Transfer;
 using Kindling.Dns.Server.Update;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
+using Kindling.Dns.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Dns.Server;
@@ -18,6 +19,12 @@ namespace Kindling.Dns.Server;
 internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, Func<NamedConf> conf, ILogger logger, TimeProvider time)
     : ISpecialMessageHandler
 {
+    /// <summary>
+    /// Octets a signed UDP answer keeps free for the TSIG record added after it (RFC 8945 §4.2): owner (the key
+    /// name), algorithm name, the fixed fields and a MAC of up to 64 octets (HMAC-SHA512) fit in 200.
+    /// </summary>
+    private const int TsigRoom = 200;
+
     /// <summary>The secondary zones (set once the server is built).</summary>
     public SecondaryZones? Secondaries { get; set; }
 
@@ -114,7 +121,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                     unsigned[11] = (byte)additional;
                 }
 
-                var answerLength = answerer.BuildUncached(unsigned, response, tcp ? ushort.MaxValue : 1232 - 200);
+                var answerLength = answerer.BuildUncached(unsigned, response, tcp ? ushort.MaxValue : EdnsDefaults.UdpPayloadSize - TsigRoom);
                 if (key is not null)
                 {
                     answerLength = TsigSigner.Sign(response, answerLength, key, TsigSigner.Now(time), tsig.Mac, out _);
@@ -141,7 +148,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
 
         var (reply, detail) = await UpdateForwarder.ForwardAsync(message, zone, Source(zone.Primaries[0].Address.AddressFamily), cancellationToken);
         logger.LogInformation("UPDATE {Zone} from {Requester}: {Detail}{Rcode}", zone.Name, requester, detail,
-            reply is null ? "" : ": " + (ResponseCode)(reply[3] & 0xF));
+            reply is null ? "" : ": " + (ResponseCode)(reply[3] & HeaderFlags.RcodeMask));
         await send(reply ?? Sign(Reply(request, ResponseCode.ServFail), key, mac));
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using Kindling.Dns.Wire;
 
 namespace Kindling.Dns.Server.Answering;
 
@@ -97,7 +98,7 @@ public sealed class QueryAnswerer
             // As BIND (dns_message_reply): an unknown opcode's NOTIMP carries the header alone, RD and CD cleared,
             // and the OPT when the query had one.
             var bare = q;
-            bare.Flags &= 0x7800;
+            bare.Flags &= HeaderFlags.OpcodeMask;
             length = ResponseBuilder.Error(bare, [], false, response, ResponseCode.NotImp);
             return AnswerOutcome.Respond;
         }

@@ -13,7 +13,7 @@ namespace Kindling.Dns.Server.Answering;
 /// </summary>
 internal static partial class ResponseBuilder
 {
-    public const ushort ServerUdpPayload = 1232;
+    public const ushort ServerUdpPayload = EdnsDefaults.UdpPayloadSize;
     private const int MaxChain = 16;
 
     [ThreadStatic]
@@ -24,7 +24,7 @@ internal static partial class ResponseBuilder
     {
         Span<ushort> table = stackalloc ushort[128];
         var w = new DnsWriter(output[..Math.Min(limit, output.Length)], table);
-        w.Limit = w.Buffer.Length - (q.HasEdns ? 11 : 0);
+        w.Limit = w.Buffer.Length - (q.HasEdns ? EdnsDefaults.OptRecordLength : 0);
         w.WriteUInt16(q.Id);
         w.WriteUInt16(0);
         w.WriteUInt16(1);
@@ -85,7 +85,7 @@ internal static partial class ResponseBuilder
     {
         var position = w.Position;
         var fresh = new DnsWriter(output[..Math.Min(limit, output.Length)], table);
-        fresh.Limit = fresh.Buffer.Length - (edns ? 11 : 0);
+        fresh.Limit = fresh.Buffer.Length - (edns ? EdnsDefaults.OptRecordLength : 0);
         fresh.WriteBytes(output[..position]);
         return fresh;
     }
@@ -283,7 +283,8 @@ internal static partial class ResponseBuilder
             additional++;
         }
 
-        var flags = (ushort)(0x8000 | (q.Flags & 0x0110) | (aa ? 0x0400 : 0) | (truncated ? 0x0200 : 0) | ((int)rcode & 0xF));
+        var flags = (ushort)(HeaderFlags.Response | (q.Flags & (HeaderFlags.RecursionDesired | HeaderFlags.CheckingDisabled))
+            | (aa ? HeaderFlags.AuthoritativeAnswer : 0) | (truncated ? HeaderFlags.Truncated : 0) | ((int)rcode & HeaderFlags.RcodeMask));
         w.PatchUInt16(2, flags);
         w.PatchUInt16(6, (ushort)counts.Answer);
         w.PatchUInt16(8, (ushort)counts.Authority);
@@ -299,7 +300,7 @@ internal static partial class ResponseBuilder
         w.WriteByte(0);
         w.WriteUInt16((ushort)RecordType.OPT);
         w.WriteUInt16(ServerUdpPayload);
-        w.WriteUInt32(((uint)((int)rcode >> 4) << 24) | (dnssecOk ? 0x8000u : 0));
+        w.WriteUInt32(((uint)((int)rcode >> 4) << EdnsFlags.ExtendedRcodeShift) | (dnssecOk ? EdnsFlags.DnssecOk : 0));
         w.WriteUInt16((ushort)options.Length);
         w.WriteBytes(options);
     }
@@ -327,7 +328,8 @@ internal static partial class ResponseBuilder
             w.PatchUInt16(10, 1);
         }
 
-        w.PatchUInt16(2, (ushort)(0x8000 | (q.Flags & 0x7910) | ((int)rcode & 0xF)));
+        w.PatchUInt16(2, (ushort)(HeaderFlags.Response | (q.Flags & (HeaderFlags.OpcodeMask | HeaderFlags.RecursionDesired | HeaderFlags.CheckingDisabled))
+            | ((int)rcode & HeaderFlags.RcodeMask)));
         return w.Position;
     }
 

@@ -4,6 +4,7 @@ using Kindling.Dns.Client;
 using Kindling.Dns.Config;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
+using Kindling.Dns.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Dns.Server.Transfer;
@@ -58,9 +59,9 @@ internal sealed class Notifier(Func<NamedConf> conf, Func<AddressFamily, IPAddre
                 while (true)
                 {
                     var received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), timeout.Token);
-                    if (received.ReceivedBytes >= 12 && buffer[0] == wire[0] && buffer[1] == wire[1] && (buffer[2] & 0x80) != 0)
+                    if (received.ReceivedBytes >= 12 && buffer[0] == wire[0] && buffer[1] == wire[1] && (buffer[2] & HeaderFlags.ResponseInHighByte) != 0)
                     {
-                        logger.LogInformation("NOTIFY {Zone} serial {Serial} to {Target}: {Rcode}", zone.Origin, zone.Serial, target.EndPoint, (ResponseCode)(buffer[3] & 0xF));
+                        logger.LogInformation("NOTIFY {Zone} serial {Serial} to {Target}: {Rcode}", zone.Origin, zone.Serial, target.EndPoint, (ResponseCode)(buffer[3] & HeaderFlags.RcodeMask));
                         return;
                     }
                 }

@@ -46,7 +46,7 @@ internal static class ZoneTransfer
             var writer = new DnsWriter(buffer, table);
             writer.Limit = buffer.Length - 600; // room for TSIG
             writer.WriteUInt16(request.Id);
-            writer.WriteUInt16((ushort)(0x8000 | 0x0400));
+            writer.WriteUInt16(HeaderFlags.Response | HeaderFlags.AuthoritativeAnswer);
             writer.WriteUInt16((ushort)(first ? 1 : 0));
             writer.WriteUInt16(0);
             writer.WriteUInt16(0);
