@@ -14,7 +14,9 @@ namespace Kindling.Dns.Server.Transport;
 /// <c>Socket.ReceiveFrom</c> on one shared socket elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to force it). Buffers
 /// are allocated once per thread; a query on the hot path allocates nothing. Messages the hot path hands over (UPDATE,
 /// NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the listener owns and
-/// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
+/// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted in
+/// <c>kindling_dns_udp_special_dropped_total</c>, as BIND drops an UPDATE beyond its <c>update-quota</c> (default 100
+/// outstanding). The bound here: <see cref="SpecialWorkers"/> running plus <see cref="SpecialQueueCapacity"/> waiting.
 /// </summary>
 public sealed class UdpListener : IDisposable
 {
