@@ -187,6 +187,11 @@ internal sealed class Notifier(Func<NamedConf> conf, Func<AddressFamily, IPAddre
             // Cancelled by the stop, or failed: either way the send is over.
         }
 
+        lock (_lock)
+        {
+            _sends.Clear(); // all over; their Forget continuations may not have run yet
+        }
+
         _stop.Dispose();
     }
 }
