@@ -122,7 +122,12 @@ public sealed class DnsClient(IPEndPoint server, TimeSpan? timeout = null, int a
         return await ReadExactlyAsync(socket, message, cancellationToken) ? message : throw new IOException("TCP connection closed in the middle of a message");
     }
 
-    private static async Task<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Fills <paramref name="buffer"/> from the socket; false when the peer closed the connection first. Shared with
+    /// the server's TCP listener. (<c>Stream.ReadExactlyAsync</c> would need a <c>NetworkStream</c> per connection and
+    /// throws on a clean close, which both callers treat as the normal end of a connection.)
+    /// </summary>
+    public static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var read = 0;
         while (read < buffer.Length)

@@ -224,6 +224,8 @@ public sealed class DnsServer : IDisposable
 
     public void Dispose()
     {
+        Store.Committed -= _notifier.Notify;
+        _notifier.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _secondaries.DisposeAsync().AsTask().GetAwaiter().GetResult();
         foreach (var udp in _udp)
         {

@@ -6,6 +6,7 @@ using Kindling.Dns.Server.Transfer;
 using Kindling.Dns.Server.Update;
 using Kindling.Dns.Server.Zones;
 using Kindling.Dns.Tsig;
+using Kindling.Dns.Wire;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Dns.Server;
@@ -18,6 +19,12 @@ namespace Kindling.Dns.Server;
 internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, Func<NamedConf> conf, ILogger logger, TimeProvider time)
     : ISpecialMessageHandler
 {
+    /// <summary>
+    /// Octets a signed UDP answer keeps free for the TSIG record added after it (RFC 8945 §4.2): owner (the key
+    /// name), algorithm name, the fixed fields and a MAC of up to 64 octets (HMAC-SHA512) fit in 200.
+    /// </summary>
+    private const int TsigRoom = 200;
+
     /// <summary>The secondary zones (set once the server is built).</summary>
     public SecondaryZones? Secondaries { get; set; }
 
@@ -53,18 +60,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
 
         if (tsig.Status == TsigStatus.BadTime)
         {
-            var serverTime = TsigSigner.Now(time);
-            var other = new byte[6];
-            for (var i = 0; i < 6; i++)
-            {
-                other[i] = (byte)(serverTime >> (40 - (8 * i)));
-            }
-
-            var reply = Reply(request, ResponseCode.NotAuth);
-            var buffer = new byte[ushort.MaxValue];
-            var length = reply.Write(buffer);
-            length = TsigSigner.Sign(buffer, length, tsig.Key!, serverTime, tsig.Mac, out _, ResponseCode.BadTime, other);
-            await send(buffer.AsMemory(0, length).ToArray());
+            await send(BadTimeReply(request, tsig));
             return;
         }
 
@@ -76,16 +72,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await ForwardUpdateAsync(message, request, secondary, requester, key, tsig.Mac, config, send, cancellationToken);
                 return;
             case Opcode.Notify when request.Questions.Count == 1 && Secondaries?.Get(request.Questions[0].Name) is { } refreshing:
-                var fromPrimary = refreshing.Config.Primaries.Any(p => p.Address.Equals(requester.Address))
-                    || (refreshing.Config.AllowNotify ?? config.AllowNotify).Allows(requester, config);
-                logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", refreshing.Config.Name, remote,
-                    fromPrimary ? "refreshing from the primaries" : "refused (not a primary of the zone, not in allow-notify)");
-                if (fromPrimary)
-                {
-                    refreshing.Wake();
-                }
-
-                await send(Sign(Reply(request, fromPrimary ? ResponseCode.NoError : ResponseCode.Refused, authoritative: fromPrimary), key, tsig.Mac));
+                await send(Sign(NotifyForSecondary(request, refreshing, requester, remote, config), key, tsig.Mac));
                 return;
             case Opcode.Update:
                 var rcode = new UpdateProcessor(store, config).Process(request, requester);
@@ -94,38 +81,80 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await send(Sign(Reply(request, rcode), key, tsig.Mac));
                 return;
             case Opcode.Notify:
-                // As BIND when it is the zone's primary: NOERROR (there is nothing to fetch), NOTAUTH for a zone it
-                // does not serve.
-                var served = request.Questions.Count == 1 && store.Zones.Get(request.Questions[0].Name) is not null;
-                logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", request.Questions.FirstOrDefault().Name, remote,
-                    served ? "this server is the primary, ignored" : "not a zone served here");
-                await send(Sign(Reply(request, served ? ResponseCode.NoError : ResponseCode.NotAuth, authoritative: served), key, tsig.Mac));
+                await send(Sign(NotifyForPrimary(request, remote), key, tsig.Mac));
                 return;
             case Opcode.Query when request.Questions.Count == 1 && request.Questions[0].Type is RecordType.AXFR or RecordType.IXFR:
                 await TransferAsync(request, requester, key, tsig.Mac, tcp, config, send);
                 return;
             case Opcode.Query:
-                var response = new byte[ushort.MaxValue];
-                var unsigned = message.Span[..(tsig.RecordOffset > 0 ? tsig.RecordOffset : message.Length)].ToArray();
-                if (tsig.RecordOffset > 0)
-                {
-                    var additional = ((unsigned[10] << 8) | unsigned[11]) - 1; // the TSIG record is not part of the query proper
-                    unsigned[10] = (byte)(additional >> 8);
-                    unsigned[11] = (byte)additional;
-                }
-
-                var answerLength = answerer.BuildUncached(unsigned, response, tcp ? ushort.MaxValue : 1232 - 200);
-                if (key is not null)
-                {
-                    answerLength = TsigSigner.Sign(response, answerLength, key, TsigSigner.Now(time), tsig.Mac, out _);
-                }
-
-                await send(response.AsMemory(0, answerLength).ToArray());
+                await send(AnswerSignedQuery(message.Span, tsig, key, tcp));
                 return;
             default:
                 await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
                 return;
         }
+    }
+
+    // RFC 8945 §5.2.3: NOTAUTH signed with BADTIME and the server's time in the other data, so the client sees the skew.
+    private byte[] BadTimeReply(DnsMessage request, TsigVerification tsig)
+    {
+        var serverTime = TsigSigner.Now(time);
+        var other = new byte[6];
+        for (var i = 0; i < 6; i++)
+        {
+            other[i] = (byte)(serverTime >> (40 - (8 * i)));
+        }
+
+        var reply = Reply(request, ResponseCode.NotAuth);
+        var buffer = new byte[ushort.MaxValue];
+        var length = reply.Write(buffer);
+        length = TsigSigner.Sign(buffer, length, tsig.Key!, serverTime, tsig.Mac, out _, ResponseCode.BadTime, other);
+        return buffer.AsMemory(0, length).ToArray();
+    }
+
+    // A NOTIFY for a zone this server is secondary for: refresh now when it comes from a primary or allow-notify admits it.
+    private DnsMessage NotifyForSecondary(DnsMessage request, SecondaryZone refreshing, Requester requester, IPEndPoint remote, NamedConf config)
+    {
+        var fromPrimary = refreshing.Config.Primaries.Any(p => p.Address.Equals(requester.Address))
+            || (refreshing.Config.AllowNotify ?? config.AllowNotify).Allows(requester, config);
+        logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", refreshing.Config.Name, remote,
+            fromPrimary ? "refreshing from the primaries" : "refused (not a primary of the zone, not in allow-notify)");
+        if (fromPrimary)
+        {
+            refreshing.Wake();
+        }
+
+        return Reply(request, fromPrimary ? ResponseCode.NoError : ResponseCode.Refused, authoritative: fromPrimary);
+    }
+
+    // As BIND when it is the zone's primary: NOERROR (there is nothing to fetch), NOTAUTH for a zone it does not serve.
+    private DnsMessage NotifyForPrimary(DnsMessage request, IPEndPoint remote)
+    {
+        var served = request.Questions.Count == 1 && store.Zones.Get(request.Questions[0].Name) is not null;
+        logger.LogInformation("NOTIFY {Zone} from {Remote}: {Outcome}", request.Questions.FirstOrDefault().Name, remote,
+            served ? "this server is the primary, ignored" : "not a zone served here");
+        return Reply(request, served ? ResponseCode.NoError : ResponseCode.NotAuth, authoritative: served);
+    }
+
+    // A query that carried TSIG: answered from the zones like any query (without the TSIG record), then signed.
+    private byte[] AnswerSignedQuery(ReadOnlySpan<byte> message, TsigVerification tsig, TsigKey? key, bool tcp)
+    {
+        var response = new byte[ushort.MaxValue];
+        var unsigned = message[..(tsig.RecordOffset > 0 ? tsig.RecordOffset : message.Length)].ToArray();
+        if (tsig.RecordOffset > 0)
+        {
+            var additional = ((unsigned[10] << 8) | unsigned[11]) - 1; // the TSIG record is not part of the query proper
+            unsigned[10] = (byte)(additional >> 8);
+            unsigned[11] = (byte)additional;
+        }
+
+        var answerLength = answerer.BuildUncached(unsigned, response, tcp ? ushort.MaxValue : EdnsDefaults.UdpPayloadSize - TsigRoom);
+        if (key is not null)
+        {
+            answerLength = TsigSigner.Sign(response, answerLength, key, TsigSigner.Now(time), tsig.Mac, out _);
+        }
+
+        return response.AsMemory(0, answerLength).ToArray();
     }
 
     private async Task ForwardUpdateAsync(ReadOnlyMemory<byte> message, DnsMessage request, ZoneConfig zone, Requester requester, TsigKey? key,
@@ -141,7 +170,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
 
         var (reply, detail) = await UpdateForwarder.ForwardAsync(message, zone, Source(zone.Primaries[0].Address.AddressFamily), cancellationToken);
         logger.LogInformation("UPDATE {Zone} from {Requester}: {Detail}{Rcode}", zone.Name, requester, detail,
-            reply is null ? "" : ": " + (ResponseCode)(reply[3] & 0xF));
+            reply is null ? "" : ": " + (ResponseCode)(reply[3] & HeaderFlags.RcodeMask));
         await send(reply ?? Sign(Reply(request, ResponseCode.ServFail), key, mac));
     }
 

@@ -21,9 +21,9 @@ internal ref struct ParsedQuery
     public bool HasQuestion;
     public int LowerNameLength;
 
-    public readonly bool RecursionDesired => (Flags & 0x0100) != 0;
+    public readonly bool RecursionDesired => (Flags & HeaderFlags.RecursionDesired) != 0;
 
-    public readonly bool CheckingDisabled => (Flags & 0x0010) != 0;
+    public readonly bool CheckingDisabled => (Flags & HeaderFlags.CheckingDisabled) != 0;
 }
 
 /// <summary>Outcome of reading a query packet.</summary>
@@ -52,12 +52,12 @@ internal static class QueryParser
 
         query.Id = BinaryPrimitives.ReadUInt16BigEndian(packet);
         query.Flags = BinaryPrimitives.ReadUInt16BigEndian(packet[2..]);
-        if ((query.Flags & 0x8000) != 0)
+        if ((query.Flags & HeaderFlags.Response) != 0)
         {
             return QueryParse.Drop;
         }
 
-        query.Opcode = (Opcode)((query.Flags >> 11) & 0xF);
+        query.Opcode = (Opcode)((query.Flags & HeaderFlags.OpcodeMask) >> HeaderFlags.OpcodeShift);
         var qd = BinaryPrimitives.ReadUInt16BigEndian(packet[4..]);
         var an = BinaryPrimitives.ReadUInt16BigEndian(packet[6..]);
         var ns = BinaryPrimitives.ReadUInt16BigEndian(packet[8..]);
@@ -107,8 +107,8 @@ internal static class QueryParser
 
                     query.HasEdns = true;
                     query.UdpPayloadSize = cls;
-                    query.EdnsVersion = (byte)(ttl >> 16);
-                    query.DnssecOk = (ttl & 0x8000) != 0;
+                    query.EdnsVersion = (byte)(ttl >> EdnsFlags.VersionShift);
+                    query.DnssecOk = (ttl & EdnsFlags.DnssecOk) != 0;
                 }
                 else if (type == RecordType.TSIG)
                 {

@@ -1,4 +1,5 @@
 using System.Net;
+using Kindling.Dns.Wire;
 
 namespace Kindling.Dns.Server.Answering;
 
@@ -83,23 +84,7 @@ public sealed class QueryAnswerer
 
         if (q.Opcode != Opcode.Query)
         {
-            if (q.Opcode is Opcode.Notify or Opcode.Update)
-            {
-                if (Special is not null)
-                {
-                    return AnswerOutcome.Special;
-                }
-
-                length = ResponseBuilder.Error(q, name, true, response, ResponseCode.NotImp);
-                return AnswerOutcome.Respond;
-            }
-
-            // As BIND (dns_message_reply): an unknown opcode's NOTIMP carries the header alone, RD and CD cleared,
-            // and the OPT when the query had one.
-            var bare = q;
-            bare.Flags &= 0x7800;
-            length = ResponseBuilder.Error(bare, [], false, response, ResponseCode.NotImp);
-            return AnswerOutcome.Respond;
+            return AnswerOtherOpcode(q, name, response, out length);
         }
 
         if (q.HasEdns && q.EdnsVersion > 0)
@@ -119,39 +104,78 @@ public sealed class QueryAnswerer
             return AnswerOutcome.Respond;
         }
 
-        var limit = tcp ? MaxMessage : q.HasEdns ? Math.Clamp((int)q.UdpPayloadSize, 512, ResponseBuilder.ServerUdpPayload) : 512;
-        limit = Math.Min(limit, response.Length);
+        var limit = Math.Min(ResponseLimit(q, tcp), response.Length);
         var state = _state;
-        Span<byte> key = stackalloc byte[AnswerCache.MaxKeyLength];
-        var keyLength = AnswerCache.Key(q, lowerName, key);
-        if (state.Cache.TryGet(key[..keyLength], out var cached))
+        if (TryWholeAnswer(state, q, name, lowerName, response, limit, out length))
         {
-            if (cached.Length <= limit)
-            {
-                cached.CopyTo(response);
-                response[0] = (byte)(q.Id >> 8);
-                response[1] = (byte)q.Id;
-                name.CopyTo(response[12..]);
-                length = cached.Length;
-                return AnswerOutcome.Respond;
-            }
-        }
-        else
-        {
-            var scratch = t_scratch ??= new byte[MaxMessage];
-            var full = ResponseBuilder.Build(state.Zones, q, name, lowerName, scratch, MaxMessage, compressAgainstQuestion: false);
-            state.Cache.Add(key[..keyLength], scratch.AsSpan(0, full));
-            if (full <= limit)
-            {
-                scratch.AsSpan(0, full).CopyTo(response);
-                length = full;
-                return AnswerOutcome.Respond;
-            }
+            return AnswerOutcome.Respond;
         }
 
         // Too large for this client: build again within its limit, compressing as tightly as possible, TC if needed.
         length = ResponseBuilder.Build(state.Zones, q, name, lowerName, response, limit, compressAgainstQuestion: true);
         return AnswerOutcome.Respond;
+    }
+
+    // NOTIFY and UPDATE go to the special handler (NOTIMP without one); any other opcode gets NOTIMP.
+    private AnswerOutcome AnswerOtherOpcode(in ParsedQuery q, ReadOnlySpan<byte> name, Span<byte> response, out int length)
+    {
+        length = 0;
+        if (q.Opcode is Opcode.Notify or Opcode.Update)
+        {
+            if (Special is not null)
+            {
+                return AnswerOutcome.Special;
+            }
+
+            length = ResponseBuilder.Error(q, name, true, response, ResponseCode.NotImp);
+            return AnswerOutcome.Respond;
+        }
+
+        // As BIND (dns_message_reply): an unknown opcode's NOTIMP carries the header alone, RD and CD cleared,
+        // and the OPT when the query had one.
+        var bare = q;
+        bare.Flags &= HeaderFlags.OpcodeMask;
+        length = ResponseBuilder.Error(bare, [], false, response, ResponseCode.NotImp);
+        return AnswerOutcome.Respond;
+    }
+
+    // TCP: a whole message; UDP: the client's EDNS payload size within [512, ours], or 512 without EDNS (RFC 1035 §4.2.1).
+    private static int ResponseLimit(in ParsedQuery q, bool tcp) =>
+        tcp ? MaxMessage : q.HasEdns ? Math.Clamp((int)q.UdpPayloadSize, 512, ResponseBuilder.ServerUdpPayload) : 512;
+
+    // The full answer, from the cache (its ID and question case patched in) or built and cached, when it fits `limit`.
+    private static bool TryWholeAnswer(State state, in ParsedQuery q, ReadOnlySpan<byte> name, ReadOnlySpan<byte> lowerName, Span<byte> response,
+        int limit, out int length)
+    {
+        length = 0;
+        Span<byte> key = stackalloc byte[AnswerCache.MaxKeyLength];
+        var keyLength = AnswerCache.Key(q, lowerName, key);
+        if (state.Cache.TryGet(key[..keyLength], out var cached))
+        {
+            if (cached.Length > limit)
+            {
+                return false;
+            }
+
+            cached.CopyTo(response);
+            response[0] = (byte)(q.Id >> 8);
+            response[1] = (byte)q.Id;
+            name.CopyTo(response[12..]);
+            length = cached.Length;
+            return true;
+        }
+
+        var scratch = t_scratch ??= new byte[MaxMessage];
+        var full = ResponseBuilder.Build(state.Zones, q, name, lowerName, scratch, MaxMessage, compressAgainstQuestion: false);
+        state.Cache.Add(key[..keyLength], scratch.AsSpan(0, full));
+        if (full > limit)
+        {
+            return false;
+        }
+
+        scratch.AsSpan(0, full).CopyTo(response);
+        length = full;
+        return true;
     }
 
     /// <summary>Answers a standard query from the current zones without the cache (used by the TSIG path).</summary>

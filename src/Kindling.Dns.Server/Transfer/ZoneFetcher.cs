@@ -77,13 +77,7 @@ internal static class ZoneFetcher
         TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var type = serial is null ? RecordType.AXFR : RecordType.IXFR;
-        var request = new DnsMessage { Id = DnsClient.NewId() };
-        request.Questions.Add(new Question(origin, type, RecordClass.IN));
-        if (serial is { } from)
-        {
-            request.Authority.Add(new ResourceRecord(origin, 0, new SoaRecord(origin, origin, from, 0, 0, 0, 0)));
-        }
-
+        var request = TransferRequest(origin, serial);
         var wire = request.ToArray();
         var mac = Array.Empty<byte>();
         if (key is not null)
@@ -108,16 +102,7 @@ internal static class ZoneFetcher
                 mac = Verify(octets, key, mac, time, !first, primary, origin, type.ToString());
                 first = false;
                 var message = DnsMessage.Parse(octets);
-                if (message.Id != request.Id)
-                {
-                    throw new IOException($"{what}: a reply with another ID");
-                }
-
-                if (message.ResponseCode != ResponseCode.NoError)
-                {
-                    throw new IOException($"{what}: {message.ResponseCode.ToString().ToUpperInvariant()} (does the primary's allow-transfer admit this server{(key is null ? "" : " and key " + key.Name)}?)");
-                }
-
+                CheckReply(message, request, key, what);
                 foreach (var record in message.Answers)
                 {
                     reader.Add(record, what);
@@ -149,6 +134,32 @@ internal static class ZoneFetcher
         }
 
         return reader.Result();
+    }
+
+    // AXFR, or IXFR (RFC 1995 §3) with the SOA of the serial held in the authority section.
+    private static DnsMessage TransferRequest(DomainName origin, uint? serial)
+    {
+        var request = new DnsMessage { Id = DnsClient.NewId() };
+        request.Questions.Add(new Question(origin, serial is null ? RecordType.AXFR : RecordType.IXFR, RecordClass.IN));
+        if (serial is { } from)
+        {
+            request.Authority.Add(new ResourceRecord(origin, 0, new SoaRecord(origin, origin, from, 0, 0, 0, 0)));
+        }
+
+        return request;
+    }
+
+    private static void CheckReply(DnsMessage message, DnsMessage request, TsigKey? key, string what)
+    {
+        if (message.Id != request.Id)
+        {
+            throw new IOException($"{what}: a reply with another ID");
+        }
+
+        if (message.ResponseCode != ResponseCode.NoError)
+        {
+            throw new IOException($"{what}: {message.ResponseCode.ToString().ToUpperInvariant()} (does the primary's allow-transfer admit this server{(key is null ? "" : " and key " + key.Name)}?)");
+        }
     }
 
     private static void Bind(Socket socket, IPAddress? source)

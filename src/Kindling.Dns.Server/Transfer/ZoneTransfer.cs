@@ -19,69 +19,14 @@ internal static class ZoneTransfer
     public static async Task SendAsync(Zone zone, DnsMessage request, TsigKey? key, byte[] requestMac, TimeProvider time,
         Func<ReadOnlyMemory<byte>, ValueTask> send)
     {
-        var question = request.Questions[0];
-        var records = new List<ResourceRecord>();
-        var clientSerial = request.Authority.FirstOrDefault(r => r.Type == RecordType.SOA)?.Data as SoaRecord;
-        if (question.Type == RecordType.IXFR && clientSerial is not null && !SerialNumber.IsGreater(zone.Serial, clientSerial.Serial))
-        {
-            records.AddRange(zone.SoaSet.ToRecords());
-        }
-        else
-        {
-            foreach (var set in zone.AllSets())
-            {
-                records.AddRange(set.ToRecords());
-            }
-
-            records.AddRange(zone.SoaSet.ToRecords());
-        }
-
+        var records = RecordsToSend(zone, request);
         var buffer = new byte[ushort.MaxValue];
         var mac = requestMac;
         var first = true;
         var index = 0;
         while (index < records.Count)
         {
-            var table = new ushort[256];
-            var writer = new DnsWriter(buffer, table);
-            writer.Limit = buffer.Length - 600; // room for TSIG
-            writer.WriteUInt16(request.Id);
-            writer.WriteUInt16((ushort)(0x8000 | 0x0400));
-            writer.WriteUInt16((ushort)(first ? 1 : 0));
-            writer.WriteUInt16(0);
-            writer.WriteUInt16(0);
-            writer.WriteUInt16(0);
-            if (first)
-            {
-                writer.WriteName(question.Name);
-                writer.WriteUInt16((ushort)question.Type);
-                writer.WriteUInt16((ushort)question.Class);
-            }
-
-            ushort count = 0;
-            while (index < records.Count && writer.Position < MessageTarget)
-            {
-                var mark = writer.Checkpoint();
-                DnsMessage.WriteRecord(ref writer, records[index]);
-                if (writer.Overflowed)
-                {
-                    writer.Rollback(mark);
-                    break;
-                }
-
-                count++;
-                index++;
-            }
-
-            writer.PatchUInt16(6, count);
-            if (request.Edns is { } edns)
-            {
-                // The OPT the request carried is answered in every message (RFC 6891 §7), as BIND does.
-                ResponseBuilder.WriteOpt(ref writer, edns.DnssecOk, ResponseCode.NoError);
-                writer.PatchUInt16(10, 1);
-            }
-
-            var length = writer.Position;
+            var length = WriteMessage(buffer, request, records, ref index, first);
             if (key is not null)
             {
                 length = TsigSigner.Sign(buffer, length, key, TsigSigner.Now(time), mac, out mac, timersOnly: !first);
@@ -92,4 +37,71 @@ internal static class ZoneTransfer
         }
     }
 
+    // IXFR from a serial not older than ours: the SOA alone (RFC 1995 §2, "up to date"); else the whole zone, AXFR
+    // style, between two copies of the SOA (the first comes with the zone's sets).
+    private static List<ResourceRecord> RecordsToSend(Zone zone, DnsMessage request)
+    {
+        var records = new List<ResourceRecord>();
+        var clientSerial = request.Authority.FirstOrDefault(r => r.Type == RecordType.SOA)?.Data as SoaRecord;
+        if (request.Questions[0].Type == RecordType.IXFR && clientSerial is not null && !SerialNumber.IsGreater(zone.Serial, clientSerial.Serial))
+        {
+            records.AddRange(zone.SoaSet.ToRecords());
+            return records;
+        }
+
+        foreach (var set in zone.AllSets())
+        {
+            records.AddRange(set.ToRecords());
+        }
+
+        records.AddRange(zone.SoaSet.ToRecords());
+        return records;
+    }
+
+    // One message of the transfer: header, the question in the first message only, records from `index` on up to
+    // about MessageTarget octets (advancing `index`), the OPT when the request had one. Returns its length.
+    private static int WriteMessage(byte[] buffer, DnsMessage request, List<ResourceRecord> records, ref int index, bool first)
+    {
+        var question = request.Questions[0];
+        var table = new ushort[256];
+        var writer = new DnsWriter(buffer, table);
+        writer.Limit = buffer.Length - 600; // room for TSIG
+        writer.WriteUInt16(request.Id);
+        writer.WriteUInt16(HeaderFlags.Response | HeaderFlags.AuthoritativeAnswer);
+        writer.WriteUInt16((ushort)(first ? 1 : 0));
+        writer.WriteUInt16(0);
+        writer.WriteUInt16(0);
+        writer.WriteUInt16(0);
+        if (first)
+        {
+            writer.WriteName(question.Name);
+            writer.WriteUInt16((ushort)question.Type);
+            writer.WriteUInt16((ushort)question.Class);
+        }
+
+        ushort count = 0;
+        while (index < records.Count && writer.Position < MessageTarget)
+        {
+            var mark = writer.Checkpoint();
+            DnsMessage.WriteRecord(ref writer, records[index]);
+            if (writer.Overflowed)
+            {
+                writer.Rollback(mark);
+                break;
+            }
+
+            count++;
+            index++;
+        }
+
+        writer.PatchUInt16(6, count);
+        if (request.Edns is { } edns)
+        {
+            // The OPT the request carried is answered in every message (RFC 6891 §7), as BIND does.
+            ResponseBuilder.WriteOpt(ref writer, edns.DnssecOk, ResponseCode.NoError);
+            writer.PatchUInt16(10, 1);
+        }
+
+        return writer.Position;
+    }
 }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Kindling.Dns.Client;
 using Kindling.Dns.Server.Answering;
 using Microsoft.Extensions.Logging;
 
@@ -193,14 +194,14 @@ internal sealed class DnsTcpListener : IDisposable
                 // Idle: waiting for the next query, which must arrive whole within the idle timeout.
                 connection.Deadline.CancelAfter(_limits.IdleTimeout);
                 Volatile.Write(ref connection.IdleSince, Interlocked.Increment(ref _idleSequence));
-                if (!await ReadExactlyAsync(client, prefix, token))
+                if (!await DnsClient.ReadExactlyAsync(client, prefix, token))
                 {
                     return;
                 }
 
                 Volatile.Write(ref connection.IdleSince, 0);
                 var length = BinaryPrimitives.ReadUInt16BigEndian(prefix);
-                if (length == 0 || !await ReadExactlyAsync(client, request.AsMemory(0, length), token))
+                if (length == 0 || !await DnsClient.ReadExactlyAsync(client, request.AsMemory(0, length), token))
                 {
                     return;
                 }
@@ -280,23 +281,6 @@ internal sealed class DnsTcpListener : IDisposable
             length = 0;
             return AnswerOutcome.Drop;
         }
-    }
-
-    private static async ValueTask<bool> ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await socket.ReceiveAsync(buffer[read..], SocketFlags.None, cancellationToken);
-            if (n == 0)
-            {
-                return false;
-            }
-
-            read += n;
-        }
-
-        return true;
     }
 
     public void Dispose()

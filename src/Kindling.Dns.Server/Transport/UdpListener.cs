@@ -14,7 +14,9 @@ namespace Kindling.Dns.Server.Transport;
 /// <c>Socket.ReceiveFrom</c> on one shared socket elsewhere (set <c>KINDLING_DNS_UDP=portable</c> to force it). Buffers
 /// are allocated once per thread; a query on the hot path allocates nothing. Messages the hot path hands over (UPDATE,
 /// NOTIFY, zone-transfer questions, TSIG) go through a bounded queue to a fixed set of workers the listener owns and
-/// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted.
+/// awaits on shutdown; when the queue is full the message is dropped (the client retries) and counted in
+/// <c>kindling_dns_udp_special_dropped_total</c>, as BIND drops an UPDATE beyond its <c>update-quota</c> (default 100
+/// outstanding). The bound here: <see cref="SpecialWorkers"/> running plus <see cref="SpecialQueueCapacity"/> waiting.
 /// </summary>
 internal sealed class UdpListener : IDisposable
 {
@@ -168,18 +170,7 @@ internal sealed class UdpListener : IDisposable
         fixed (LinuxDatagrams.IoVec* iov = vectors)
         fixed (LinuxDatagrams.MMsgHdr* inMessages = inbound, outMessages = outbound)
         {
-            for (var i = 0; i < Batch; i++)
-            {
-                iov[i].Base = receiveBase + (i * SlotStride);
-                iov[i].Length = BufferSize;
-                inMessages[i].Header.Iov = &iov[i];
-                inMessages[i].Header.IovLength = 1;
-                inMessages[i].Header.Name = nameBase + (i * AddressSize);
-                iov[Batch + i].Base = sendBase + (i * SlotStride);
-                outMessages[i].Header.Iov = &iov[Batch + i];
-                outMessages[i].Header.IovLength = 1;
-            }
-
+            PointAtBuffers(receiveBase, sendBase, nameBase, iov, inMessages, outMessages);
             while (!_stop.IsCancellationRequested)
             {
                 for (var i = 0; i < Batch; i++)
@@ -202,49 +193,80 @@ internal sealed class UdpListener : IDisposable
                 }
 
                 counters.Received(received);
-                var replies = 0;
-                for (var i = 0; i < received; i++)
-                {
-                    var packet = new ReadOnlySpan<byte>(receiveBase + (i * SlotStride), (int)Math.Min(inMessages[i].Length, BufferSize));
-                    var response = new Span<byte>(sendBase + (replies * SlotStride), BufferSize);
-                    var outcome = Answer(packet, response, out var length);
-                    if (outcome == AnswerOutcome.Special)
-                    {
-                        var address = new ReadOnlySpan<byte>(inMessages[i].Header.Name, (int)inMessages[i].Header.NameLength);
-                        HandOff(packet, ToEndPoint(address));
-                        continue;
-                    }
-
-                    if (outcome != AnswerOutcome.Respond)
-                    {
-                        continue;
-                    }
-
-                    outMessages[replies].Header.Name = inMessages[i].Header.Name;
-                    outMessages[replies].Header.NameLength = inMessages[i].Header.NameLength;
-                    iov[Batch + replies].Length = (nuint)length;
-                    replies++;
-                }
-
-                var offset = 0;
-                while (offset < replies)
-                {
-                    var sent = LinuxDatagrams.SendMmsg(fd, outMessages + offset, (uint)(replies - offset), 0);
-                    if (sent <= 0)
-                    {
-                        var errno = Marshal.GetLastPInvokeError();
-                        if (errno == LinuxDatagrams.EIntr)
-                        {
-                            continue;
-                        }
-
-                        offset++; // skip the datagram the kernel refused (e.g. unreachable), keep the rest
-                        continue;
-                    }
-
-                    offset += sent;
-                }
+                var replies = AnswerBatch(received, receiveBase, sendBase, iov, inMessages, outMessages);
+                SendReplies(fd, outMessages, replies);
             }
+        }
+    }
+
+    // Slot i of the batch: receive buffer, sender address and outgoing buffer; the iovecs of replies follow those of queries.
+    private static unsafe void PointAtBuffers(byte* receiveBase, byte* sendBase, byte* nameBase, LinuxDatagrams.IoVec* iov,
+        LinuxDatagrams.MMsgHdr* inMessages, LinuxDatagrams.MMsgHdr* outMessages)
+    {
+        for (var i = 0; i < Batch; i++)
+        {
+            iov[i].Base = receiveBase + (i * SlotStride);
+            iov[i].Length = BufferSize;
+            inMessages[i].Header.Iov = &iov[i];
+            inMessages[i].Header.IovLength = 1;
+            inMessages[i].Header.Name = nameBase + (i * AddressSize);
+            iov[Batch + i].Base = sendBase + (i * SlotStride);
+            outMessages[i].Header.Iov = &iov[Batch + i];
+            outMessages[i].Header.IovLength = 1;
+        }
+    }
+
+    // Answers the datagrams received, packing the replies into the first slots of the outgoing batch (each addressed to
+    // its query's sender); special messages go to the workers. Returns the number of replies.
+    private unsafe int AnswerBatch(int received, byte* receiveBase, byte* sendBase, LinuxDatagrams.IoVec* iov, LinuxDatagrams.MMsgHdr* inMessages,
+        LinuxDatagrams.MMsgHdr* outMessages)
+    {
+        var replies = 0;
+        for (var i = 0; i < received; i++)
+        {
+            var packet = new ReadOnlySpan<byte>(receiveBase + (i * SlotStride), (int)Math.Min(inMessages[i].Length, BufferSize));
+            var response = new Span<byte>(sendBase + (replies * SlotStride), BufferSize);
+            var outcome = Answer(packet, response, out var length);
+            if (outcome == AnswerOutcome.Special)
+            {
+                var address = new ReadOnlySpan<byte>(inMessages[i].Header.Name, (int)inMessages[i].Header.NameLength);
+                HandOff(packet, ToEndPoint(address));
+                continue;
+            }
+
+            if (outcome != AnswerOutcome.Respond)
+            {
+                continue;
+            }
+
+            outMessages[replies].Header.Name = inMessages[i].Header.Name;
+            outMessages[replies].Header.NameLength = inMessages[i].Header.NameLength;
+            iov[Batch + replies].Length = (nuint)length;
+            replies++;
+        }
+
+        return replies;
+    }
+
+    private static unsafe void SendReplies(int fd, LinuxDatagrams.MMsgHdr* outMessages, int replies)
+    {
+        var offset = 0;
+        while (offset < replies)
+        {
+            var sent = LinuxDatagrams.SendMmsg(fd, outMessages + offset, (uint)(replies - offset), 0);
+            if (sent <= 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == LinuxDatagrams.EIntr)
+                {
+                    continue;
+                }
+
+                offset++; // skip the datagram the kernel refused (e.g. unreachable), keep the rest
+                continue;
+            }
+
+            offset += sent;
         }
     }
 

@@ -230,105 +230,16 @@ public sealed class ZoneStore
         {
             var origin = config.Name;
             var current = Zones.Get(origin);
-            Zone data;
             var entries = new List<JournalEntry>();
-            if (result.Records is { } records)
-            {
-                var builder = new ZoneBuilder(origin, config);
-                foreach (var record in records)
-                {
-                    builder.Add(record, source);
-                }
-
-                data = builder.Build(source);
-            }
-            else
-            {
-                if (current is null)
-                {
-                    throw new DnsFormatException($"{source}: increments for zone {origin}, which this server does not hold yet");
-                }
-
-                var builder = ZoneBuilder.FromZone(current);
-                var serial = current.Serial;
-                foreach (var diff in result.Changes)
-                {
-                    if (diff.From != serial)
-                    {
-                        throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} does not start at serial {serial}");
-                    }
-
-                    // An out-of-zone record is not applied (as BIND); it also makes the refresh fall back to AXFR.
-                    if (diff.Deleted.Concat(diff.Added).FirstOrDefault(r => !r.Name.IsSubdomainOf(origin)) is { } outside)
-                    {
-                        throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} has out-of-zone data ({outside.Name} {outside.Type})");
-                    }
-
-                    foreach (var deleted in diff.Deleted.Where(r => r.Type != RecordType.SOA))
-                    {
-                        builder.Remove(deleted.Name, deleted.Type, deleted.Data);
-                    }
-
-                    foreach (var added in diff.Added.Where(r => r.Type != RecordType.SOA))
-                    {
-                        builder.AddForUpdate(added);
-                    }
-
-                    var soa = diff.Added.LastOrDefault(r => r.Type == RecordType.SOA)
-                        ?? throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} adds no SOA");
-                    builder.Remove(origin, RecordType.SOA, null);
-                    builder.AddForUpdate(soa);
-                    serial = diff.To;
-                    entries.Add(diff with { Time = _time.GetUtcNow(), Reason = $"transfer from {source}" });
-                }
-
-                data = builder.Build(source);
-            }
-
+            var data = result.Records is { } records
+                ? BuildTransferred(config, records, source)
+                : ApplyIncrements(origin, current, result.Changes, source, entries);
             var table = Zones.With(data);
             var wanted = WantedOverlay(table, data);
             var next = data.With(data.Serial, Overrides(data, wanted.Values));
             if (config.File is { } file)
             {
-                if (!_journals.TryGetValue(origin, out var journal))
-                {
-                    journal = new ZoneJournal(ZoneJournal.PathFor(file));
-                    _journals[origin] = journal;
-                }
-
-                if (result.Records is { } full)
-                {
-                    var text = new System.Text.StringBuilder($"; zone {origin} serial {data.Serial}, transferred from {source} at {_time.GetUtcNow():O}\n");
-                    foreach (var record in full)
-                    {
-                        text.Append(record).Append('\n');
-                    }
-
-                    DurableFile.WriteAllText(file, text.ToString());
-                    DurableFile.Delete(journal.Path);
-                    if (wanted.Count > 0)
-                    {
-                        entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer")
-                        {
-                            Overlay = wanted.Values.Select(e => (e.Name, (OverlayEntry?)e)).ToList(),
-                        });
-                    }
-                }
-                else
-                {
-                    var previous = _applied.GetValueOrDefault(origin) ?? [];
-                    var changes = wanted.Values.Where(e => !e.SameAs(previous.GetValueOrDefault(e.Name))).Select(e => (e.Name, (OverlayEntry?)e))
-                        .Concat(previous.Keys.Where(n => !wanted.ContainsKey(n)).Select(n => (n, (OverlayEntry?)null))).ToList();
-                    if (changes.Count > 0)
-                    {
-                        entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer") { Overlay = changes });
-                    }
-                }
-
-                foreach (var entry in entries)
-                {
-                    journal.Append(entry);
-                }
+                JournalTransfer(origin, file, result.Records, data, wanted, entries, source);
             }
 
             _applied[origin] = wanted;
@@ -337,6 +248,109 @@ public sealed class ZoneStore
                 next.Serial, result.Records is null ? "IXFR" : "AXFR", source);
             Committed?.Invoke(next);
             return next;
+        }
+    }
+
+    // AXFR (or IXFR answered in AXFR form): the zone is the records sent.
+    private static Zone BuildTransferred(ZoneConfig config, List<ResourceRecord> records, string source)
+    {
+        var builder = new ZoneBuilder(config.Name, config);
+        foreach (var record in records)
+        {
+            builder.Add(record, source);
+        }
+
+        return builder.Build(source);
+    }
+
+    // IXFR (RFC 1995 §4): each increment must start at the serial reached so far; its deletions then additions apply,
+    // its last SOA replaces the zone's. Each becomes a journal entry in `entries`.
+    private Zone ApplyIncrements(DomainName origin, Zone? current, List<JournalEntry> changes, string source, List<JournalEntry> entries)
+    {
+        if (current is null)
+        {
+            throw new DnsFormatException($"{source}: increments for zone {origin}, which this server does not hold yet");
+        }
+
+        var builder = ZoneBuilder.FromZone(current);
+        var serial = current.Serial;
+        foreach (var diff in changes)
+        {
+            if (diff.From != serial)
+            {
+                throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} does not start at serial {serial}");
+            }
+
+            // An out-of-zone record is not applied (as BIND); it also makes the refresh fall back to AXFR.
+            if (diff.Deleted.Concat(diff.Added).FirstOrDefault(r => !r.Name.IsSubdomainOf(origin)) is { } outside)
+            {
+                throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} has out-of-zone data ({outside.Name} {outside.Type})");
+            }
+
+            foreach (var deleted in diff.Deleted.Where(r => r.Type != RecordType.SOA))
+            {
+                builder.Remove(deleted.Name, deleted.Type, deleted.Data);
+            }
+
+            foreach (var added in diff.Added.Where(r => r.Type != RecordType.SOA))
+            {
+                builder.AddForUpdate(added);
+            }
+
+            var soa = diff.Added.LastOrDefault(r => r.Type == RecordType.SOA)
+                ?? throw new DnsFormatException($"{source}: increment {diff.From} -> {diff.To} of {origin} adds no SOA");
+            builder.Remove(origin, RecordType.SOA, null);
+            builder.AddForUpdate(soa);
+            serial = diff.To;
+            entries.Add(diff with { Time = _time.GetUtcNow(), Reason = $"transfer from {source}" });
+        }
+
+        return builder.Build(source);
+    }
+
+    // A whole zone is written to the zone's file (durably) and starts a new journal; increments are journaled. Either way
+    // the overlay this instance keeps on top is journaled after them when it changed.
+    private void JournalTransfer(DomainName origin, string file, List<ResourceRecord>? full, Zone data, Dictionary<DomainName, OverlayEntry> wanted,
+        List<JournalEntry> entries, string source)
+    {
+        if (!_journals.TryGetValue(origin, out var journal))
+        {
+            journal = new ZoneJournal(ZoneJournal.PathFor(file));
+            _journals[origin] = journal;
+        }
+
+        if (full is not null)
+        {
+            var text = new System.Text.StringBuilder($"; zone {origin} serial {data.Serial}, transferred from {source} at {_time.GetUtcNow():O}\n");
+            foreach (var record in full)
+            {
+                text.Append(record).Append('\n');
+            }
+
+            DurableFile.WriteAllText(file, text.ToString());
+            DurableFile.Delete(journal.Path);
+            if (wanted.Count > 0)
+            {
+                entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer")
+                {
+                    Overlay = wanted.Values.Select(e => (e.Name, (OverlayEntry?)e)).ToList(),
+                });
+            }
+        }
+        else
+        {
+            var previous = _applied.GetValueOrDefault(origin) ?? [];
+            var changes = wanted.Values.Where(e => !e.SameAs(previous.GetValueOrDefault(e.Name))).Select(e => (e.Name, (OverlayEntry?)e))
+                .Concat(previous.Keys.Where(n => !wanted.ContainsKey(n)).Select(n => (n, (OverlayEntry?)null))).ToList();
+            if (changes.Count > 0)
+            {
+                entries.Add(new JournalEntry(data.Serial, data.Serial, _time.GetUtcNow(), "overlay after transfer") { Overlay = changes });
+            }
+        }
+
+        foreach (var entry in entries)
+        {
+            journal.Append(entry);
         }
     }
 

@@ -47,7 +47,7 @@ public sealed class DnsMessage
     public Edns? Edns { get; set; }
 
     /// <summary>Builds a standard query (RFC 1035 §4.1.1) with EDNS(0) advertising <paramref name="udpPayloadSize"/> unless 0.</summary>
-    public static DnsMessage CreateQuery(DomainName name, RecordType type, ushort id, bool recursionDesired = true, ushort udpPayloadSize = 1232)
+    public static DnsMessage CreateQuery(DomainName name, RecordType type, ushort id, bool recursionDesired = true, ushort udpPayloadSize = EdnsDefaults.UdpPayloadSize)
     {
         var message = new DnsMessage { Id = id, RecursionDesired = recursionDesired, Opcode = Opcode.Query };
         message.Questions.Add(new Question(name, type));
@@ -104,16 +104,16 @@ public sealed class DnsMessage
         var reader = new DnsReader(wire);
         var message = new DnsMessage { Id = reader.ReadUInt16() };
         var flags = reader.ReadUInt16();
-        message.IsResponse = (flags & 0x8000) != 0;
-        message.Opcode = (Opcode)((flags >> 11) & 0xF);
-        message.AuthoritativeAnswer = (flags & 0x0400) != 0;
-        message.Truncated = (flags & 0x0200) != 0;
-        message.RecursionDesired = (flags & 0x0100) != 0;
-        message.RecursionAvailable = (flags & 0x0080) != 0;
-        message.Z = (flags & 0x0040) != 0;
-        message.AuthenticData = (flags & 0x0020) != 0;
-        message.CheckingDisabled = (flags & 0x0010) != 0;
-        var rcode = (ushort)(flags & 0xF);
+        message.IsResponse = (flags & HeaderFlags.Response) != 0;
+        message.Opcode = (Opcode)((flags & HeaderFlags.OpcodeMask) >> HeaderFlags.OpcodeShift);
+        message.AuthoritativeAnswer = (flags & HeaderFlags.AuthoritativeAnswer) != 0;
+        message.Truncated = (flags & HeaderFlags.Truncated) != 0;
+        message.RecursionDesired = (flags & HeaderFlags.RecursionDesired) != 0;
+        message.RecursionAvailable = (flags & HeaderFlags.RecursionAvailable) != 0;
+        message.Z = (flags & HeaderFlags.Z) != 0;
+        message.AuthenticData = (flags & HeaderFlags.AuthenticData) != 0;
+        message.CheckingDisabled = (flags & HeaderFlags.CheckingDisabled) != 0;
+        var rcode = (ushort)(flags & HeaderFlags.RcodeMask);
         int qd = reader.ReadUInt16(), an = reader.ReadUInt16(), ns = reader.ReadUInt16(), ar = reader.ReadUInt16();
         for (var i = 0; i < qd; i++)
         {
@@ -185,7 +185,7 @@ public sealed class DnsMessage
             throw new DnsFormatException("OPT options overrun the record");
         }
 
-        return new Edns(cls, (byte)(ttl >> 24), (byte)(ttl >> 16), (ttl & 0x8000) != 0) { Options = options };
+        return new Edns(cls, (byte)(ttl >> EdnsFlags.ExtendedRcodeShift), (byte)(ttl >> EdnsFlags.VersionShift), (ttl & EdnsFlags.DnssecOk) != 0) { Options = options };
     }
 
     /// <summary>Writes the message; returns its length. With <paramref name="truncate"/>, records that do not fit are
@@ -275,9 +275,11 @@ public sealed class DnsMessage
             counts[2]++;
         }
 
-        var flags = (ushort)((IsResponse ? 0x8000 : 0) | ((int)Opcode << 11) | (AuthoritativeAnswer ? 0x0400 : 0) | (truncated ? 0x0200 : 0)
-            | (RecursionDesired ? 0x0100 : 0) | (RecursionAvailable ? 0x0080 : 0) | (Z ? 0x0040 : 0) | (AuthenticData ? 0x0020 : 0)
-            | (CheckingDisabled ? 0x0010 : 0) | ((int)ResponseCode & 0xF));
+        var flags = (ushort)((IsResponse ? HeaderFlags.Response : 0) | ((int)Opcode << HeaderFlags.OpcodeShift)
+            | (AuthoritativeAnswer ? HeaderFlags.AuthoritativeAnswer : 0) | (truncated ? HeaderFlags.Truncated : 0)
+            | (RecursionDesired ? HeaderFlags.RecursionDesired : 0) | (RecursionAvailable ? HeaderFlags.RecursionAvailable : 0)
+            | (Z ? HeaderFlags.Z : 0) | (AuthenticData ? HeaderFlags.AuthenticData : 0)
+            | (CheckingDisabled ? HeaderFlags.CheckingDisabled : 0) | ((int)ResponseCode & HeaderFlags.RcodeMask));
         writer.PatchUInt16(flagsAt, flags);
         writer.PatchUInt16(6, counts[0]);
         writer.PatchUInt16(8, counts[1]);
@@ -285,7 +287,7 @@ public sealed class DnsMessage
         return writer.Position;
     }
 
-    private int OptLength() => Edns is null ? 0 : 11 + Edns.Options.Sum(o => 4 + o.Data.Length);
+    private int OptLength() => Edns is null ? 0 : EdnsDefaults.OptRecordLength + Edns.Options.Sum(o => 4 + o.Data.Length);
 
     public byte[] ToArray()
     {
@@ -315,7 +317,7 @@ public sealed class DnsMessage
         writer.WriteUInt16((ushort)RecordType.OPT);
         writer.WriteUInt16(edns.UdpPayloadSize);
         var extended = (byte)((int)rcode >> 4);
-        writer.WriteUInt32(((uint)extended << 24) | ((uint)edns.Version << 16) | (edns.DnssecOk ? 0x8000u : 0));
+        writer.WriteUInt32(((uint)extended << EdnsFlags.ExtendedRcodeShift) | ((uint)edns.Version << EdnsFlags.VersionShift) | (edns.DnssecOk ? EdnsFlags.DnssecOk : 0));
         var lengthAt = writer.Position;
         writer.WriteUInt16(0);
         foreach (var option in edns.Options)

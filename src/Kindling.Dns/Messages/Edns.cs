@@ -1,3 +1,5 @@
+using Kindling.Dns.Wire;
+
 namespace Kindling.Dns;
 
 /// <summary>An EDNS(0) option (RFC 6891 §6.1.2): code and opaque data (cookies, NSID, padding, ...).</summary>
@@ -9,7 +11,7 @@ public sealed record EdnsOption(ushort Code, byte[] Data)
 }
 
 /// <summary>The OPT pseudo-record's contents (RFC 6891 §6.1): UDP payload size, extended RCODE bits, version, DO flag.</summary>
-public sealed record Edns(ushort UdpPayloadSize = 1232, byte ExtendedRcode = 0, byte Version = 0, bool DnssecOk = false)
+public sealed record Edns(ushort UdpPayloadSize = EdnsDefaults.UdpPayloadSize, byte ExtendedRcode = 0, byte Version = 0, bool DnssecOk = false)
 {
     public IReadOnlyList<EdnsOption> Options { get; init; } = [];
 
