@@ -11,8 +11,9 @@ namespace Kindling.Demo;
 /// the primary, the switch, a push to the backup, the primary's return, the failback, and the pushed image on the
 /// primary. Everything it starts is stopped at the end (also when cancelled), by PID.
 /// </summary>
-public sealed class DemoScenario(string executable, DemoFiles files, DemoTopology topology, Action<string> say)
+public sealed class DemoScenario(string executable, DemoFiles files, DemoTopology topology, Action<string> say, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
     private static readonly HttpClient StatusClient = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(2) };
     private static readonly TimeSpan FailbackTimeout = TimeSpan.FromSeconds(120);
@@ -21,8 +22,8 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     {
         var result = new DemoResult();
         using var children = new ChildProcesses(executable, files.Logs);
-        var primary = new NodeServiceControl(files.PrimaryData, executable, ServiceMode.Supervised);
-        var backup = new NodeServiceControl(files.BackupData, executable, ServiceMode.Supervised);
+        var primary = new NodeServiceControl(files.PrimaryData, executable, ServiceMode.Supervised, _time);
+        var backup = new NodeServiceControl(files.BackupData, executable, ServiceMode.Supervised, _time);
         try
         {
             await RunStepsAsync(children, primary, backup, result, cancellationToken);
@@ -140,7 +141,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     {
         var instances = topology.DnsInstances;
         Step(step, "killing the primary (kill -9 of its node service) and asking the DNS what www is, every 25 ms");
-        var killedAt = DateTimeOffset.UtcNow;
+        var killedAt = _time.GetUtcNow(); // compared with the node's activeSince (its wall clock)
         var killed = primary.Crash();
         var sinceKill = Stopwatch.StartNew();
         Say($"killed pids {string.Join(", ", killed)}");
@@ -167,7 +168,7 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     private async Task RestartPrimaryAndWaitForFailbackAsync(ChildProcesses children, DnsWatch dns, DemoResult result, string pushed, int step, CancellationToken cancellationToken)
     {
         Step(step, "restarting the primary; failback waits for 5 good checks and a 10 s hold-down, and for the primary to hold what the backup received");
-        var restartedAt = DateTimeOffset.UtcNow;
+        var restartedAt = _time.GetUtcNow();
         await Kindling(children, "primary-restart", ["node", "start", "--data", files.PrimaryData], cancellationToken);
         var sinceRestart = Stopwatch.StartNew();
         result.Failback = await dns.WaitForAsync(topology.Primary, sinceRestart, FailbackTimeout, cancellationToken);
@@ -233,15 +234,15 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
     private async Task<bool> BothUpAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         static bool Up(System.Text.Json.JsonElement side) => side.GetProperty("state").GetString() == "up";
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        var started = _time.GetTimestamp();
+        while (_time.GetElapsedTime(started) < timeout)
         {
             if (await ReadStatusAsync(r => Up(r.GetProperty("primary")) && Up(r.GetProperty("backup")), cancellationToken))
             {
                 return true;
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken);
         }
 
         return false;
@@ -268,9 +269,10 @@ public sealed class DemoScenario(string executable, DemoFiles files, DemoTopolog
         var colon = credentials.IndexOf(':', StringComparison.Ordinal);
         using var root = NodeCertificateFiles.For(files.PrimaryData).LoadCaCertificate();
         using var client = NodeHealthCheck.CreateClient(root, TimeSpan.FromSeconds(30));
-        var tag = "hotfix-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        var now = _time.GetUtcNow().UtcDateTime;
+        var tag = "hotfix-" + now.ToString("HHmmss", CultureInfo.InvariantCulture);
         await ImagePush.PushAsync(client, topology.RegistryUrl(topology.Backup), "release.daocloud.io/kindling/hotfix", tag,
-            credentials[..colon], credentials[(colon + 1)..], $"pushed to the backup during the failover at {DateTime.UtcNow:O}", cancellationToken);
+            credentials[..colon], credentials[(colon + 1)..], $"pushed to the backup during the failover at {now:O}", cancellationToken);
         return $"release.daocloud.io/kindling/hotfix:{tag}";
     }
 

@@ -48,11 +48,11 @@ public sealed class FileStore
     /// <summary>An object was stored (with its MD5) or deleted (null) through this store, after the change is durable.</summary>
     public event Action<string, string, string?>? ObjectChanged;
 
-    public static FileStore Open(BlobStore blobs)
+    public static FileStore Open(BlobStore blobs, TimeProvider? time = null)
     {
         var store = new FileStore(blobs, System.IO.Path.Combine(blobs.Root, "files"));
         System.IO.Directory.CreateDirectory(System.IO.Path.Combine(store.Directory, PublicBucket));
-        store.Multipart = new MultipartUploads(store, System.IO.Path.Combine(blobs.Root, "multipart"));
+        store.Multipart = new MultipartUploads(store, System.IO.Path.Combine(blobs.Root, "multipart"), time);
         return store;
     }
 

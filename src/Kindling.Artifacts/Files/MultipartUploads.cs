@@ -39,14 +39,16 @@ public sealed class MultipartUploads
     public static readonly TimeSpan Expiry = new MultipartLimits().Expiry;
 
     private readonly FileStore _files;
+    private readonly TimeProvider _time;
     private readonly Lock _creating = new();
 
     /// <summary>Uploads with requests working in them, by upload ID; guarded by itself.</summary>
     private readonly Dictionary<string, Activity> _active = new(StringComparer.Ordinal);
 
-    public MultipartUploads(FileStore files, string directory)
+    public MultipartUploads(FileStore files, string directory, TimeProvider? time = null)
     {
         _files = files;
+        _time = time ?? TimeProvider.System;
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
         Prune();
@@ -77,7 +79,7 @@ public sealed class MultipartUploads
     /// <summary>Removes expired uploads (no part for <see cref="MultipartLimits.EmptyExpiry"/>, or untouched for <see cref="MultipartLimits.Expiry"/>); returns how many remain.</summary>
     private int Prune()
     {
-        var now = DateTime.UtcNow;
+        var now = _time.GetUtcNow().UtcDateTime; // compared with the folders' mtimes (LastWriteTimeUtc)
         var open = 0;
         foreach (var folder in new DirectoryInfo(Directory).EnumerateDirectories())
         {

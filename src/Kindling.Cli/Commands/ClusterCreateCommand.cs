@@ -148,12 +148,13 @@ internal static class ClusterCreateCommand
     }
 
     /// <summary>Runs the selected steps, logging to <paramref name="logFile"/> (or DATA/logs), and prints how long they took.</summary>
-    private static async Task<int> InstallAsync(InstallPlan plan, PeerPruneRequest? peerRequest, string logFile, bool quiet, int maxTasks, CancellationToken cancellationToken)
+    private static async Task<int> InstallAsync(InstallPlan plan, PeerPruneRequest? peerRequest, string logFile, bool quiet, int maxTasks, CancellationToken cancellationToken, TimeProvider? time = null)
     {
-        var started = DateTime.UtcNow;
+        time ??= TimeProvider.System;
+        var started = time.GetTimestamp();
         using var log = new InstallLog(OpenLog(logFile, plan.DataDir), new ConsoleInstallReporter(quiet));
         log.Write($"kindling cluster-create {string.Join(' ', Environment.GetCommandLineArgs().Skip(1))}");
-        using var context = new InstallContext(plan, log, new NodeServiceControl(plan.DataDir, Environment.ProcessPath!), maxTasks);
+        using var context = new InstallContext(plan, log, new NodeServiceControl(plan.DataDir, Environment.ProcessPath!, time: time), maxTasks, time);
         try
         {
             await Installation.Standard().RunAsync(context, cancellationToken);
@@ -172,7 +173,7 @@ internal static class ClusterCreateCommand
             return ExitCodes.Failure;
         }
 
-        Console.WriteLine($"done in {(DateTime.UtcNow - started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");
+        Console.WriteLine($"done in {time.GetElapsedTime(started).TotalSeconds:0.0} s: steps {string.Join(",", plan.Request.Steps.Steps)} of the bootstrap node at {plan.NodeIp.Address}");
         return ExitCodes.Ok;
     }
 

@@ -20,15 +20,16 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(Options o, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Options o, ParseResult parse, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var root = Environment.UserName == "root";
         var topology = DemoTopology.For(privilegedPorts: root && !parse.GetValue(o.HighPorts)).WithDnsInstances(parse.GetValue(o.DnsInstances));
-        var folder = parse.GetValue(o.Work) ?? Path.Combine(Path.GetTempPath(), $"kindling-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+        var folder = parse.GetValue(o.Work) ?? Path.Combine(Path.GetTempPath(), $"kindling-demo-{time.GetUtcNow():yyyyMMdd-HHmmss}");
         var files = new DemoFiles(Path.GetFullPath(folder), topology);
         var keep = parse.GetValue(o.Keep);
         PrintTopology(topology, files, keep);
-        var scenario = new DemoScenario(Environment.ProcessPath!, files, topology, Console.WriteLine);
+        var scenario = new DemoScenario(Environment.ProcessPath!, files, topology, Console.WriteLine, time);
         DemoResult result;
         try
         {

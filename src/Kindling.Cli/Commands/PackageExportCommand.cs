@@ -25,11 +25,12 @@ internal static class PackageExportCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(Options o, ParseResult parse, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(Options o, ParseResult parse, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         var watch = Stopwatch.StartNew();
         var outDir = Path.GetFullPath(parse.GetValue(o.Output)!);
-        var packageVersion = parse.GetValue(o.Version) ?? "export-" + DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var packageVersion = parse.GetValue(o.Version) ?? "export-" + time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         PackageCommand.Run(() =>
         {
             PackageBuilder.CheckOutput(outDir);

@@ -22,9 +22,10 @@ public sealed record NodeDrainStatus(string State, double DrainingSeconds, doubl
 /// Talks to a running node's administration socket, <c>DIR/run/admin.sock</c> (mode 0600: only the data folder's
 /// owner reaches it). <c>kindling node drain|undrain|gc|fsck</c> and <c>cluster-create -u tinder</c> use it.
 /// </summary>
-public sealed class NodeAdminClient(string dataDir) : IDisposable
+public sealed class NodeAdminClient(string dataDir, TimeProvider? time = null) : IDisposable
 {
     private readonly HttpClient _http = Create(SocketPathFor(dataDir));
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public static string SocketPathFor(string dataDir) => Path.Combine(Path.GetFullPath(dataDir), "run", "admin.sock");
 
@@ -72,16 +73,16 @@ public sealed class NodeAdminClient(string dataDir) : IDisposable
     public async Task<(NodeDrainStatus Status, bool Drained)> DrainAndWaitAsync(TimeSpan? quiet, TimeSpan timeout, Action<NodeDrainStatus>? progress, CancellationToken cancellationToken)
     {
         var status = await DrainAsync(quiet, cancellationToken);
-        var deadline = DateTime.UtcNow + timeout;
-        var lastReport = DateTime.UtcNow;
-        while (!status.Drained && DateTime.UtcNow < deadline)
+        var started = _time.GetTimestamp();
+        var lastReport = started;
+        while (!status.Drained && _time.GetElapsedTime(started) < timeout)
         {
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _time, cancellationToken);
             status = await StatusAsync(cancellationToken);
-            if (DateTime.UtcNow - lastReport > TimeSpan.FromSeconds(2))
+            if (_time.GetElapsedTime(lastReport) > TimeSpan.FromSeconds(2))
             {
                 progress?.Invoke(status);
-                lastReport = DateTime.UtcNow;
+                lastReport = _time.GetTimestamp();
             }
         }
 

@@ -36,14 +36,15 @@ public static class NodeHealthCheck
     }
 
     /// <summary>Waits for <c>GET https://ADDRESS:PORT/healthz</c> to answer 200; returns the last failure otherwise.</summary>
-    public static async Task<string?> WaitHealthyAsync(IPAddress address, int port, X509Certificate2 trustedRoot, TimeSpan deadline, CancellationToken cancellationToken)
+    public static async Task<string?> WaitHealthyAsync(IPAddress address, int port, X509Certificate2 trustedRoot, TimeSpan deadline, CancellationToken cancellationToken, TimeProvider? time = null)
     {
+        time ??= TimeProvider.System;
         using var client = CreateClient(trustedRoot, TimeSpan.FromSeconds(3));
         var host = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
         var url = new Uri($"https://{host}:{port}/healthz");
-        var until = DateTime.UtcNow + deadline;
+        var started = time.GetTimestamp();
         string failure = "no attempt";
-        while (DateTime.UtcNow < until)
+        while (time.GetElapsedTime(started) < deadline)
         {
             try
             {
@@ -64,7 +65,7 @@ public static class NodeHealthCheck
                 failure = $"{url}: no answer within 3 s";
             }
 
-            await Task.Delay(200, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, cancellationToken);
         }
 
         return failure;

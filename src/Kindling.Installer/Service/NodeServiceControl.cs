@@ -20,8 +20,10 @@ public sealed record NodeServiceStatus(ServiceMode Mode, bool Running, int? Pid,
 /// restarts on failure; otherwise it starts a detached supervisor (<see cref="NodeSupervisor"/>) in its own session,
 /// so the service outlives the installer, and finds it again through <see cref="PidFile"/>.
 /// </summary>
-public sealed class NodeServiceControl(string dataDir, string executable, ServiceMode? mode = null)
+public sealed class NodeServiceControl(string dataDir, string executable, ServiceMode? mode = null, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public const string UnitName = "kindling-node.service";
 
     public string DataDir { get; } = Path.GetFullPath(dataDir);
@@ -83,7 +85,7 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
         var pidFile = PidFile.For(DataDir);
         for (var i = 0; i < 100 && pidFile.ReadLive() is null; i++)
         {
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken);
         }
 
         return pidFile.ReadLive() is { } pid
@@ -100,7 +102,7 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
     {
         if (now)
         {
-            using var admin = new NodeAdminClient(DataDir);
+            using var admin = new NodeAdminClient(DataDir, _time);
             if (admin.Exists)
             {
                 try
@@ -127,10 +129,10 @@ public sealed class NodeServiceControl(string dataDir, string executable, Servic
         }
 
         NodeSupervisor.Signal(pid, 15);
-        var deadline = DateTime.UtcNow + timeout;
-        while (pidFile.ReadLive() is not null && DateTime.UtcNow < deadline)
+        var started = _time.GetTimestamp();
+        while (pidFile.ReadLive() is not null && _time.GetElapsedTime(started) < timeout)
         {
-            await Task.Delay(100, cancellationToken);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _time, cancellationToken);
         }
 
         if (pidFile.ReadLive() is not null)

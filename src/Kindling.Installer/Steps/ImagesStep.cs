@@ -45,7 +45,7 @@ internal sealed class ImagesStep : IInstallStep
         context.Log.Info($"node service started ({context.Service.Mode}): {status.Detail}");
 
         using var root = NodeCertificateFiles.For(plan.DataDir).LoadCaCertificate();
-        var failure = await NodeHealthCheck.WaitHealthyAsync(plan.NodeIp.Address, t.RegistryPort, root, TimeSpan.FromSeconds(30), cancellationToken);
+        var failure = await NodeHealthCheck.WaitHealthyAsync(plan.NodeIp.Address, t.RegistryPort, root, TimeSpan.FromSeconds(30), cancellationToken, context.Time);
         if (failure is not null)
         {
             throw new InstallerException($"the node service started but is not healthy: {failure}; see {context.Service.LogPath}");
@@ -90,7 +90,7 @@ internal sealed class ImagesStep : IInstallStep
             return;
         }
 
-        using var admin = new NodeAdminClient(context.Plan.DataDir);
+        using var admin = new NodeAdminClient(context.Plan.DataDir, context.Time);
         if (!admin.Exists)
         {
             context.Log.Info("the running node service has no admin socket (an older version): restarting without a drain");

@@ -7,7 +7,7 @@ using Kindling.Installer.Service;
 namespace Kindling.Installer.Steps;
 
 /// <summary>What every step works with: the plan, the log, and (opened on first use) the node's store.</summary>
-public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeServiceControl service, int maxTasks) : IDisposable
+public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeServiceControl service, int maxTasks, TimeProvider? time = null) : IDisposable
 {
     private NodeStore? _store;
     private OfflinePackage? _package;
@@ -16,6 +16,9 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
     public InstallLog Log { get; } = log;
     public NodeServiceControl Service { get; } = service;
     public int MaxTasks { get; } = maxTasks;
+
+    /// <summary>The clock for the steps' deadlines and records.</summary>
+    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     /// <summary>What <c>--prune</c> removed in step 5 (null when it did not run): the removals to push to a backup.</summary>
     public PruneResult? Pruned { get; set; }
@@ -43,7 +46,7 @@ public sealed class InstallContext(InstallPlan plan, InstallLog log, NodeService
         var content = Store.Content;
         var recorded = items.Select(i => content.Entries(i.Service, i.Part).TryGetValue(i.Name, out var value) ? new ReleaseItem(i.Service, i.Part, i.Name, value) : (ReleaseItem?)null)
             .OfType<ReleaseItem>().ToList();
-        ReleaseLog.Load(Plan.DataDir).Record(Package.Version ?? "(no VERSION)", Package.Directory, recorded, DateTimeOffset.UtcNow);
+        ReleaseLog.Load(Plan.DataDir).Record(Package.Version ?? "(no VERSION)", Package.Directory, recorded, Time.GetUtcNow());
     }
 
     private OfflinePackage OpenPackage()
