@@ -73,12 +73,17 @@ internal sealed class ConsoleInstallReporter(bool quiet) : IInstallReporter
         }
     }
 
-    /// <summary>A Spectre progress display running until the bar is disposed.</summary>
+    /// <summary>
+    /// A Spectre progress display running until the bar is disposed. Advances made before the display has added its
+    /// task are kept and handed to the task when it exists (no thread waits for the display to start).
+    /// </summary>
     private sealed class SpectreBar : IProgressBar
     {
         private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task _display;
-        private readonly TaskCompletionSource<ProgressTask> _task = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock _gate = new();
+        private ProgressTask? _task; // guarded by _gate
+        private long _pending; // guarded by _gate: advances made before _task existed
 
         public SpectreBar(string description, long total)
         {
@@ -87,13 +92,35 @@ internal sealed class ConsoleInstallReporter(bool quiet) : IInstallReporter
                 .StartAsync(async context =>
                 {
                     var task = context.AddTask(Markup.Escape(description), maxValue: total);
-                    _task.SetResult(task);
+                    lock (_gate)
+                    {
+                        _task = task;
+                        if (_pending > 0)
+                        {
+                            task.Increment(_pending);
+                            _pending = 0;
+                        }
+                    }
+
                     await _finished.Task;
                     task.Value = task.MaxValue;
                 });
         }
 
-        public void Advance(long amount) => _task.Task.Result.Increment(amount);
+        public void Advance(long amount)
+        {
+            lock (_gate)
+            {
+                if (_task is { } task)
+                {
+                    task.Increment(amount);
+                }
+                else
+                {
+                    _pending += amount;
+                }
+            }
+        }
 
         public void Dispose()
         {
