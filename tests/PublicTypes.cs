@@ -1,5 +1,5 @@
 // Issue 19: a src type is public only when another src project uses it (CA1515 checks this for the executable only:
-// in a library every public type is API to the analyzer). Run after `dotnet build Kindling.slnx -c Release`:
+// in a library every public type is API to the analyzer). Run after `dotnet build src/Kindling.Cli -c Release`
 //   dotnet run tests/PublicTypes.cs
 // Reads the built src assemblies (src/Kindling.Cli/bin/Release/net10.0), collects the types each one references in
 // another src assembly (its TypeRef table), and fails (exit 1) on a public type no other src assembly references,
@@ -14,7 +14,7 @@ var bin = Path.Combine(root, "src", "Kindling.Cli", "bin", "Release", "net10.0")
 var allowedFile = Path.Combine(root, "tests", "public-types-allowed.txt");
 if (!File.Exists(Path.Combine(bin, "kindling.dll")))
 {
-    Console.Error.WriteLine($"{bin}/kindling.dll not found: run `dotnet build Kindling.slnx -c Release` in the repository root first");
+    Console.Error.WriteLine($"{bin}/kindling.dll not found: run `dotnet build src/Kindling.Cli -c Release` in the repository root first");
     return 2;
 }
 
