@@ -51,16 +51,9 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
 
         var config = conf();
         var tsig = TsigSigner.Verify(message.Span, name => config.Keys.GetValueOrDefault(name), TsigSigner.Now(time), []);
-        if (tsig.Status is TsigStatus.BadKey or TsigStatus.BadSig or TsigStatus.FormErr)
+        if (TsigRejection(request, tsig, remote) is { } rejection)
         {
-            logger.LogWarning("{Opcode} from {Remote}: TSIG {Status} (key {Key})", request.Opcode, remote, tsig.Status, tsig.KeyName);
-            await send(Unsigned(request, tsig));
-            return;
-        }
-
-        if (tsig.Status == TsigStatus.BadTime)
-        {
-            await send(BadTimeReply(request, tsig));
+            await send(rejection);
             return;
         }
 
@@ -75,10 +68,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await send(Sign(NotifyForSecondary(request, refreshing, requester, remote, config), key, tsig.Mac));
                 return;
             case Opcode.Update:
-                var rcode = new UpdateProcessor(store, config).Process(request, requester);
-                logger.LogInformation("UPDATE {Zone} from {Remote}{Key}: {Rcode}", request.Questions.FirstOrDefault().Name, remote,
-                    key is null ? "" : $" key {key.Name}", rcode);
-                await send(Sign(Reply(request, rcode), key, tsig.Mac));
+                await send(Sign(Reply(request, ApplyUpdate(request, requester, remote, key, config)), key, tsig.Mac));
                 return;
             case Opcode.Notify:
                 await send(Sign(NotifyForPrimary(request, remote), key, tsig.Mac));
@@ -93,6 +83,28 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
                 await send(Sign(Reply(request, ResponseCode.NotImp), key, tsig.Mac));
                 return;
         }
+    }
+
+    // The reply to a request whose TSIG failed (RFC 8945 §5.2): unsigned for a bad key, signature or format, BADTIME
+    // with the server's time; null when the TSIG is valid or absent.
+    private byte[]? TsigRejection(DnsMessage request, TsigVerification tsig, IPEndPoint remote)
+    {
+        if (tsig.Status is TsigStatus.BadKey or TsigStatus.BadSig or TsigStatus.FormErr)
+        {
+            logger.LogWarning("{Opcode} from {Remote}: TSIG {Status} (key {Key})", request.Opcode, remote, tsig.Status, tsig.KeyName);
+            return Unsigned(request, tsig);
+        }
+
+        return tsig.Status == TsigStatus.BadTime ? BadTimeReply(request, tsig) : null;
+    }
+
+    // An UPDATE for a zone served here as primary (RFC 2136), logged with its outcome.
+    private ResponseCode ApplyUpdate(DnsMessage request, Requester requester, IPEndPoint remote, TsigKey? key, NamedConf config)
+    {
+        var rcode = new UpdateProcessor(store, config).Process(request, requester);
+        logger.LogInformation("UPDATE {Zone} from {Remote}{Key}: {Rcode}", request.Questions.FirstOrDefault().Name, remote,
+            key is null ? "" : $" key {key.Name}", rcode);
+        return rcode;
     }
 
     // RFC 8945 §5.2.3: NOTAUTH signed with BADTIME and the server's time in the other data, so the client sees the skew.

@@ -21,12 +21,7 @@ internal static class ZoneFetcher
         TimeProvider time, CancellationToken cancellationToken)
     {
         var query = DnsMessage.CreateQuery(origin, RecordType.SOA, DnsClient.NewId(), recursionDesired: false);
-        var wire = query.ToArray();
-        var mac = Array.Empty<byte>();
-        if (key is not null)
-        {
-            wire = TsigSigner.Sign(wire, key, TsigSigner.Now(time), [], out mac);
-        }
+        var wire = SignRequest(query.ToArray(), key, time, out var mac);
 
         using var socket = new Socket(primary.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         Bind(socket, source);
@@ -78,12 +73,7 @@ internal static class ZoneFetcher
     {
         var type = serial is null ? RecordType.AXFR : RecordType.IXFR;
         var request = TransferRequest(origin, serial);
-        var wire = request.ToArray();
-        var mac = Array.Empty<byte>();
-        if (key is not null)
-        {
-            wire = TsigSigner.Sign(wire, key, TsigSigner.Now(time), [], out mac);
-        }
+        var wire = SignRequest(request.ToArray(), key, time, out var mac);
 
         using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timer.CancelAfter(timeout);
@@ -147,6 +137,13 @@ internal static class ZoneFetcher
         }
 
         return request;
+    }
+
+    // The request signed with the key (its MAC then starts the chain of reply MACs), or as is without a key.
+    private static byte[] SignRequest(byte[] wire, TsigKey? key, TimeProvider time, out byte[] mac)
+    {
+        mac = [];
+        return key is null ? wire : TsigSigner.Sign(wire, key, TsigSigner.Now(time), [], out mac);
     }
 
     private static void CheckReply(DnsMessage message, DnsMessage request, TsigKey? key, string what)
@@ -218,15 +215,7 @@ internal static class ZoneFetcher
             _incremental ??= soa is not null && held is { } h && soa.Serial == h && soa.Serial != Serial;
             if (_incremental == false)
             {
-                if (soa is null)
-                {
-                    _records.Add(record);
-                }
-                else
-                {
-                    Done = soa.Serial == Serial ? true : throw new IOException($"{what}: closing SOA serial {soa.Serial} differs from the opening {Serial}");
-                }
-
+                AddInAxfrForm(record, soa, what);
                 return;
             }
 
@@ -236,6 +225,29 @@ internal static class ZoneFetcher
                 return;
             }
 
+            AddIncrementSoa(record, soa);
+        }
+
+        public TransferResult Result() => _incremental == true
+            ? new TransferResult(Serial) { Changes = _changes }
+            : new TransferResult(Serial) { Records = _records };
+
+        // AXFR form: records up to the closing SOA, which must repeat the opening serial.
+        private void AddInAxfrForm(ResourceRecord record, SoaRecord? soa, string what)
+        {
+            if (soa is null)
+            {
+                _records.Add(record);
+            }
+            else
+            {
+                Done = soa.Serial == Serial ? true : throw new IOException($"{what}: closing SOA serial {soa.Serial} differs from the opening {Serial}");
+            }
+        }
+
+        // An SOA inside IXFR increments: it starts an increment's deletions or additions, or closes the transfer.
+        private void AddIncrementSoa(ResourceRecord record, SoaRecord soa)
+        {
             if (_change is null || _adding)
             {
                 // The deletions of the next increment start, or (the newest serial) the transfer closes.
@@ -261,9 +273,5 @@ internal static class ZoneFetcher
             _change.Added.Add(record);
             _adding = true;
         }
-
-        public TransferResult Result() => _incremental == true
-            ? new TransferResult(Serial) { Changes = _changes }
-            : new TransferResult(Serial) { Records = _records };
     }
 }

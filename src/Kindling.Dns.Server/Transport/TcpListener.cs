@@ -95,19 +95,9 @@ internal sealed class DnsTcpListener : IDisposable
     // Under the lock: the per-client cap, then the global cap, closing the longest-idle connection when full.
     private Connection? Admit(Socket client)
     {
-        IPAddress address;
-        try
-        {
-            address = ((IPEndPoint)client.RemoteEndPoint!).Address;
-        }
-        catch (SocketException)
+        if (ClientAddress(client) is not { } address)
         {
             return null; // already reset by the peer
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
         }
 
         Connection? evicted = null;
@@ -123,15 +113,7 @@ internal sealed class DnsTcpListener : IDisposable
 
             if (_open.Count >= _limits.MaxConnections)
             {
-                foreach (var c in _open)
-                {
-                    var idle = Volatile.Read(ref c.IdleSince);
-                    if (idle > 0 && (evicted is null || idle < evicted.IdleSince))
-                    {
-                        evicted = c;
-                    }
-                }
-
+                evicted = LongestIdle();
                 if (evicted is null)
                 {
                     Metrics.RefusedFull();
@@ -156,6 +138,39 @@ internal sealed class DnsTcpListener : IDisposable
         Metrics.Accepted();
         Metrics.Opened();
         return admitted;
+    }
+
+    // The client's address, IPv4-mapped addresses as IPv4 (so both count as one client); null when the peer already
+    // reset the connection.
+    private static IPAddress? ClientAddress(Socket client)
+    {
+        IPAddress address;
+        try
+        {
+            address = ((IPEndPoint)client.RemoteEndPoint!).Address;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    }
+
+    // Under the lock: the open connection idle the longest (waiting for a query), or null when none is idle.
+    private Connection? LongestIdle()
+    {
+        Connection? longest = null;
+        foreach (var c in _open)
+        {
+            var idle = Volatile.Read(ref c.IdleSince);
+            if (idle > 0 && (longest is null || idle < longest.IdleSince))
+            {
+                longest = c;
+            }
+        }
+
+        return longest;
     }
 
     private void Remove(Connection connection)
@@ -212,25 +227,18 @@ internal sealed class DnsTcpListener : IDisposable
                 {
                     await handler.HandleAsync(request.AsMemory(0, length).ToArray(), remote, tcp: true,
                         reply => SendAsync(connection, reply, writeLock), token);
-                    continue;
                 }
-
-                if (outcome != AnswerOutcome.Respond)
+                else if (outcome == AnswerOutcome.Respond)
                 {
-                    continue;
+                    BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)responseLength);
+                    await client.SendAsync(response.AsMemory(0, responseLength + 2), SocketFlags.None, token);
                 }
-
-                BinaryPrimitives.WriteUInt16BigEndian(response, (ushort)responseLength);
-                await client.SendAsync(response.AsMemory(0, responseLength + 2), SocketFlags.None, token);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
             // The client went away, timed out or was evicted, or the server is stopping.
-            if (connection.Deadline.IsCancellationRequested && !connection.Evicted && !_stop.IsCancellationRequested)
-            {
-                Metrics.TimedOut();
-            }
+            CountIfTimedOut(connection);
         }
         catch (Exception e)
         {
@@ -238,16 +246,31 @@ internal sealed class DnsTcpListener : IDisposable
         }
         finally
         {
-            lock (_lock)
-            {
-                Remove(connection);
-            }
-
-            Metrics.Closed();
-            client.Dispose();
-            connection.Deadline.Dispose();
-            writeLock.Dispose();
+            Release(connection, writeLock);
         }
+    }
+
+    // A connection ended by its deadline counts as timed out, unless it was evicted or the server is stopping.
+    private void CountIfTimedOut(Connection connection)
+    {
+        if (connection.Deadline.IsCancellationRequested && !connection.Evicted && !_stop.IsCancellationRequested)
+        {
+            Metrics.TimedOut();
+        }
+    }
+
+    // Forgets the connection (freeing its place under the caps) and disposes its socket, deadline and write lock.
+    private void Release(Connection connection, SemaphoreSlim writeLock)
+    {
+        lock (_lock)
+        {
+            Remove(connection);
+        }
+
+        Metrics.Closed();
+        connection.Socket.Dispose();
+        connection.Deadline.Dispose();
+        writeLock.Dispose();
     }
 
     // One message of a special handler's answer (zone transfers send many): each gets the send timeout afresh.

@@ -69,59 +69,56 @@ internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
         var valueDependent = new Dictionary<(DomainName, RecordType), List<RecordData>>();
         foreach (var p in prerequisites)
         {
-            if (p.Ttl != 0)
+            var code = CheckPrerequisite(p, zone, valueDependent);
+            if (code != ResponseCode.NoError)
             {
-                return ResponseCode.FormErr;
-            }
-
-            switch (p.Class)
-            {
-                case RecordClass.ANY when p.Data is not null:
-                    return ResponseCode.FormErr;
-                case RecordClass.ANY when p.Type == RecordType.ANY:
-                    if (!zone.NameExists(p.Name))
-                    {
-                        return ResponseCode.NXDomain;
-                    }
-
-                    break;
-                case RecordClass.ANY:
-                    if (zone.Get(p.Name, p.Type) is not { Count: > 0 })
-                    {
-                        return ResponseCode.NXRRSet;
-                    }
-
-                    break;
-                case RecordClass.NONE when p.Data is not null:
-                    return ResponseCode.FormErr;
-                case RecordClass.NONE when p.Type == RecordType.ANY:
-                    if (zone.NameExists(p.Name))
-                    {
-                        return ResponseCode.YXDomain;
-                    }
-
-                    break;
-                case RecordClass.NONE:
-                    if (zone.Get(p.Name, p.Type) is { Count: > 0 })
-                    {
-                        return ResponseCode.YXRRSet;
-                    }
-
-                    break;
-                case RecordClass.IN when p.Data is not null:
-                    var key = (p.Name, p.Type);
-                    if (!valueDependent.TryGetValue(key, out var list))
-                    {
-                        valueDependent[key] = list = [];
-                    }
-
-                    list.Add(p.Data);
-                    break;
-                default:
-                    return ResponseCode.FormErr;
+                return code;
             }
         }
 
+        return ValueDependentSetsMatch(valueDependent, zone) ? ResponseCode.NoError : ResponseCode.NXRRSet;
+    }
+
+    /// <summary>Checks one prerequisite (RFC 2136 §3.2.1-3.2.4); a value-dependent one (class IN, §3.2.3) is only
+    /// collected into <paramref name="valueDependent"/>, to be compared as whole sets afterwards.</summary>
+    private static ResponseCode CheckPrerequisite(ResourceRecord p, ZoneBuilder zone, Dictionary<(DomainName, RecordType), List<RecordData>> valueDependent)
+    {
+        if (p.Ttl != 0)
+        {
+            return ResponseCode.FormErr;
+        }
+
+        switch (p.Class)
+        {
+            case RecordClass.ANY when p.Data is not null:
+                return ResponseCode.FormErr;
+            case RecordClass.ANY when p.Type == RecordType.ANY:
+                return zone.NameExists(p.Name) ? ResponseCode.NoError : ResponseCode.NXDomain;
+            case RecordClass.ANY:
+                return zone.Get(p.Name, p.Type) is { Count: > 0 } ? ResponseCode.NoError : ResponseCode.NXRRSet;
+            case RecordClass.NONE when p.Data is not null:
+                return ResponseCode.FormErr;
+            case RecordClass.NONE when p.Type == RecordType.ANY:
+                return zone.NameExists(p.Name) ? ResponseCode.YXDomain : ResponseCode.NoError;
+            case RecordClass.NONE:
+                return zone.Get(p.Name, p.Type) is { Count: > 0 } ? ResponseCode.YXRRSet : ResponseCode.NoError;
+            case RecordClass.IN when p.Data is not null:
+                var key = (p.Name, p.Type);
+                if (!valueDependent.TryGetValue(key, out var list))
+                {
+                    valueDependent[key] = list = [];
+                }
+
+                list.Add(p.Data);
+                return ResponseCode.NoError;
+            default:
+                return ResponseCode.FormErr;
+        }
+    }
+
+    /// <summary>RFC 2136 §3.2.3: each collected RRset must equal the zone's RRset exactly.</summary>
+    private static bool ValueDependentSetsMatch(Dictionary<(DomainName, RecordType), List<RecordData>> valueDependent, ZoneBuilder zone)
+    {
         foreach (var ((name, type), expected) in valueDependent)
         {
             var actual = zone.Get(name, type) ?? [];
@@ -129,11 +126,11 @@ internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
                 && expected.All(e => actual.Any(a => a.CanonicalEquals(e)));
             if (!same)
             {
-                return ResponseCode.NXRRSet;
+                return false;
             }
         }
 
-        return ResponseCode.NoError;
+        return true;
     }
 
     // RFC 2136 §3.4.1.
@@ -165,70 +162,87 @@ internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
         switch (u.Class)
         {
             case RecordClass.IN:
-                var types = builder.TypesAt(u.Name).ToList();
-                if (u.Type == RecordType.CNAME ? types.Any(t => t != RecordType.CNAME) : types.Contains(RecordType.CNAME))
-                {
-                    return; // CNAME and other data cannot coexist: ignored, as §3.4.2.2 says
-                }
-
-                if (u.Type == RecordType.SOA)
-                {
-                    if (!apex || u.Data is not SoaRecord soa || !SerialNumber.IsGreater(soa.Serial, zone.Serial))
-                    {
-                        return;
-                    }
-
-                    builder.Remove(u.Name, RecordType.SOA, null);
-                }
-
-                if (u.Type == RecordType.CNAME)
-                {
-                    foreach (var old in builder.Get(u.Name, RecordType.CNAME) ?? [])
-                    {
-                        deleted.Add(new ResourceRecord(u.Name, builder.TtlOf(u.Name, RecordType.CNAME) ?? 0, old));
-                    }
-
-                    builder.Remove(u.Name, RecordType.CNAME, null);
-                }
-
-                if (builder.AddForUpdate(u with { Class = RecordClass.IN }))
-                {
-                    added.Add(u);
-                }
-
+                AddRecord(u, zone, apex, builder, deleted, added);
                 break;
             case RecordClass.ANY:
-                foreach (var type in u.Type == RecordType.ANY ? builder.TypesAt(u.Name).ToList() : [u.Type])
-                {
-                    if (apex && type is RecordType.SOA or RecordType.NS)
-                    {
-                        continue;
-                    }
-
-                    var ttl = builder.TtlOf(u.Name, type) ?? 0;
-                    foreach (var old in builder.Get(u.Name, type)?.ToList() ?? [])
-                    {
-                        deleted.Add(new ResourceRecord(u.Name, ttl, old));
-                    }
-
-                    builder.Remove(u.Name, type, null);
-                }
-
+                DeleteRRsets(u, apex, builder, deleted);
                 break;
             case RecordClass.NONE:
-                if (u.Type == RecordType.SOA || (apex && u.Type == RecordType.NS && builder.Get(u.Name, RecordType.NS) is { Count: <= 1 }))
-                {
-                    return;
-                }
-
-                var existing = builder.Get(u.Name, u.Type)?.FirstOrDefault(r => r.CanonicalEquals(u.Data!));
-                if (existing is not null)
-                {
-                    deleted.Add(new ResourceRecord(u.Name, builder.TtlOf(u.Name, u.Type) ?? 0, existing));
-                    builder.Remove(u.Name, u.Type, u.Data);
-                }
-
+                DeleteRecord(u, apex, builder, deleted);
                 break;
+        }
+    }
+
+    /// <summary>§3.4.2.2: adds the record, unless CNAME and other data would coexist or an SOA is not newer; a CNAME
+    /// replaces the name's CNAME.</summary>
+    private static void AddRecord(ResourceRecord u, Zone zone, bool apex, ZoneBuilder builder, List<ResourceRecord> deleted, List<ResourceRecord> added)
+    {
+        var types = builder.TypesAt(u.Name).ToList();
+        if (u.Type == RecordType.CNAME ? types.Any(t => t != RecordType.CNAME) : types.Contains(RecordType.CNAME))
+        {
+            return; // CNAME and other data cannot coexist: ignored, as §3.4.2.2 says
+        }
+
+        if (u.Type == RecordType.SOA)
+        {
+            if (!apex || u.Data is not SoaRecord soa || !SerialNumber.IsGreater(soa.Serial, zone.Serial))
+            {
+                return;
+            }
+
+            builder.Remove(u.Name, RecordType.SOA, null);
+        }
+
+        if (u.Type == RecordType.CNAME)
+        {
+            foreach (var old in builder.Get(u.Name, RecordType.CNAME) ?? [])
+            {
+                deleted.Add(new ResourceRecord(u.Name, builder.TtlOf(u.Name, RecordType.CNAME) ?? 0, old));
+            }
+
+            builder.Remove(u.Name, RecordType.CNAME, null);
+        }
+
+        if (builder.AddForUpdate(u with { Class = RecordClass.IN }))
+        {
+            added.Add(u);
+        }
+    }
+
+    /// <summary>§3.4.2.3: deletes the RRset of the type (or every RRset of the name for ANY), keeping the apex SOA and
+    /// NS.</summary>
+    private static void DeleteRRsets(ResourceRecord u, bool apex, ZoneBuilder builder, List<ResourceRecord> deleted)
+    {
+        foreach (var type in u.Type == RecordType.ANY ? builder.TypesAt(u.Name).ToList() : [u.Type])
+        {
+            if (apex && type is RecordType.SOA or RecordType.NS)
+            {
+                continue;
+            }
+
+            var ttl = builder.TtlOf(u.Name, type) ?? 0;
+            foreach (var old in builder.Get(u.Name, type)?.ToList() ?? [])
+            {
+                deleted.Add(new ResourceRecord(u.Name, ttl, old));
+            }
+
+            builder.Remove(u.Name, type, null);
+        }
+    }
+
+    /// <summary>§3.4.2.4: deletes one record, never the SOA nor the apex's last NS.</summary>
+    private static void DeleteRecord(ResourceRecord u, bool apex, ZoneBuilder builder, List<ResourceRecord> deleted)
+    {
+        if (u.Type == RecordType.SOA || (apex && u.Type == RecordType.NS && builder.Get(u.Name, RecordType.NS) is { Count: <= 1 }))
+        {
+            return;
+        }
+
+        var existing = builder.Get(u.Name, u.Type)?.FirstOrDefault(r => r.CanonicalEquals(u.Data!));
+        if (existing is not null)
+        {
+            deleted.Add(new ResourceRecord(u.Name, builder.TtlOf(u.Name, u.Type) ?? 0, existing));
+            builder.Remove(u.Name, u.Type, u.Data);
         }
     }
 }

@@ -175,6 +175,27 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
     /// <summary>Checks the data and builds the immutable zone; throws <see cref="DnsFormatException"/> naming what is wrong.</summary>
     public Zone Build(string where)
     {
+        CheckApex(where);
+        foreach (var (key, types) in _names)
+        {
+            CheckName(_ownerCase[key], types);
+        }
+
+        var nodes = new Dictionary<byte[], ZoneNode>(_names.Count * 2, LowerWireComparer.Instance);
+        foreach (var (key, types) in _names)
+        {
+            var owner = _ownerCase[key];
+            var sets = types.Select(t => new RRset(owner, t.Key, t.Value.Ttl, t.Value.Records.ToArray())).ToArray();
+            nodes[key] = new ZoneNode(owner, sets);
+        }
+
+        AddEmptyNonTerminals(nodes);
+        return new Zone(Origin, nodes, config);
+    }
+
+    /// <summary>The apex must hold exactly one SOA and some NS records.</summary>
+    private void CheckApex(string where)
+    {
         var apexKey = Origin.ToLowerWire();
         if (!_names.TryGetValue(apexKey, out var apex) || !apex.TryGetValue(RecordType.SOA, out var soa))
         {
@@ -186,55 +207,50 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
             throw new DnsFormatException($"{where}: zone {Origin} has {soa.Records.Count} SOA records (exactly one is allowed)");
         }
 
-        if (!apex.TryGetValue(RecordType.NS, out var apexNs))
+        if (!apex.ContainsKey(RecordType.NS))
         {
             throw new DnsFormatException($"{where}: zone {Origin} has no NS records at its apex");
         }
+    }
 
-        foreach (var (key, types) in _names)
+    /// <summary>One name's data: a CNAME alone and single, at most one DNAME, and in-zone NS targets with addresses.</summary>
+    private void CheckName(DomainName owner, Dictionary<RecordType, (uint Ttl, List<RecordData> Records, string Source)> types)
+    {
+        if (types.TryGetValue(RecordType.CNAME, out var cname))
         {
-            var owner = _ownerCase[key];
-            if (types.TryGetValue(RecordType.CNAME, out var cname))
+            if (types.Count > 1)
             {
-                if (types.Count > 1)
-                {
-                    throw new DnsFormatException($"{cname.Source}: {owner} has CNAME and other data (RFC 1034 §3.6.2)");
-                }
-
-                if (cname.Records.Count > 1)
-                {
-                    throw new DnsFormatException($"{cname.Source}: {owner} has more than one CNAME record");
-                }
+                throw new DnsFormatException($"{cname.Source}: {owner} has CNAME and other data (RFC 1034 §3.6.2)");
             }
 
-            if (types.TryGetValue(RecordType.DNAME, out var dname) && dname.Records.Count > 1)
+            if (cname.Records.Count > 1)
             {
-                throw new DnsFormatException($"{dname.Source}: {owner} has more than one DNAME record");
-            }
-
-            if (types.TryGetValue(RecordType.NS, out var ns))
-            {
-                foreach (var target in ns.Records.Cast<NsRecord>().Select(r => r.Target).Where(t => t.IsSubdomainOf(Origin)))
-                {
-                    var addresses = _names.TryGetValue(target.ToLowerWire(), out var t) && (t.ContainsKey(RecordType.A) || t.ContainsKey(RecordType.AAAA));
-                    if (!addresses)
-                    {
-                        throw new DnsFormatException($"{ns.Source}: NS '{target}' of {owner} has no address records (A or AAAA)");
-                    }
-                }
+                throw new DnsFormatException($"{cname.Source}: {owner} has more than one CNAME record");
             }
         }
 
-        var nodes = new Dictionary<byte[], ZoneNode>(_names.Count * 2, LowerWireComparer.Instance);
-        foreach (var (key, types) in _names)
+        if (types.TryGetValue(RecordType.DNAME, out var dname) && dname.Records.Count > 1)
         {
-            var owner = _ownerCase[key];
-            var sets = types.Select(t => new RRset(owner, t.Key, t.Value.Ttl, t.Value.Records.ToArray())).ToArray();
-            nodes[key] = new ZoneNode(owner, sets);
+            throw new DnsFormatException($"{dname.Source}: {owner} has more than one DNAME record");
         }
 
-        // Empty non-terminals: every name between a record's owner and the apex exists (RFC 8020), so a query for it is
-        // NODATA, not NXDOMAIN.
+        if (types.TryGetValue(RecordType.NS, out var ns))
+        {
+            foreach (var target in ns.Records.Cast<NsRecord>().Select(r => r.Target).Where(t => t.IsSubdomainOf(Origin)))
+            {
+                var addresses = _names.TryGetValue(target.ToLowerWire(), out var t) && (t.ContainsKey(RecordType.A) || t.ContainsKey(RecordType.AAAA));
+                if (!addresses)
+                {
+                    throw new DnsFormatException($"{ns.Source}: NS '{target}' of {owner} has no address records (A or AAAA)");
+                }
+            }
+        }
+    }
+
+    /// <summary>Empty non-terminals: every name between a record's owner and the apex exists (RFC 8020), so a query for
+    /// it is NODATA, not NXDOMAIN.</summary>
+    private void AddEmptyNonTerminals(Dictionary<byte[], ZoneNode> nodes)
+    {
         foreach (var node in nodes.Values.ToList())
         {
             for (var name = node.Name.Parent(); !name.IsRoot && name.IsSubdomainOf(Origin) && name != Origin; name = name.Parent())
@@ -245,8 +261,6 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
                 }
             }
         }
-
-        return new Zone(Origin, nodes, config);
     }
 
     /// <summary>Loads a zone file the way BIND does for a primary zone.</summary>

@@ -41,8 +41,21 @@ internal sealed class ZoneJournal(string path)
 
     public void Append(JournalEntry entry)
     {
+        var text = FormatEntry(entry, withHeader: !File.Exists(Path));
+        var created = !File.Exists(Path);
+        WriteSynced(Encoding.UTF8.GetBytes(text), entry);
+        if (created)
+        {
+            // An append-only file: fsync covers its bytes, the folder's fsync its name the first time.
+            DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+        }
+    }
+
+    /// <summary>The entry as journal text: <c>begin</c>, its <c>-</c>, <c>+</c> and <c>=</c> lines, <c>end</c>.</summary>
+    private static string FormatEntry(JournalEntry entry, bool withHeader)
+    {
         var sb = new StringBuilder();
-        if (!File.Exists(Path))
+        if (withHeader)
         {
             sb.Append("; Kindling zone journal: changes since the zone file was loaded (RFC 1035 text, see ZoneJournal.cs)\n");
         }
@@ -60,23 +73,32 @@ internal sealed class ZoneJournal(string path)
 
         foreach (var (name, overlay) in entry.Overlay)
         {
-            if (overlay is null || overlay.Addresses.Count == 0)
-            {
-                sb.Append("= ").Append(name).Append(overlay is null ? " -" : $" {overlay.Ttl} none").Append('\n');
-                continue;
-            }
-
-            foreach (var address in overlay.Addresses)
-            {
-                var type = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "A" : "AAAA";
-                sb.Append(CultureInfo.InvariantCulture, $"= {name} {overlay.Ttl} IN {type} {address}\n");
-            }
+            AppendOverlayLines(sb, name, overlay);
         }
 
         sb.Append("end\n");
-        var created = !File.Exists(Path);
+        return sb.ToString();
+    }
+
+    private static void AppendOverlayLines(StringBuilder sb, DomainName name, OverlayEntry? overlay)
+    {
+        if (overlay is null || overlay.Addresses.Count == 0)
+        {
+            sb.Append("= ").Append(name).Append(overlay is null ? " -" : $" {overlay.Ttl} none").Append('\n');
+            return;
+        }
+
+        foreach (var address in overlay.Addresses)
+        {
+            var type = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "A" : "AAAA";
+            sb.Append(CultureInfo.InvariantCulture, $"= {name} {overlay.Ttl} IN {type} {address}\n");
+        }
+    }
+
+    /// <summary>Appends the bytes and fsyncs them; on failure cuts the partial entry off and says why.</summary>
+    private void WriteSynced(byte[] bytes, JournalEntry entry)
+    {
         using var stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
-        var bytes = Encoding.UTF8.GetBytes(sb.ToString());
         var before = stream.Length;
         try
         {
@@ -100,11 +122,6 @@ internal sealed class ZoneJournal(string path)
             {
                 HResult = e.HResult,
             };
-        }
-        if (created)
-        {
-            // An append-only file: fsync covers its bytes, the folder's fsync its name the first time.
-            DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         }
     }
 
@@ -132,9 +149,7 @@ internal sealed class ZoneJournal(string path)
             {
                 if (line.StartsWith("begin ", StringComparison.Ordinal))
                 {
-                    var parts = line.Split(' ', 5);
-                    current = new JournalEntry(uint.Parse(parts[1], CultureInfo.InvariantCulture), uint.Parse(parts[2], CultureInfo.InvariantCulture),
-                        DateTimeOffset.Parse(parts[3], CultureInfo.InvariantCulture), parts.Length > 4 ? parts[4] : "");
+                    current = ParseBegin(line);
                     overlay = [];
                 }
                 else if (line == "end" && current is not null && overlay is not null)
@@ -149,23 +164,7 @@ internal sealed class ZoneJournal(string path)
                 }
                 else if (current is not null && line.StartsWith("= ", StringComparison.Ordinal))
                 {
-                    var words = line[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                    var name = DomainName.Parse(words[0]);
-                    if (words.Length == 2 && words[1] == "-")
-                    {
-                        overlay![name] = null;
-                    }
-                    else if (words.Length == 3 && words[2] == "none")
-                    {
-                        overlay![name] = new OverlayEntry(name, uint.Parse(words[1], CultureInfo.InvariantCulture), []);
-                    }
-                    else
-                    {
-                        var address = IPAddress.Parse(words[4]);
-                        var ttl = uint.Parse(words[1], CultureInfo.InvariantCulture);
-                        var previous = overlay!.GetValueOrDefault(name);
-                        overlay![name] = new OverlayEntry(name, ttl, [.. previous?.Addresses ?? [], address]);
-                    }
+                    ApplyOverlayLine(overlay!, line);
                 }
                 else
                 {
@@ -188,6 +187,37 @@ internal sealed class ZoneJournal(string path)
         File.Move(Path, target, overwrite: true);
         DurableFile.SyncDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
         return target;
+    }
+
+    /// <summary>Parses <c>begin FROM TO TIME REASON</c> into an empty entry.</summary>
+    private static JournalEntry ParseBegin(string line)
+    {
+        var parts = line.Split(' ', 5);
+        return new JournalEntry(uint.Parse(parts[1], CultureInfo.InvariantCulture), uint.Parse(parts[2], CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse(parts[3], CultureInfo.InvariantCulture), parts.Length > 4 ? parts[4] : "");
+    }
+
+    /// <summary>Applies one <c>= NAME ...</c> line to the entry's overlay: removed (<c>-</c>), no addresses
+    /// (<c>none</c>) or one more address.</summary>
+    private static void ApplyOverlayLine(Dictionary<DomainName, OverlayEntry?> overlay, string line)
+    {
+        var words = line[2..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var name = DomainName.Parse(words[0]);
+        if (words.Length == 2 && words[1] == "-")
+        {
+            overlay[name] = null;
+        }
+        else if (words.Length == 3 && words[2] == "none")
+        {
+            overlay[name] = new OverlayEntry(name, uint.Parse(words[1], CultureInfo.InvariantCulture), []);
+        }
+        else
+        {
+            var address = IPAddress.Parse(words[4]);
+            var ttl = uint.Parse(words[1], CultureInfo.InvariantCulture);
+            var previous = overlay.GetValueOrDefault(name);
+            overlay[name] = new OverlayEntry(name, ttl, [.. previous?.Addresses ?? [], address]);
+        }
     }
 
     private static ResourceRecord ParseRecord(string text, DomainName origin)
