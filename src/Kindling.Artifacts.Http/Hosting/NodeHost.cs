@@ -24,10 +24,13 @@ public sealed class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly NodeHealth _health;
     private readonly CollectionSchedule? _collections;
+    private readonly StoreLock _lock;
 
-    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain, CollectionSchedule? collections)
+    private NodeHost(WebApplication app, NodeStore store, IReadOnlyList<NodeService> services, NodeHealth health, RequestMetrics metrics, NodeDrain drain, CollectionSchedule? collections,
+        StoreLock storeLock)
     {
         _collections = collections;
+        _lock = storeLock;
         Drain = drain;
         _app = app;
         Store = store;
@@ -51,6 +54,22 @@ public sealed class NodeHost : IAsyncDisposable
     /// <summary>Opens the store in <see cref="NodeHostOptions.DataDirectory"/> and starts listening.</summary>
     public static async Task<NodeHost> StartAsync(NodeHostOptions options, CancellationToken cancellationToken = default)
     {
+        var adminSocket = PrepareAdminSocket(options.AdminSocket);
+        var storeLock = StoreLock.TryTake(options.DataDirectory)
+            ?? throw new IOException($"another process holds {StoreLock.PathFor(options.DataDirectory)}: a node serving this data folder, or an offline 'kindling node gc' or 'fsck': stop it first (kindling node stop --data DIR)");
+        try
+        {
+            return await StartAsync(options, adminSocket, storeLock, cancellationToken);
+        }
+        catch
+        {
+            storeLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<NodeHost> StartAsync(NodeHostOptions options, string? adminSocket, StoreLock storeLock, CancellationToken cancellationToken)
+    {
         var time = TimeProvider.System;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         ConfigureLogging(builder.Logging, options);
@@ -59,7 +78,6 @@ public sealed class NodeHost : IAsyncDisposable
         var drain = new NodeDrain(time, options.DrainQuiet);
         builder.Services.AddSingleton<IHostLifetime>(services => new DrainingLifetime(services.GetRequiredService<IHostApplicationLifetime>(), drain,
             options.DrainTimeout, services.GetRequiredService<ILoggerFactory>().CreateLogger("Kindling.Node"), time));
-        var adminSocket = PrepareAdminSocket(options.AdminSocket);
         AddListeners(builder.WebHost, options, ServicePorts(options), adminSocket);
 
         var app = builder.Build();
@@ -91,7 +109,7 @@ public sealed class NodeHost : IAsyncDisposable
         logger.LogInformation("node {Name} serving {Services} from {Data}", options.NodeName,
             string.Join(", ", services.Select(s => $"{s.Name} {s.Scheme}://{options.Address}:{s.Port}")), store.DataDirectory);
         var collections = options.GcInterval > TimeSpan.Zero ? new CollectionSchedule(store, options.GcInterval, options.GcGrace, logger) : null;
-        return new NodeHost(app, store, services, health, metrics, drain, collections);
+        return new NodeHost(app, store, services, health, metrics, drain, collections, storeLock);
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, NodeHostOptions options)
@@ -219,5 +237,6 @@ public sealed class NodeHost : IAsyncDisposable
 
         await _app.DisposeAsync();
         _health.Dispose();
+        _lock.Dispose();
     }
 }

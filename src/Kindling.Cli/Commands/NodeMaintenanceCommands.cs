@@ -48,6 +48,7 @@ internal static class NodeMaintenanceCommands
             }
             else
             {
+                using var owner = TakeStopped(dataDir, "gc");
                 report = GarbageCollector.Collect(OpenStopped(dataDir), options).ToJson();
                 where = "on the stopped node's folder";
             }
@@ -92,9 +93,16 @@ internal static class NodeMaintenanceCommands
         {
             var dataDir = Path.GetFullPath(parse.GetValue(data)!);
             using var admin = new NodeAdminClient(dataDir);
-            var report = admin.Answers()
-                ? await admin.CheckAsync(parse.GetValue(repair), cancellationToken)
-                : StoreCheck.Check(OpenStopped(dataDir), new FsckOptions { Repair = parse.GetValue(repair) }).ToJson();
+            JsonObject report;
+            if (admin.Answers())
+            {
+                report = await admin.CheckAsync(parse.GetValue(repair), cancellationToken);
+            }
+            else
+            {
+                using var owner = TakeStopped(dataDir, "fsck");
+                report = StoreCheck.Check(OpenStopped(dataDir), new FsckOptions { Repair = parse.GetValue(repair) }).ToJson();
+            }
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonTree.ToText(report));
@@ -116,6 +124,23 @@ internal static class NodeMaintenanceCommands
             return report["exitCode"]!.GetValue<int>();
         });
         return command;
+    }
+
+    /// <summary>
+    /// The data folder's lock, for work on a node's folder outside the node: refused while a node holds it (its admin
+    /// socket did not answer, but it runs: starting, stuck, or its socket removed), so a collection never runs beside
+    /// pushes it cannot see. A folder without a store is left to <see cref="OpenStopped"/> to refuse.
+    /// </summary>
+    private static StoreLock? TakeStopped(string dataDir, string command)
+    {
+        if (!Directory.Exists(Path.Combine(dataDir, "store", "blobs")))
+        {
+            return null;
+        }
+
+        return StoreLock.TryTake(dataDir) ?? throw new UsageException(
+            $"--data {dataDir}: a node process holds {StoreLock.PathFor(dataDir)} but its admin socket {NodeAdminClient.SocketPathFor(dataDir)} does not answer " +
+            $"(starting, stuck, or the socket was removed): 'node {command}' does not work on the folder of a running node; retry in a moment, or stop it first (kindling node stop --data {dataDir})");
     }
 
     /// <summary>
