@@ -22,6 +22,10 @@
 #   BENCH_NICE=-20                                servers and dnsperf at that priority (all servers alike)
 #   BENCH_OUT=results.tsv                         keep every measurement (one line each) in that file
 #   BENCH_DNSPERF_ARGS="-c 4"                     dnsperf's load options for the qps run (same for every server)
+#   BENCH_GENERATOR=dnsperf                       the qps run's load generator: dnsperf (default), or load =
+#                                                 bench/Kindling.Dns.Load (dnsperf's flags, query file and summary
+#                                                 lines; one thread, batched sendmmsg/recvmmsg, so it is not the
+#                                                 ceiling that dnsperf is at ~6 µs of CPU per query on 2 cores)
 # Output: one line per measurement, then a table per setting (qps, lost, RSS, p99, CPU µs per query, qps per CPU
 # second, server and dnsperf CPU %) and Kindling's ratios to named and to the faster of knotd and nsd, by median qps
 # and by qps per CPU-second. qps means something only on a quiet machine; CPU per query also on a busy one.
@@ -35,6 +39,7 @@ latency_qps="${BENCH_LATENCY_QPS:-20000}"
 latency_seconds="${BENCH_LATENCY_SECONDS:-5}"
 nice_cmd=(nice -n "${BENCH_NICE:-0}")
 dnsperf_args="${BENCH_DNSPERF_ARGS:--c 4}"
+generator="${BENCH_GENERATOR:-dnsperf}"
 work="$(mktemp -d /tmp/kindling-dnsbench.XXXXXX)"
 results="${BENCH_OUT:-$work/results.tsv}"
 server_pid=""
@@ -165,6 +170,14 @@ nsd_conf 1 > "$work/nsd-pinned.conf"
 if [[ " ${servers[*]} " == *" kindling "* ]]; then
   "$root/kindling" version >/dev/null   # build the CLI before timing anything
 fi
+case "$generator" in
+  dnsperf) load_cmd=(dnsperf) ;;
+  load)
+    dotnet build "$root/bench/Kindling.Dns.Load/Kindling.Dns.Load.csproj" -c Release -o "$work/load" --nologo -v quiet >"$work/load-build.log" 2>&1 \
+      || { cat "$work/load-build.log" >&2; fail "building bench/Kindling.Dns.Load failed"; }
+    load_cmd=(dotnet "$work/load/Kindling.Dns.Load.dll") ;;
+  *) fail "unknown BENCH_GENERATOR '$generator': use dnsperf or load" ;;
+esac
 
 start_server() { # server setting
   local pin=()
@@ -240,7 +253,7 @@ measure() { # server setting repeat
   start_server "$1" "$2"
   cpu0=$(cpu_ticks "$server_pid")
   # dnsperf's own CPU (user + system) through GNU time: above ~95 % the generator, not the server, is the ceiling.
-  out=$("${nice_cmd[@]}" "${load[@]}" /usr/bin/time -f 'generator-cpu %U %S' dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" \
+  out=$("${nice_cmd[@]}" "${load[@]}" /usr/bin/time -f 'generator-cpu %U %S' "${load_cmd[@]}" -s 127.0.0.1 -p "$port" -d "$work/queries.txt" \
       ${dnsperf_args} -l "$seconds" 2>&1)
   cpu1=$(cpu_ticks "$server_pid")
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
@@ -268,7 +281,7 @@ measure() { # server setting repeat
     "$us_per_query" "$per_core" "$server_pct" "$gen_pct" "${batch:--}" | tee -a "$results"
 }
 
-echo "command:  BENCH_NICE=${BENCH_NICE:-0} BENCH_SERVERS=\"${servers[*]}\" BENCH_SETTINGS=\"${settings[*]}\" KINDLING_ARGS=\"${KINDLING_ARGS:-}\" bench/dns/run.sh $seconds $repeats"
+echo "command:  BENCH_NICE=${BENCH_NICE:-0} BENCH_GENERATOR=$generator BENCH_DNSPERF_ARGS=\"$dnsperf_args\" BENCH_SERVERS=\"${servers[*]}\" BENCH_SETTINGS=\"${settings[*]}\" KINDLING_ARGS=\"${KINDLING_ARGS:-}\" bench/dns/run.sh $seconds $repeats"
 echo "machine:  $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo), $(. /etc/os-release; echo "$PRETTY_NAME"), load before run: $(cut -d' ' -f1-3 /proc/loadavg)"
 for s in "${servers[@]}"; do
   case "$s" in
@@ -289,7 +302,7 @@ for setting in "${settings[@]}"; do
 done
 
 echo
-echo "min/median/max over $repeats repeat(s); qps from dnsperf $dnsperf_args -l $seconds; p99 at ${latency_qps} qps"
+echo "min/median/max over $repeats repeat(s); qps from $generator $dnsperf_args -l $seconds; p99 at ${latency_qps} qps (dnsperf -Q)"
 awk -F'\t' 'NR > 1 {
     key = $1 SUBSEP $2; n[key]++; q[key, n[key]] = $4; lost[key] += $5; rss[key] = ($6 > rss[key] ? $6 : rss[key]);
     p99[key, n[key]] = $8; us[key, n[key]] = $9; pc[key, n[key]] = $10; sp[key, n[key]] = $11; gp[key, n[key]] = $12; bt[key, n[key]] = $13
