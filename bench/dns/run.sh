@@ -5,8 +5,8 @@
 #   unpinned  every server with its defaults, dnsperf beside it on the same cores;
 #   pinned    every server on core 0 with one worker (named -n 1, knotd udp-workers 1, nsd server-count 1,
 #             kindling --udp-threads 1) and dnsperf on core 1 (`taskset`): queries per second per core.
-# Each measurement: `dnsperf -c 4 -l SECONDS` for qps and lost queries, with the server's CPU time (all threads and
-# descendants, /proc/PID/stat) and dnsperf's (GNU time) over that run: server CPU µs per answered query and answers per
+# Each measurement: the generator (BENCH_GENERATOR, below) with `-c 4 -l SECONDS` for qps and lost queries, with the
+# server's CPU time (all threads and descendants, /proc/PID/stat) and the generator's (GNU time) over that run: server CPU µs per answered query and answers per
 # second of server CPU, the per-core comparison that holds even when dnsperf or other load limits the qps; then the
 # server's memory, then a second dnsperf
 # at a fixed rate (BENCH_LATENCY_QPS, below every server's capacity) with -v for the latency percentiles (p50/p99).
@@ -22,10 +22,11 @@
 #   BENCH_NICE=-20                                servers and dnsperf at that priority (all servers alike)
 #   BENCH_OUT=results.tsv                         keep every measurement (one line each) in that file
 #   BENCH_DNSPERF_ARGS="-c 4"                     dnsperf's load options for the qps run (same for every server)
-#   BENCH_GENERATOR=dnsperf                       the qps run's load generator: dnsperf (default), or load =
+#   BENCH_GENERATOR=load                          the qps run's load generator: load (default) =
 #                                                 bench/Kindling.Dns.Load (dnsperf's flags, query file and summary
-#                                                 lines; one thread, batched sendmmsg/recvmmsg, so it is not the
-#                                                 ceiling that dnsperf is at ~6 µs of CPU per query on 2 cores)
+#                                                 lines; one thread, batched sendmmsg/recvmmsg, every answer
+#                                                 checked), or dnsperf, which at ~6 µs of CPU per query saturates its
+#                                                 core before knotd, nsd or Kindling do on a 2-core machine
 # Output: one line per measurement, then a table per setting (qps, lost, RSS, p99, CPU µs per query, qps per CPU
 # second, server and dnsperf CPU %) and Kindling's ratios to named and to the faster of knotd and nsd, by median qps
 # and by qps per CPU-second. qps means something only on a quiet machine; CPU per query also on a busy one.
@@ -39,7 +40,7 @@ latency_qps="${BENCH_LATENCY_QPS:-20000}"
 latency_seconds="${BENCH_LATENCY_SECONDS:-5}"
 nice_cmd=(nice -n "${BENCH_NICE:-0}")
 dnsperf_args="${BENCH_DNSPERF_ARGS:--c 4}"
-generator="${BENCH_GENERATOR:-dnsperf}"
+generator="${BENCH_GENERATOR:-load}"
 work="$(mktemp -d /tmp/kindling-dnsbench.XXXXXX)"
 results="${BENCH_OUT:-$work/results.tsv}"
 server_pid=""
@@ -257,7 +258,8 @@ measure() { # server setting repeat
       ${dnsperf_args} -l "$seconds" 2>&1)
   cpu1=$(cpu_ticks "$server_pid")
   qps=$(awk '/Queries per second/ { print $4 }' <<<"$out")
-  lost=$(awk '/Queries lost/ { print $3 }' <<<"$out")
+  # Kindling.Dns.Load also checks every answer (QR, ID, the question asked, NOERROR/NXDOMAIN): a wrong one counts as lost.
+  lost=$(awk '/Queries lost/ { lost = $3 } /Bad answers/ { bad = $3 } END { print lost + bad }' <<<"$out")
   done_queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
   run_time=$(awk '/Run time \(s\)/ { print $4 }' <<<"$out")
   [[ -n "$qps" && -n "$done_queries" && -n "$run_time" ]] || { echo "$out" >&2; fail "dnsperf against $1 printed no qps"; }
@@ -337,7 +339,9 @@ awk -F'\t' 'NR > 1 {
       delete med; delete cpu; delete usq
     }
     print "\nCPU us/q: server CPU time (user + system, all threads and child processes) during the qps run / answered queries;"
-    print "qps/CPU-s: answers per second of server CPU; srv/gen CPU%: server and dnsperf CPU time / run time (100 = one core)."
-    print "A generator near 100 % of its core means the qps columns measure dnsperf, not the server: compare CPU per query."
+    print "qps/CPU-s: answers per second of server CPU; srv/gen CPU%: server and generator CPU time / run time (100 = one core)."
+    print "dnsperf near 100 % of its core means the qps columns measure dnsperf, not the server: compare CPU per query."
+    print "The load generator polls without sleeping while it has room in its window, so its CPU % says little; a server"
+    print "near 100 % (of one core per worker) is the one being measured."
     print "batch: datagrams per recvmmsg call, the mean Kindling logs at shutdown (32 is the most one call takes)."
   }' "$results"
