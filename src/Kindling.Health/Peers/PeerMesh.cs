@@ -11,9 +11,9 @@ namespace Kindling.Health.Peers;
 /// Exchanges views with the peers of a <c>peers:</c> section. Every change of this instance's own vote is pushed to
 /// every peer at once (<c>POST /v1/peer/view</c> on the peer's <c>--http</c> endpoint), and the whole view again every
 /// interval as a heartbeat; each peer has its own sender, so a dead peer delays nobody else. Received views go through
-/// <see cref="PeerViewCodec"/> (MAC, over the raw octets, before the body is parsed) and <see cref="PeerAggregator"/> (sender, time, sequence); an accepted view, and a
-/// view going stale, make the monitor decide again. None of this touches the DNS query path: decisions land in the
-/// failover table as before.
+/// <see cref="PeerViewCodec"/> (the MAC over the raw octets, before the body is parsed) and <see cref="PeerAggregator"/>
+/// (sender, time, sequence); an accepted view, and a view going stale, make the monitor decide again. None of this
+/// touches the DNS query path: decisions land in the failover table as before.
 /// </summary>
 public sealed class PeerMesh : IAsyncDisposable
 {
