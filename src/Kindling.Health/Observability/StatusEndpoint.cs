@@ -133,12 +133,12 @@ public sealed class StatusEndpoint : IAsyncDisposable
                     return;
                 }
 
-                var remote = context.Request.RemoteEndPoint?.ToString() ?? "?";
-                var receipt = _peers.Receive(body, context.Request.Headers[PeerViewCodec.MacHeader], remote);
+                var receipt = _peers.Receive(body, context.Request.Headers[PeerViewCodec.MacHeader], context.Request.RemoteEndPoint);
                 var status = receipt switch
                 {
                     PeerReceipt.Accepted => 204,
                     PeerReceipt.RejectedMac => 403,
+                    PeerReceipt.Malformed => 400,
                     _ => 409,
                 };
                 Send(context, status, "text/plain", status == 204 ? [] : Encoding.UTF8.GetBytes(PeerMesh.Result(receipt) + "\n"));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using Kindling.Health.Failover;
 
 namespace Kindling.Health.Peers;
@@ -6,17 +7,20 @@ namespace Kindling.Health.Peers;
 /// <summary>
 /// The views of this instance's peers and the one rule that aggregates them, the same on every instance:
 /// <list type="bullet">
-/// <item>a view counts while it is <em>fresh</em>: received less than <see cref="MaxAge"/> ago (3 probe intervals,
-/// at least 3 s); an older one counts as absent;</item>
+/// <item>a view counts while it is <em>fresh</em>: less than <see cref="MaxAge"/> (3 probe intervals, at least 3 s)
+/// has passed since it was received, or since it was sent if that is earlier (a replayed view lives no longer than
+/// the original did); an older one counts as absent;</item>
 /// <item>a side is <b>down</b> when a strict majority of the fresh views (this instance's own included) say down;</item>
 /// <item>else it is <b>up</b> when at least one view says up and no more say down than up; else <b>unknown</b>;</item>
 /// <item>an up side has <b>risen</b> (failback may count its hold-down) when at least half the fresh views say it has
 /// passed <c>rise</c> checks in a row with no failure since.</item>
 /// </list>
 /// With no fresh peer the own view decides alone, exactly as a single instance does. A view is accepted only from a
-/// known peer, with a send time within <see cref="MaxAge"/> of this clock and a sequence number above the last one
-/// accepted from it (the MAC is checked before, by <see cref="PeerViewCodec"/>). Thread-safe; time comes from the
-/// injected <see cref="TimeProvider"/>.
+/// known peer, with a send time within <see cref="MaxSkew"/> of this clock and a sequence number above the last one
+/// accepted from it (the MAC is checked before, by <see cref="PeerViewCodec"/>). The last sequence numbers live in
+/// memory only: after this instance restarts, the send-time bound is what rejects a view captured before (it was sent
+/// more than <see cref="MaxSkew"/> ago), and one captured within <see cref="MaxSkew"/> of the restart counts no longer
+/// than the original would have. Thread-safe; time comes from the injected <see cref="TimeProvider"/>.
 /// </summary>
 internal sealed class PeerAggregator : IPeerVerdicts
 {
@@ -32,7 +36,9 @@ internal sealed class PeerAggregator : IPeerVerdicts
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _peers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<IPAddress, Entry?> _byAddress = [];
     private long _unknownSender;
+    private long _unknownMalformed;
     private IReadOnlyList<RecordView> _own = [];
 
     public PeerAggregator(TimeProvider time, string self, IEnumerable<string> peers, TimeSpan maxAge)
@@ -44,7 +50,13 @@ internal sealed class PeerAggregator : IPeerVerdicts
         {
             if (!string.Equals(peer, self, StringComparison.OrdinalIgnoreCase))
             {
-                _peers[peer] = new Entry(peer, NameOf(peer));
+                var entry = new Entry(peer, NameOf(peer));
+                _peers[peer] = entry;
+                if (Uri.TryCreate(peer, UriKind.Absolute, out var uri) && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
+                {
+                    // Two peers on one address: a rejection from it cannot say which, so it counts as unknown.
+                    _byAddress[address] = _byAddress.ContainsKey(address) ? null : entry;
+                }
             }
         }
     }
@@ -54,10 +66,33 @@ internal sealed class PeerAggregator : IPeerVerdicts
 
     public TimeSpan MaxAge { get; }
 
+    /// <summary>
+    /// How far a view's send time may be from this clock, either way, to be accepted: the freshness window
+    /// <see cref="MaxAge"/> (3 probe intervals, at least 3 s). It bounds how old a replayed view can be (also after this
+    /// instance restarted and forgot the sequence numbers), and it is the clock skew the instances tolerate: keep
+    /// their clocks in step with NTP, well within it.
+    /// </summary>
+    public TimeSpan MaxSkew => MaxAge;
+
     /// <summary>The peers' ids (URLs), this instance excluded.</summary>
     public IReadOnlyList<string> Peers => [.. _peers.Keys];
 
-    /// <summary>Views rejected because their sender is no known peer (counted under the peer label <c>unknown</c>).</summary>
+    /// <summary>Authentic views that are no view this version reads, from an address that is no known peer's (label <c>unknown</c>).</summary>
+    public long UnknownMalformed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _unknownMalformed;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Views rejected for their MAC from an address that is no single peer's, or authentic ones naming a sender that is
+    /// no known peer (counted under the peer label <c>unknown</c>).
+    /// </summary>
     public long UnknownSender
     {
         get
@@ -81,6 +116,43 @@ internal sealed class PeerAggregator : IPeerVerdicts
     /// <summary>The peer name for labels: the peer's short name, or <c>unknown</c>.</summary>
     public string LabelOf(string? instance) => instance is not null && _peers.TryGetValue(instance, out var entry) ? entry.Name : "unknown";
 
+    /// <summary>
+    /// Takes a received body: checks its MAC (<see cref="PeerViewCodec"/>, before anything reads it), then its sender,
+    /// time and sequence. A rejection before the body is authenticated (bad MAC) or readable (malformed) is counted
+    /// under the peer whose address <paramref name="remote"/> is (the socket's view of the sender, not the body's
+    /// claim), else under <c>unknown</c>. <paramref name="view"/> is set once the body is authentic and readable.
+    /// </summary>
+    public PeerReceipt Receive(ReadOnlySpan<byte> body, string? mac, ReadOnlySpan<byte> secret, IPAddress? remote, out PeerView? view, out string detail)
+    {
+        if (!PeerViewCodec.TryDecode(body, mac, secret, out view, out var authentic, out detail))
+        {
+            return authentic ? Malformed(remote) : RejectMac(remote);
+        }
+
+        var receipt = Accept(view!);
+        detail = receipt switch
+        {
+            PeerReceipt.RejectedMac => $"the MAC verifies but the sender {view!.Instance} is not one of peers.urls (or is this instance)",
+            PeerReceipt.Stale => $"sent at {view!.SentAt:O}, more than {FailoverStateMachine.Format(MaxSkew)} from this clock "
+                + "(an old view replayed, or clocks apart: keep them in step with NTP)",
+            PeerReceipt.Replayed => $"sequence {view!.Sequence} is not above the last accepted one (a replay)",
+            _ => "",
+        };
+        return receipt;
+    }
+
+    /// <summary>The peer name for a rejection from <paramref name="remote"/>: the one peer on that address, or <c>unknown</c>.</summary>
+    public string LabelAt(IPAddress? remote) => At(remote)?.Name ?? "unknown";
+
+    /// <summary>Until when the accepted view of <paramref name="instance"/> counts (null: none).</summary>
+    public DateTimeOffset? FreshUntil(string instance)
+    {
+        lock (_lock)
+        {
+            return _peers.TryGetValue(instance, out var entry) && entry.View is not null ? entry.CountsFrom + MaxAge : null;
+        }
+    }
+
     /// <summary>Takes an authenticated view (MAC already checked) if it is from a known peer, recent and newer than the last.</summary>
     public PeerReceipt Accept(PeerView view)
     {
@@ -93,7 +165,7 @@ internal sealed class PeerAggregator : IPeerVerdicts
                 return PeerReceipt.RejectedMac;
             }
 
-            if ((now - view.SentAt).Duration() > MaxAge)
+            if ((now - view.SentAt).Duration() > MaxSkew)
             {
                 entry.Stale++;
                 return PeerReceipt.Stale;
@@ -108,6 +180,7 @@ internal sealed class PeerAggregator : IPeerVerdicts
             entry.LastSequence = view.Sequence;
             entry.View = view;
             entry.ReceivedAt = now;
+            entry.CountsFrom = view.SentAt < now ? view.SentAt : now;
             entry.Accepted++;
             var disagreeing = Disagrees(view, _own);
             if (disagreeing && !entry.Disagreeing)
@@ -120,12 +193,12 @@ internal sealed class PeerAggregator : IPeerVerdicts
         }
     }
 
-    /// <summary>Counts a view whose MAC did not verify; <paramref name="claimed"/> is the sender it claims (untrusted: only a label).</summary>
-    public void RejectMac(string? claimed)
+    /// <summary>Counts a view whose MAC did not verify under the peer on <paramref name="remote"/> (never under what the body says).</summary>
+    public PeerReceipt RejectMac(IPAddress? remote)
     {
         lock (_lock)
         {
-            if (claimed is not null && _peers.TryGetValue(claimed, out var entry))
+            if (At(remote) is { } entry)
             {
                 entry.RejectedMac++;
             }
@@ -134,6 +207,26 @@ internal sealed class PeerAggregator : IPeerVerdicts
                 _unknownSender++;
             }
         }
+
+        return PeerReceipt.RejectedMac;
+    }
+
+    /// <summary>Counts an authentic body that is no view this version reads, under the peer on <paramref name="remote"/>.</summary>
+    public PeerReceipt Malformed(IPAddress? remote)
+    {
+        lock (_lock)
+        {
+            if (At(remote) is { } entry)
+            {
+                entry.Malformed++;
+            }
+            else
+            {
+                _unknownMalformed++;
+            }
+        }
+
+        return PeerReceipt.Malformed;
     }
 
     /// <summary>This instance's own view as last published (peers' views are compared with it: the disagreement counter).</summary>
@@ -184,7 +277,7 @@ internal sealed class PeerAggregator : IPeerVerdicts
         {
             foreach (var entry in _peers.Values)
             {
-                if (entry.View is { } view && now - entry.ReceivedAt <= MaxAge && view.Find(record) is { } found)
+                if (entry.View is { } view && now - entry.CountsFrom <= MaxAge && view.Find(record) is { } found)
                 {
                     views.Add((entry.Name, found.Of(side)));
                 }
@@ -215,10 +308,10 @@ internal sealed class PeerAggregator : IPeerVerdicts
         {
             return [.. _peers.Values.Select(e =>
             {
-                var fresh = e.View is not null && now - e.ReceivedAt <= MaxAge;
+                var fresh = e.View is not null && now - e.CountsFrom <= MaxAge;
                 double? age = e.View is null ? null : Math.Round((now - e.ReceivedAt).TotalSeconds, 3);
                 return new PeerStatus(e.Name, e.Url, e.Reachable && fresh, e.Reachable, fresh, age, Summary(e.View), e.View,
-                    e.Accepted, e.RejectedMac, e.Replayed, e.Stale, e.Disagreements, e.Disagreeing, e.LastReachedAt, e.LastError);
+                    e.Accepted, e.RejectedMac, e.Replayed, e.Stale, e.Malformed, e.Disagreements, e.Disagreeing, e.LastReachedAt, e.LastError);
             })];
         }
     }
@@ -228,6 +321,10 @@ internal sealed class PeerAggregator : IPeerVerdicts
         ? "no view yet"
         : string.Join("; ", view.Records.Select(r =>
             $"{r.Name} answering {Lower(r.Active)}, primary {Lower(r.Primary.State)}, backup {Lower(r.Backup.State)}"));
+
+    /// <summary>The one peer on <paramref name="remote"/> (IPv4-mapped IPv6 addresses read as IPv4), or null.</summary>
+    private Entry? At(IPAddress? remote) =>
+        remote is not null && _byAddress.TryGetValue(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote, out var entry) ? entry : null;
 
     private static bool Disagrees(PeerView view, IReadOnlyList<RecordView> own) =>
         own.Any(o => view.Find(o.Name) is { } theirs && (theirs.Primary.State != o.Primary.State || theirs.Backup.State != o.Backup.State));
@@ -245,6 +342,9 @@ internal sealed class PeerAggregator : IPeerVerdicts
 
         public DateTimeOffset ReceivedAt { get; set; }
 
+        /// <summary>When the view's freshness is counted from: its arrival, or its send time if earlier.</summary>
+        public DateTimeOffset CountsFrom { get; set; }
+
         public long LastSequence { get; set; } = long.MinValue;
 
         public long Accepted { get; set; }
@@ -254,6 +354,8 @@ internal sealed class PeerAggregator : IPeerVerdicts
         public long Replayed { get; set; }
 
         public long Stale { get; set; }
+
+        public long Malformed { get; set; }
 
         public long Disagreements { get; set; }
 

@@ -11,9 +11,9 @@ namespace Kindling.Health.Peers;
 /// Exchanges views with the peers of a <c>peers:</c> section. Every change of this instance's own vote is pushed to
 /// every peer at once (<c>POST /v1/peer/view</c> on the peer's <c>--http</c> endpoint), and the whole view again every
 /// interval as a heartbeat; each peer has its own sender, so a dead peer delays nobody else. Received views go through
-/// <see cref="PeerViewCodec"/> (MAC) and <see cref="PeerAggregator"/> (sender, time, sequence); an accepted view, and a
-/// view going stale, make the monitor decide again. None of this touches the DNS query path: decisions land in the
-/// failover table as before.
+/// <see cref="PeerViewCodec"/> (the MAC over the raw octets, before the body is parsed) and <see cref="PeerAggregator"/>
+/// (sender, time, sequence); an accepted view, and a view going stale, make the monitor decide again. None of this
+/// touches the DNS query path: decisions land in the failover table as before.
 /// </summary>
 public sealed class PeerMesh : IAsyncDisposable
 {
@@ -78,8 +78,11 @@ public sealed class PeerMesh : IAsyncDisposable
 
     public IReadOnlyList<PeerStatus> Status() => _aggregator.Status();
 
-    /// <summary>Views rejected because their sender is not in <c>peers.urls</c> (or their MAC claims no known peer).</summary>
+    /// <summary>Views rejected for their MAC from an address that is no single peer's, or authentic ones from a sender not in <c>peers.urls</c>.</summary>
     public long RejectedUnknown => _aggregator.UnknownSender;
+
+    /// <summary>Authentic bodies that are no view this version reads, from an address that is no single peer's.</summary>
+    public long MalformedUnknown => _aggregator.UnknownMalformed;
 
     /// <summary>
     /// Finds this instance's entry in <c>peers.urls</c>: <c>self</c> if given, else the entry whose address and port are
@@ -127,35 +130,22 @@ public sealed class PeerMesh : IAsyncDisposable
         }
     }
 
-    /// <summary>Takes a pushed view: checks its MAC, sender, time and sequence; an accepted one makes the monitor decide again.</summary>
-    public PeerReceipt Receive(ReadOnlySpan<byte> body, string? mac, string remote)
+    /// <summary>
+    /// Takes a pushed view: checks its MAC before anything reads the body, then its sender, time and sequence (see
+    /// <see cref="PeerAggregator.Receive"/>); an accepted one makes the monitor decide again. <paramref name="remote"/>
+    /// is the sender's address as the socket saw it: a rejection before the body is authentic counts under the peer
+    /// on that address (or <c>unknown</c>), never under a name the body gives.
+    /// </summary>
+    public PeerReceipt Receive(ReadOnlySpan<byte> body, string? mac, IPEndPoint? remote)
     {
-        PeerReceipt receipt;
-        string detail;
-        string? claimed;
-        if (!PeerViewCodec.TryDecode(body, mac, _spec.Secret.Span, out var view, out claimed, out detail))
-        {
-            _aggregator.RejectMac(claimed);
-            receipt = PeerReceipt.RejectedMac;
-        }
-        else
-        {
-            receipt = _aggregator.Accept(view!);
-            detail = receipt switch
-            {
-                PeerReceipt.RejectedMac => "the sender is not one of peers.urls (or is this instance)",
-                PeerReceipt.Stale => $"sent at {view!.SentAt:O}, more than {FailoverStateMachine.Format(_aggregator.MaxAge)} from this clock (an old view replayed, or clocks apart: keep them in step with NTP)",
-                PeerReceipt.Replayed => $"sequence {view!.Sequence} is not above the last accepted one (a replay)",
-                _ => "",
-            };
-        }
-
+        var receipt = _aggregator.Receive(body, mac, _spec.Secret.Span, remote?.Address, out var view, out var detail);
         if (receipt == PeerReceipt.Accepted)
         {
-            if (_senders.TryGetValue(view!.Instance, out var sender))
+            if (_senders.TryGetValue(view!.Instance, out var sender) && _aggregator.FreshUntil(view.Instance) is { } until)
             {
                 // Decide again when this view goes stale, should no newer one come.
-                sender.Expiry!.Change(_aggregator.MaxAge + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
+                var left = until - _time.GetUtcNow();
+                sender.Expiry!.Change((left > TimeSpan.Zero ? left : TimeSpan.Zero) + TimeSpan.FromMilliseconds(1), Timeout.InfiniteTimeSpan);
             }
 
             _monitor.Reevaluate();
@@ -163,11 +153,12 @@ public sealed class PeerMesh : IAsyncDisposable
         }
 
         // Every rejection is counted; the first ten and then every hundredth are logged, so a flood cannot fill the log.
+        // What the log names comes from the socket, or from the body only once its MAC verified.
         var logged = Interlocked.Increment(ref _rejectedLogged);
         if (logged <= 10 || logged % 100 == 0)
         {
-            var label = receipt == PeerReceipt.RejectedMac ? _aggregator.LabelOf(claimed) : _aggregator.LabelOf(view?.Instance);
-            PeerLog.Rejected(_logger, remote, claimed ?? "nobody", Result(receipt), detail, logged, label);
+            var label = view is null ? _aggregator.LabelAt(remote?.Address) : _aggregator.LabelOf(view.Instance);
+            PeerLog.Rejected(_logger, remote?.ToString() ?? "?", view?.Instance ?? "not read", Result(receipt), detail, logged, label);
         }
 
         return receipt;
@@ -179,6 +170,7 @@ public sealed class PeerMesh : IAsyncDisposable
         PeerReceipt.Accepted => "accepted",
         PeerReceipt.RejectedMac => "rejected_mac",
         PeerReceipt.Replayed => "replayed",
+        PeerReceipt.Malformed => "malformed",
         _ => "stale",
     };
 
@@ -231,8 +223,7 @@ public sealed class PeerMesh : IAsyncDisposable
     private (byte[] Body, string Mac) Build()
     {
         var now = _time.GetUtcNow();
-        // Above the last one and above the clock in microseconds: a restarted instance starts above what it sent before.
-        _sequence = Math.Max(_sequence + 1, now.ToUnixTimeMilliseconds() * 1000);
+        _sequence = PeerView.NextSequence(_sequence, now);
         var own = _monitor.OwnView();
         _aggregator.SetOwn(own);
         _current = PeerViewCodec.Encode(new PeerView(PeerView.CurrentVersion, Self, _sequence, now, own), _spec.Secret.Span);

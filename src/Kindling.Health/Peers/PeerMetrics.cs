@@ -10,7 +10,7 @@ namespace Kindling.Health.Peers;
 /// </summary>
 internal static class PeerMetrics
 {
-    private static readonly PeerReceipt[] Results = [PeerReceipt.Accepted, PeerReceipt.RejectedMac, PeerReceipt.Replayed, PeerReceipt.Stale];
+    private static readonly PeerReceipt[] Results = [PeerReceipt.Accepted, PeerReceipt.RejectedMac, PeerReceipt.Replayed, PeerReceipt.Stale, PeerReceipt.Malformed];
 
     public static string Render(PeerMesh mesh, FailoverMonitor monitor)
     {
@@ -30,7 +30,7 @@ internal static class PeerMetrics
             Sample(text, "kindling_dns_peer_up", $"peer=\"{Escape(p.Name)}\"", p.Up ? 1 : 0);
         }
 
-        Header(text, "kindling_dns_peer_views_total", "counter", "Views received from the peer, by result: accepted, rejected_mac (forged or unknown sender), replayed, stale.");
+        Header(text, "kindling_dns_peer_views_total", "counter", "Views received from the peer, by result: accepted, rejected_mac (bad MAC, or unknown sender), replayed, stale, malformed. Before the MAC verifies, the peer is the one on the sender's address, else unknown.");
         foreach (var p in peers)
         {
             foreach (var result in Results)
@@ -40,6 +40,7 @@ internal static class PeerMetrics
                     PeerReceipt.Accepted => p.Accepted,
                     PeerReceipt.RejectedMac => p.RejectedMac,
                     PeerReceipt.Replayed => p.Replayed,
+                    PeerReceipt.Malformed => p.Malformed,
                     _ => p.Stale,
                 };
                 Sample(text, "kindling_dns_peer_views_total", $"peer=\"{Escape(p.Name)}\",result=\"{PeerMesh.Result(result)}\"", count);
@@ -47,6 +48,7 @@ internal static class PeerMetrics
         }
 
         Sample(text, "kindling_dns_peer_views_total", "peer=\"unknown\",result=\"rejected_mac\"", mesh.RejectedUnknown);
+        Sample(text, "kindling_dns_peer_views_total", "peer=\"unknown\",result=\"malformed\"", mesh.MalformedUnknown);
 
         Header(text, "kindling_dns_peer_view_age_seconds", "gauge", "Seconds since the peer's last accepted view arrived (-1 before the first).");
         foreach (var p in peers)

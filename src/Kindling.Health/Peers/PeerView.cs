@@ -9,5 +9,11 @@ public sealed record PeerView(int Version, string Instance, long Sequence, DateT
 {
     public const int CurrentVersion = 1;
 
+    /// <summary>
+    /// The sequence number of the next view sent at <paramref name="now"/>: above the last one and at least the clock in
+    /// microseconds, so a restarted instance starts above what it sent before (unless its clock was set back).
+    /// </summary>
+    public static long NextSequence(long last, DateTimeOffset now) => Math.Max(last + 1, now.ToUnixTimeMilliseconds() * 1000);
+
     public RecordView? Find(string name) => Records.FirstOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 }

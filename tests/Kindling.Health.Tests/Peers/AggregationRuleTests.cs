@@ -104,8 +104,10 @@ public sealed class AggregationRuleTests
         tampered[^3] ^= 1;
         Assert.False(PeerViewCodec.TryDecode(tampered, mac, secret, out _, out _, out var error));
         Assert.Contains("MAC", error, StringComparison.Ordinal);
-        Assert.False(PeerViewCodec.TryDecode(body, null, secret, out _, out var claimed, out _));
-        Assert.Equal("http://b/", claimed);
+        Assert.False(PeerViewCodec.TryDecode(body, null, secret, out var unread, out var authentic, out error));
+        Assert.Null(unread);
+        Assert.False(authentic);
+        Assert.Contains("no X-Kindling-Peer-Mac header", error, StringComparison.Ordinal);
         Assert.False(PeerViewCodec.TryDecode(new byte[PeerViewCodec.MaxBodyBytes + 1], mac, secret, out _, out _, out _));
     }
 }

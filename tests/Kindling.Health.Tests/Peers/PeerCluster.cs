@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text;
 using Kindling.Health.Failover;
 using Kindling.Health.Peers;
@@ -110,8 +111,11 @@ internal sealed class PeerCluster
         }
 
         var (body, mac) = PeerViewCodec.Encode(view, Secret);
-        Instances[to].Receive(body, mac);
+        Instances[to].Receive(body, mac, remote: AddressOf(from));
     }
+
+    /// <summary>The address instance <paramref name="i"/> sends from (its address in <see cref="Urls"/>).</summary>
+    public IPAddress AddressOf(int i) => IPAddress.Parse(new Uri(Urls[i]).Host);
 
     private Instance NewInstance(int i, FailoverRecordState? restored)
     {
@@ -176,7 +180,8 @@ internal sealed class PeerCluster
             _nextHeartbeat = now + timings.Interval;
             var own = new RecordView(machine.NameText, machine.Active, machine.VoteOf(Side.Primary), machine.VoteOf(Side.Backup));
             aggregator.SetOwn([own]);
-            var view = new PeerView(PeerView.CurrentVersion, cluster.Urls[index], ++_sequence, now, [own]);
+            _sequence = PeerView.NextSequence(_sequence, now); // as the mesh does: a restarted instance starts above what it sent
+            var view = new PeerView(PeerView.CurrentVersion, cluster.Urls[index], _sequence, now, [own]);
             Sent.Add(PeerViewCodec.Encode(view, Secret));
             for (var to = 0; to < cluster.Instances.Length; to++)
             {
@@ -187,19 +192,12 @@ internal sealed class PeerCluster
             }
         }
 
-        public PeerReceipt Receive(byte[] body, string mac, byte[]? secret = null)
-        {
-            PeerReceipt receipt;
-            if (!PeerViewCodec.TryDecode(body, mac, secret ?? Secret, out var view, out var claimed, out _))
-            {
-                aggregator.RejectMac(claimed);
-                receipt = PeerReceipt.RejectedMac;
-            }
-            else
-            {
-                receipt = aggregator.Accept(view!);
-            }
+        /// <summary>Takes a body as the mesh does (<see cref="PeerAggregator.Receive"/>); <paramref name="remote"/> is the socket's sender address.</summary>
+        public PeerReceipt Receive(byte[] body, string? mac, byte[]? secret = null, IPAddress? remote = null) => Receive(body, mac, out _, secret, remote);
 
+        public PeerReceipt Receive(byte[] body, string? mac, out string detail, byte[]? secret = null, IPAddress? remote = null)
+        {
+            var receipt = aggregator.Receive(body, mac, secret ?? Secret, remote, out _, out detail);
             Receipts.Add(receipt);
             return receipt;
         }

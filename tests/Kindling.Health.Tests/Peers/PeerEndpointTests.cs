@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Kindling.Health.Failover;
 using Kindling.Health.Observability;
 using Kindling.Health.Peers;
@@ -123,8 +125,23 @@ public sealed class PeerEndpointTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
         }
 
-        Assert.Equal(1, a.Mesh.RejectedUnknown);
-        Assert.Contains(a.Log.Lines, l => l.Message.Contains("rejected, rejected_mac: MAC does not verify", StringComparison.Ordinal));
+        // The forged body came from 127.0.0.1, the address of one peer (b): counted under b by the socket's word.
+        Assert.Equal(0, a.Mesh.RejectedUnknown);
+        Assert.Equal(1, a.Mesh.Status().Single().RejectedMac);
+        Assert.Contains(a.Log.Lines, l => l.Message.Contains("(sender not read) rejected, rejected_mac: MAC does not verify", StringComparison.Ordinal));
+
+        // Authentic but no view: 400 malformed, not a MAC problem.
+        var garbage = Encoding.UTF8.GetBytes("{ not a view");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(garbage) })
+        {
+            var mac = HMACSHA256.HashData(PeerCluster.Secret, (byte[])[.. Encoding.ASCII.GetBytes("kindling-peer-view-v1\n"), .. garbage]);
+            request.Headers.TryAddWithoutValidation(PeerViewCodec.MacHeader, Convert.ToBase64String(mac));
+            using var malformed = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+            Assert.Equal("malformed", (await malformed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).Trim());
+        }
+
+        Assert.Equal(1, a.Mesh.Status().Single().Malformed);
 
         using var own = await http.GetAsync(url, TestContext.Current.CancellationToken);
         var body = await own.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
@@ -136,7 +153,9 @@ public sealed class PeerEndpointTests : IAsyncDisposable
         Assert.Contains("\"peers\": [", status, StringComparison.Ordinal);
         Assert.Contains("\"aggregate\": {", status, StringComparison.Ordinal);
         var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{ports[0]}/metrics"), TestContext.Current.CancellationToken);
-        Assert.Contains("kindling_dns_peer_views_total{peer=\"unknown\",result=\"rejected_mac\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("kindling_dns_peer_views_total{peer=\"unknown\",result=\"rejected_mac\"} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains($"kindling_dns_peer_views_total{{peer=\"127.0.0.1:{ports[1]}\",result=\"rejected_mac\"}} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains($"kindling_dns_peer_views_total{{peer=\"127.0.0.1:{ports[1]}\",result=\"malformed\"}} 1", metrics, StringComparison.Ordinal);
         Assert.Contains($"kindling_dns_peer_up{{peer=\"127.0.0.1:{ports[1]}\"}} 0", metrics, StringComparison.Ordinal); // nobody there
     }
 

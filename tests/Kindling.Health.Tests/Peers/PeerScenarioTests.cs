@@ -177,7 +177,9 @@ public sealed class PeerScenarioTests
 
         cluster.Run(5);
         Assert.Empty(cluster.Switches);
-        Assert.All(target.Aggregator.Status(), p => Assert.Equal(1, p.RejectedMac));
+        // Counted under unknown (they came from no peer's address), never under the peers the forged bodies name.
+        Assert.All(target.Aggregator.Status(), p => Assert.Equal(0, p.RejectedMac));
+        Assert.Equal(2, target.Aggregator.UnknownSender);
         Assert.Equal(0, target.Machine.AggregatePrimary.Verdict.Down);
     }
 
