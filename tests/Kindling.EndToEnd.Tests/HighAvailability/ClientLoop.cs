@@ -29,6 +29,21 @@ internal abstract class ClientLoop(NetworkLab lab, string host, Stopwatch clock)
         }
     }
 
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> requests began at or after <paramref name="since"/> (seconds on
+    /// the test's clock), or <paramref name="timeout"/> passed; the caller then asserts the count. A test that needs
+    /// enough requests in a window to tell waits for them instead of for a fixed time, so a loaded machine (slower
+    /// requests) makes it slower, not red: a rate is not what it asserts.
+    /// </summary>
+    public async Task WaitForRequestsAsync(double since, int count, TimeSpan timeout)
+    {
+        var deadline = Now + timeout.TotalSeconds;
+        while (Requests.Count(r => r.Start >= since) < count && Now < deadline && !Stopping)
+        {
+            await Task.Delay(250, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>True once the loop was asked to stop; <see cref="LoopAsync"/> returns at its next check.</summary>
     protected bool Stopping => _stop.IsCancellationRequested;
 
