@@ -80,6 +80,7 @@ public class LoginFloodTests
         }
         catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancel.IsCancellationRequested)
         {
+            await stop.CancelAsync();
             Assert.Fail($"the flood starved the node: in {StallLimit.TotalMinutes} min, {right} right-password and {anonymous} anonymous pulls served "
                 + $"(wanted {PullsPerKind} each), {(answersAtStart.Length == 0 ? "the flood never got an answer on every connection" : $"at least {MinSince(progress.Answers(), answersAtStart)} wrong-password answers per flood connection")}, "
                 + $"{progress.HealthChecks - healthAtStart} /healthz checks");
