@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -11,17 +10,34 @@ namespace Kindling.Artifacts.Http.Tests.Hosting;
 
 /// <summary>
 /// Issue 13, item 1: wrong passwords must not buy CPU. Each bcrypt check costs about 150 ms of a core, so before
-/// the login gate 16 connections sending wrong passwords made /healthz answer 503 and pulls take seconds.
+/// the login gate 16 connections sending wrong passwords made /healthz answer 503 and pulls take seconds. How much
+/// slower pulls get under the flood is a timing, measured by bench/registry/login-flood.sh (docs/benchmarks.md,
+/// "Pulls under a wrong-password flood"); this test asserts behaviour only: the flood is answered 401/429 with a
+/// handful of bcrypt checks, /healthz stays 200, and pulls keep being served while it runs.
 /// </summary>
 public class LoginFloodTests
 {
     private const string Name = "library/flooded";
     private const int FloodConnections = 16;
     private const int LayerBytes = 2 * 1024 * 1024;
-    private const int Rounds = 4;
+
+    /// <summary>Right-password and anonymous pulls each that must be served while the flood runs.</summary>
+    private const int PullsPerKind = 5;
+
+    /// <summary>Wrong passwords every flood connection sends while the pulls run, so they overlap the flood on a machine of any speed.</summary>
+    private const int FloodAnswersPerConnection = 5;
+
+    /// <summary>/healthz checks while the pulls run.</summary>
+    private const int HealthChecks = 10;
+
+    /// <summary>
+    /// A functional limit, not a performance one: the few pulls above stopping short of it means the flood starved
+    /// them (a 2 MiB pull takes milliseconds even on a loaded machine; before the gate it took seconds).
+    /// </summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromMinutes(2);
 
     [Fact]
-    public async Task WrongPasswordFlood_HealthzStays200_RightAndAnonymousPullsWithinTwiceIdle()
+    public async Task WrongPasswordFlood_HealthzStays200_FewBcryptChecks_EveryPullServedWhileItRuns()
     {
         var cancel = TestContext.Current.CancellationToken;
         await using var node = await NodeFixture.StartAsync();
@@ -29,45 +45,64 @@ public class LoginFloodTests
         var layer = JsonDocument.Parse(manifest).RootElement.GetProperty("layers")[0].GetProperty("digest").GetString()!;
         using var client = TestPki.Shared.CreateClient();
 
-        // The right password is known to the node after the push (one bcrypt check). Idle first, then flood, in
-        // alternating rounds: the machine's other load (the suite runs beside other work) then weighs on both alike.
+        // The right password is known to the node after the push (one bcrypt check).
         await PullAsync(node, client, layer, authenticated: true, cancel);
         var checksBefore = await ChecksAsync(node, client, cancel);
-        var flooding = new Flooding();
+        var progress = new FloodProgress(FloodConnections);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        var flood = Enumerable.Range(0, FloodConnections).Select(i => FloodAsync(node, flooding, randomPasswords: i % 2 == 0, stop.Token)).ToArray();
-        var health = PollHealthAsync(node, stop.Token);
-        List<TimeSpan> idleRight = [], idleAnonymous = [], floodRight = [], floodAnonymous = [];
-        for (var round = 0; round < Rounds; round++)
+        var flood = Enumerable.Range(0, FloodConnections).Select(i => FloodAsync(node, progress, i, randomPasswords: i % 2 == 0, stop.Token)).ToArray();
+        var health = PollHealthAsync(node, progress, stop.Token);
+
+        // The flood is on once every connection has had an answer; from then on, pull (right password and anonymous
+        // in turn) until enough of each are served, every flood connection has sent more wrong passwords meanwhile
+        // and /healthz has been checked enough times, however fast or loaded the machine is.
+        using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        stall.CancelAfter(StallLimit);
+        var (right, anonymous) = (0, 0);
+        var answersAtStart = Array.Empty<int>();
+        var healthAtStart = 0;
+        try
         {
-            flooding.On = false;
-            await Task.Delay(TimeSpan.FromMilliseconds(300), cancel);
-            idleRight.AddRange(await PullTimesAsync(node, client, layer, authenticated: true, cancel));
-            idleAnonymous.AddRange(await PullTimesAsync(node, client, layer, authenticated: false, cancel));
-            flooding.On = true;
-            await Task.Delay(TimeSpan.FromMilliseconds(700), cancel);
-            floodRight.AddRange(await PullTimesAsync(node, client, layer, authenticated: true, cancel));
-            floodAnonymous.AddRange(await PullTimesAsync(node, client, layer, authenticated: false, cancel));
+            while (progress.Answers().Min() == 0)
+            {
+                await Task.Delay(20, stall.Token);
+            }
+
+            (answersAtStart, healthAtStart) = (progress.Answers(), progress.HealthChecks);
+            while (right < PullsPerKind || anonymous < PullsPerKind || MinSince(progress.Answers(), answersAtStart) < FloodAnswersPerConnection
+                || progress.HealthChecks - healthAtStart < HealthChecks)
+            {
+                await PullAsync(node, client, layer, authenticated: true, stall.Token);
+                right++;
+                await PullAsync(node, client, layer, authenticated: false, stall.Token);
+                anonymous++;
+            }
+        }
+        catch (OperationCanceledException) when (stall.IsCancellationRequested && !cancel.IsCancellationRequested)
+        {
+            await stop.CancelAsync();
+            Assert.Fail($"the flood starved the node: in {StallLimit.TotalMinutes} min, {right} right-password and {anonymous} anonymous pulls served "
+                + $"(wanted {PullsPerKind} each), {(answersAtStart.Length == 0 ? "the flood never got an answer on every connection" : $"at least {MinSince(progress.Answers(), answersAtStart)} wrong-password answers per flood connection")}, "
+                + $"{progress.HealthChecks - healthAtStart} /healthz checks");
         }
 
+        var floodDuringPulls = MinSince(progress.Answers(), answersAtStart);
         await stop.CancelAsync();
         var statuses = (await Task.WhenAll(flood)).SelectMany(s => s).ToList();
         var healthAnswers = await health;
         var checks = await ChecksAsync(node, client, cancel) - checksBefore;
-        var (idleRightMedian, idleAnonymousMedian, floodRightMedian, floodAnonymousMedian) = (Median(idleRight), Median(idleAnonymous), Median(floodRight), Median(floodAnonymous));
 
-        var summary = $"pull medians: idle right {idleRightMedian.TotalMilliseconds:F1} ms, flood right {floodRightMedian.TotalMilliseconds:F1} ms; "
-            + $"idle anonymous {idleAnonymousMedian.TotalMilliseconds:F1} ms, flood anonymous {floodAnonymousMedian.TotalMilliseconds:F1} ms; {statuses.Count} wrong-password requests ({string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()}x {g.Key}"))}); "
+        var summary = $"{right} right-password and {anonymous} anonymous pulls served during the flood, while each flood connection got at least {floodDuringPulls} answers; "
+            + $"{statuses.Count} wrong-password requests ({string.Join(", ", statuses.GroupBy(s => s).Select(g => $"{g.Count()}x {g.Key}"))}); "
             + $"{checks} bcrypt checks; /healthz: {string.Join(", ", healthAnswers.GroupBy(h => h).Select(g => $"{g.Count()}x {g.Key}"))}";
         TestContext.Current.TestOutputHelper?.WriteLine(summary);
-        Assert.True(statuses.Count > 200, summary);
+        Assert.True(right >= PullsPerKind && anonymous >= PullsPerKind, summary);
+        Assert.True(floodDuringPulls >= FloodAnswersPerConnection, summary);
         Assert.All(statuses, s => Assert.Contains(s, new[] { 401, 429 }));
-        Assert.True(healthAnswers.Count >= 20, summary);
+        Assert.True(healthAnswers.Count >= HealthChecks, summary);
         Assert.All(healthAnswers, h => Assert.Equal("200", h));
         // 5 free failures per client, then back-off (1 s, 2 s, 4 s, ...): a handful of checks, not hundreds.
         Assert.True(checks <= 12, summary);
-        Assert.True(floodRightMedian <= 2 * idleRightMedian, summary);
-        Assert.True(floodAnonymousMedian <= 2 * idleAnonymousMedian, summary);
     }
 
     [Fact]
@@ -117,23 +152,18 @@ public class LoginFloodTests
     }
 
     /// <summary>One connection sending wrong passwords, 5 a second (the rate that took a node down before); returns the statuses it got.</summary>
-    private static async Task<List<int>> FloodAsync(NodeFixture node, Flooding flooding, bool randomPasswords, CancellationToken stop)
+    private static async Task<List<int>> FloodAsync(NodeFixture node, FloodProgress progress, int connection, bool randomPasswords, CancellationToken stop)
     {
         using var client = TestPki.Shared.CreateClient();
         var statuses = new List<int>();
         while (!stop.IsCancellationRequested)
         {
-            if (!flooding.On)
-            {
-                await Task.Delay(50, CancellationToken.None);
-                continue;
-            }
-
             var password = randomPasswords ? Guid.NewGuid().ToString("N") : "always-the-same-wrong-one";
             try
             {
                 using var response = await client.SendAsync(Wrong(node, $"/v2/{Name}/manifests/v1", password), stop);
                 statuses.Add((int)response.StatusCode);
+                progress.Answered(connection);
                 await Task.Delay(200, stop);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -151,7 +181,7 @@ public class LoginFloodTests
     /// failure, while any non-200 answer counts at once. An answer is the status code, "timeout" for a failed check,
     /// and "200 after a re-probe" is counted as 200 with the re-probe noted.
     /// </summary>
-    private static async Task<List<string>> PollHealthAsync(NodeFixture node, CancellationToken stop)
+    private static async Task<List<string>> PollHealthAsync(NodeFixture node, FloodProgress progress, CancellationToken stop)
     {
         using var client = TestPki.Shared.CreateClient();
         client.Timeout = TimeSpan.FromMilliseconds(500);
@@ -176,6 +206,7 @@ public class LoginFloodTests
             }
 
             answers.Add(answer);
+            progress.HealthChecked();
             try
             {
                 await Task.Delay(100, stop);
@@ -189,24 +220,31 @@ public class LoginFloodTests
         return answers;
     }
 
-    private static async Task<List<TimeSpan>> PullTimesAsync(NodeFixture node, HttpClient client, string layer, bool authenticated, CancellationToken cancel)
+    /// <summary>The least number of answers any flood connection got since <paramref name="start"/>.</summary>
+    private static int MinSince(int[] now, int[] start) => start.Length == 0 ? 0 : now.Zip(start, (n, s) => n - s).Min();
+
+    /// <summary>Answers each flood connection has had, and /healthz checks done, read while the test runs.</summary>
+    private sealed class FloodProgress(int connections)
     {
-        var times = new List<TimeSpan>();
-        for (var i = 0; i < 10; i++)
+        private readonly int[] _answers = new int[connections];
+        private int _healthChecks;
+
+        public int HealthChecks => Volatile.Read(ref _healthChecks);
+
+        public int[] Answers()
         {
-            var start = Stopwatch.GetTimestamp();
-            await PullAsync(node, client, layer, authenticated, cancel);
-            times.Add(Stopwatch.GetElapsedTime(start));
+            var copy = new int[_answers.Length];
+            for (var i = 0; i < copy.Length; i++)
+            {
+                copy[i] = Volatile.Read(ref _answers[i]);
+            }
+
+            return copy;
         }
 
-        return times;
-    }
+        public void Answered(int connection) => Interlocked.Increment(ref _answers[connection]);
 
-    private static TimeSpan Median(List<TimeSpan> times) => times.Order().ElementAt(times.Count / 2);
-
-    private sealed class Flooding
-    {
-        public volatile bool On;
+        public void HealthChecked() => Interlocked.Increment(ref _healthChecks);
     }
 
     private static async Task PullAsync(NodeFixture node, HttpClient client, string layer, bool authenticated, CancellationToken cancel)

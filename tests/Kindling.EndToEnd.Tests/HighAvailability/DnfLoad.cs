@@ -9,49 +9,27 @@ namespace Kindling.EndToEnd.Tests.HighAvailability;
 /// dnf</c>: each round starts from an empty cache, runs <c>makecache</c> and downloads the sample package
 /// (<c>install --downloadonly</c>; dnf checks the package's checksum against the repository metadata).
 /// </summary>
-internal sealed class DnfLoad(NetworkLab lab, string host, Stopwatch clock, string reposDir, string work, string package) : IAsyncDisposable
+internal sealed class DnfLoad(NetworkLab lab, string host, Stopwatch clock, string reposDir, string work, string package) : ClientLoop(lab, host, clock)
 {
-    private readonly List<ClientRequest> _rounds = [];
-    private readonly CancellationTokenSource _stop = new();
-    private Task? _loop;
-    private int _disposed;
+    /// <summary>The rounds done so far (<see cref="ClientLoop.Requests"/>); disposing stops after the round in flight.</summary>
+    public IReadOnlyList<ClientRequest> Rounds => Requests;
 
-    public IReadOnlyList<ClientRequest> Rounds
-    {
-        get
-        {
-            lock (_rounds)
-            {
-                return [.. _rounds];
-            }
-        }
-    }
+    public void Start() => StartLoop();
 
-    public void Start() => _loop = Task.Run(LoopAsync);
-
-    private async Task LoopAsync()
+    protected override async Task LoopAsync()
     {
         var dnf = Requires.Tool("dnf", "dnf");
-        for (var round = 0; !_stop.IsCancellationRequested; round++)
+        for (var round = 0; !Stopping; round++)
         {
             var dir = Path.Combine(work, round.ToString(CultureInfo.InvariantCulture));
             string[] common = ["-y", "-q", "--setopt=reposdir=" + reposDir, "--setopt=cachedir=" + Path.Combine(dir, "cache"), "--setopt=persistdir=" + Path.Combine(dir, "persist"),
                 "--installroot=" + Path.Combine(dir, "root"), "--releasever=7"];
-            var start = clock.Elapsed.TotalSeconds;
+            var start = Now;
             var detail = "";
             var ok = true;
             foreach (var step in new[] { new[] { "makecache" }, ["install", "--downloadonly", "--downloaddir", Path.Combine(dir, "rpms"), package] })
             {
-                ProcessResult result;
-                try
-                {
-                    result = await lab.RunAsync(host, dnf, [.. common, .. step], TimeSpan.FromSeconds(90));
-                }
-                catch (TimeoutException e)
-                {
-                    result = new ProcessResult(-1, "", e.Message);
-                }
-
+                var result = await RunAsync(dnf, [.. common, .. step], TimeSpan.FromSeconds(90));
                 if (result.ExitCode != 0)
                 {
                     ok = false;
@@ -61,29 +39,8 @@ internal sealed class DnfLoad(NetworkLab lab, string host, Stopwatch clock, stri
             }
 
             ok = ok && Directory.Exists(Path.Combine(dir, "rpms")) && Directory.GetFiles(Path.Combine(dir, "rpms"), package + "-*.rpm").Length == 1;
-            lock (_rounds)
-            {
-                _rounds.Add(new ClientRequest("dnf", start, clock.Elapsed.TotalSeconds, ok, ok ? "" : detail.Length > 0 ? detail : "no package downloaded"));
-            }
-
+            Record(new ClientRequest("dnf", start, Now, ok, ok ? "" : detail.Length > 0 ? detail : "no package downloaded"));
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>Stops the loop after the round in flight; safe to call twice.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        if (_loop is not null)
-        {
-            await _loop;
-        }
-
-        _stop.Dispose();
     }
 }

@@ -95,6 +95,7 @@ public class DnsMeshTests
         var killedDns = ha.Clock.Elapsed.TotalSeconds;
         ha.KillDns(1);
         await Task.Delay(12000, TestContext.Current.CancellationToken);
+        await load.WaitForRequestsAsync(killedDns, 6, ZeroFailureTests.EnoughRequestsTimeout);
         var beforePrimaryKill = ha.Clock.Elapsed.TotalSeconds;
         output.WriteLine($"(a) DNS instance {HaFiles.DnsIps[1]} killed at {killedDns:0.0} s: {ZeroFailureTests.Summary(load.Requests, killedDns, beforePrimaryKill)}");
         Assert.True(load.Requests.Count(r => r.Start >= killedDns) >= 6, "too few client operations to tell");

@@ -15,6 +15,9 @@ public class ZeroFailureTests
 {
     private static readonly TimeSpan SwitchTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long to wait for enough pulls after a fault to tell (a functional limit; they take seconds).</summary>
+    internal static readonly TimeSpan EnoughRequestsTimeout = TimeSpan.FromSeconds(100);
+
     /// <summary>The seed's topology in network namespaces (root only), with <c>kindling dns serve</c> as its DNS.</summary>
     private static Task<HaLab> CreateLabAsync()
     {
@@ -66,6 +69,8 @@ public class ZeroFailureTests
             await ha.CrashPrimaryAsync();
             var switched = await ha.WaitForAnswerAsync(HaFiles.BackupIp, SwitchTimeout);
             await Task.Delay(8000, TestContext.Current.CancellationToken); // past the TTL: resolvers hold the new answer
+            await ctr.WaitForRequestsAsync(killed, 5, EnoughRequestsTimeout);
+            await dnf.WaitForRequestsAsync(killed, 2, EnoughRequestsTimeout);
             var end = ha.Clock.Elapsed.TotalSeconds;
             await ctr.DisposeAsync();
             await others.DisposeAsync();
