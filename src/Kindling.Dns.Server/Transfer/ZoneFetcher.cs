@@ -11,8 +11,9 @@ namespace Kindling.Dns.Server.Transfer;
 /// <summary>
 /// The client side of zone transfers for a secondary zone: the SOA query of a refresh (UDP, RFC 1035 §4.3.5), then IXFR
 /// (RFC 1995) when a version is held, AXFR (RFC 5936) otherwise, over TCP, from the server's own address (so a primary's
-/// <c>allow-transfer</c> and <c>also-notify</c> can name it). With a key every message is signed and every reply
-/// message must verify (RFC 8945 §5.3.1: the first over the request's MAC, the next ones over the previous MAC).
+/// <c>allow-transfer</c> and <c>also-notify</c> can name it). With a key the request is signed and the reply's TSIG chain
+/// must verify (RFC 8945 §5.3.1, <see cref="TsigStreamVerifier"/>: the first and last messages signed, at most 99
+/// unsigned ones in a row between signed ones, whose MACs cover them).
 /// Failures raise <see cref="IOException"/> naming the primary, the zone and what went wrong.
 /// </summary>
 internal static class ZoneFetcher
@@ -81,21 +82,25 @@ internal static class ZoneFetcher
         Bind(socket, source);
         var reader = new Reader(origin, serial);
         var what = $"{type} of {origin} from {primary.EndPoint}";
+        var tsig = key is null ? null : new TsigStreamVerifier(key, mac, time);
         try
         {
             await socket.ConnectAsync(primary.EndPoint, timer.Token);
             await DnsClient.WriteFramedAsync(socket, wire, timer.Token);
-            var first = true;
             while (!reader.Done)
             {
                 var octets = await DnsClient.ReadFramedAsync(socket, timer.Token) ?? throw new IOException($"{what}: the primary closed the connection before the closing SOA");
-                mac = Verify(octets, key, mac, time, !first, primary, origin, type.ToString());
-                first = false;
+                var signed = Verify(tsig, octets, what);
                 var message = DnsMessage.Parse(octets);
                 CheckReply(message, request, key, what);
                 foreach (var record in message.Answers)
                 {
                     reader.Add(record, what);
+                }
+
+                if (reader.SingleSoa && !signed)
+                {
+                    throw new IOException($"{what}: message {tsig!.Messages}, which ends the transfer with a single SOA, carries no TSIG (key {key!.Name}); the last message must be signed");
                 }
 
                 if (reader.SingleSoa && serial is { } held && !SerialNumber.IsGreater(reader.Serial, held))
@@ -121,6 +126,15 @@ internal static class ZoneFetcher
         catch (DnsFormatException e)
         {
             throw new IOException($"{what}: malformed reply: {e.Message}", e);
+        }
+
+        try
+        {
+            tsig?.Finish();
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{what}: {e.Message}", e);
         }
 
         return reader.Result();
@@ -167,6 +181,19 @@ internal static class ZoneFetcher
         }
     }
 
+    // One reply message of a transfer through the TSIG chain (RFC 8945 §5.3.1); true when it was signed (or no key is used).
+    private static bool Verify(TsigStreamVerifier? tsig, byte[] octets, string what)
+    {
+        try
+        {
+            return tsig?.Add(octets) ?? true;
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{what}: reply {e.Message}", e);
+        }
+    }
+
     private static byte[] Verify(ReadOnlySpan<byte> reply, TsigKey? key, byte[] previousMac, TimeProvider time, bool timersOnly, RemoteServer primary,
         DomainName origin, string what)
     {
@@ -178,7 +205,7 @@ internal static class ZoneFetcher
         var check = TsigSigner.Verify(reply, name => name == key.Name ? key : null, TsigSigner.Now(time), previousMac, timersOnly);
         return check.Status == TsigStatus.Valid
             ? check.Record!.Mac
-            : throw new IOException($"primary {primary.EndPoint}: {what} of {origin}: reply TSIG {check.Status} (key {key.Name}); every message must be signed with the key");
+            : throw new IOException($"primary {primary.EndPoint}: {what} of {origin}: reply TSIG {check.Status} (key {key.Name}); the answer must be signed with the key");
     }
 
     /// <summary>Splits the record stream into AXFR form or IXFR increments and knows when it is complete.</summary>
