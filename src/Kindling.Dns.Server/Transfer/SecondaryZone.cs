@@ -37,7 +37,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
         _time = time;
         _lastSuccess = config.File is { } file && File.Exists(file) ? new DateTimeOffset(File.GetLastWriteTimeUtc(file)) : time.GetUtcNow();
         Fetch = (primary, key, held, source, cancellationToken) =>
-            ZoneFetcher.TransferAsync(primary, key, Config.Name, held, source, Timeout, _time, cancellationToken);
+            ZoneFetcher.TransferAsync(primary, key, Config.Name, held, source, Timeout, _conf().MaxRecordsFor(Config), _time, cancellationToken);
     }
 
     /// <summary>How a transfer is fetched (IXFR from the serial held, else AXFR): <see cref="ZoneFetcher.TransferAsync"/>; tests put faults in front.</summary>

@@ -68,9 +68,13 @@ internal static class ZoneFetcher
         throw new IOException($"primary {primary.EndPoint} did not answer the SOA query for {origin} (3 tries of {timeout.TotalSeconds:0.#} s)");
     }
 
-    /// <summary>IXFR from <paramref name="serial"/> when given, else AXFR.</summary>
+    /// <summary>
+    /// IXFR from <paramref name="serial"/> when given, else AXFR. A transfer bringing more than <paramref name="maxRecords"/>
+    /// records (the zone's, or an IXFR's deletions and additions) is stopped as it arrives, so a primary cannot make this
+    /// server allocate without bound.
+    /// </summary>
     public static async Task<TransferResult> TransferAsync(RemoteServer primary, TsigKey? key, DomainName origin, uint? serial, IPAddress? source,
-        TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        TimeSpan timeout, int maxRecords, TimeProvider time, CancellationToken cancellationToken)
     {
         var type = serial is null ? RecordType.AXFR : RecordType.IXFR;
         var request = TransferRequest(origin, serial);
@@ -80,7 +84,7 @@ internal static class ZoneFetcher
         timer.CancelAfter(timeout);
         using var socket = new Socket(primary.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         Bind(socket, source);
-        var reader = new Reader(origin, serial);
+        var reader = new Reader(origin, serial, maxRecords);
         var what = $"{type} of {origin} from {primary.EndPoint}";
         var tsig = key is null ? null : new TsigStreamVerifier(key, mac, time);
         try
@@ -111,7 +115,7 @@ internal static class ZoneFetcher
                 if (reader.SingleSoa && serial is not null)
                 {
                     // RFC 1995 §4: a lone newer SOA means "ask for the whole zone".
-                    return await TransferAsync(primary, key, origin, null, source, timeout, time, cancellationToken);
+                    return await TransferAsync(primary, key, origin, null, source, timeout, maxRecords, time, cancellationToken);
                 }
             }
         }
@@ -209,8 +213,9 @@ internal static class ZoneFetcher
     }
 
     /// <summary>Splits the record stream into AXFR form or IXFR increments and knows when it is complete.</summary>
-    private sealed class Reader(DomainName origin, uint? held)
+    private sealed class Reader(DomainName origin, uint? held, int maxRecords)
     {
+        private long _kept;
         private readonly List<ResourceRecord> _records = [];
         private readonly List<JournalEntry> _changes = [];
         private bool? _incremental;
@@ -230,6 +235,7 @@ internal static class ZoneFetcher
                 throw new IOException($"{what}: records after the closing SOA");
             }
 
+            Keep(what);
             var soa = record.Type == RecordType.SOA && record.Name == origin ? record.Data as SoaRecord : null;
             if (_records.Count == 0)
             {
@@ -253,6 +259,15 @@ internal static class ZoneFetcher
             }
 
             AddIncrementSoa(record, soa);
+        }
+
+        // Every record but the closing SOA is kept: the cap counts them (and the closing SOA) before they are.
+        private void Keep(string what)
+        {
+            if (++_kept > (long)maxRecords + 1)
+            {
+                throw new IOException($"{what}: more than {maxRecords} records (the cap on a transfer of this zone, max-records-in-zone in named.conf); the transfer is stopped and the version held stays served");
+            }
         }
 
         public TransferResult Result() => _incremental == true

@@ -104,7 +104,7 @@ public sealed class NsdPrimaryTests : IDisposable
 
         // The fetcher alone: every record arrives and the TSIG chain over signed and unsigned messages verifies.
         var primary = new RemoteServer(nsdAt.Address, nsdAt.Port, Key.Name);
-        var result = await ZoneFetcher.TransferAsync(primary, Key, Origin, null, null, TimeSpan.FromSeconds(60), TimeProvider.System,
+        var result = await ZoneFetcher.TransferAsync(primary, Key, Origin, null, null, TimeSpan.FromSeconds(60), NamedConf.DefaultMaxRecordsInZone, TimeProvider.System,
             TestContext.Current.CancellationToken);
         Assert.Equal(7u, result.Serial);
         Assert.Equal(3 + 2 * Names, result.Records!.Count);

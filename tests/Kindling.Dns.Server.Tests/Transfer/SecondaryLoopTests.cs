@@ -48,7 +48,7 @@ public sealed class SecondaryLoopTests : IDisposable
         {
             Fetch = (from, key, held, source, cancellationToken) => Interlocked.Increment(ref fetches) == 1
                 ? throw new InvalidOperationException("a fault the transfer code does not expect")
-                : ZoneFetcher.TransferAsync(from, key, Origin, held, source, TimeSpan.FromSeconds(10), TimeProvider.System, cancellationToken),
+                : ZoneFetcher.TransferAsync(from, key, Origin, held, source, TimeSpan.FromSeconds(10), secondary.Config.MaxRecordsFor(config), TimeProvider.System, cancellationToken),
         };
         zone.Start();
 

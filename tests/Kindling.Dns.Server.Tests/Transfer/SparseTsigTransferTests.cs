@@ -23,7 +23,7 @@ public sealed class SparseTsigTransferTests
 
     private static Task<TransferResult> FetchAsync(SparselySignedPrimary primary) =>
         ZoneFetcher.TransferAsync(new RemoteServer(primary.EndPoint.Address, primary.EndPoint.Port, Key.Name), Key, Origin, null, null,
-            TimeSpan.FromSeconds(30), TimeProvider.System, TestContext.Current.CancellationToken);
+            TimeSpan.FromSeconds(30), NamedConf.DefaultMaxRecordsInZone, TimeProvider.System, TestContext.Current.CancellationToken);
 
     private static Task<ProcessResult> DigAsync(SparselySignedPrimary primary) =>
         ProcessRunner.RunAsync(Requires.Tool("dig", "bind9-dnsutils"),
