@@ -55,7 +55,7 @@ public sealed record ZoneConfig(DomainName Name, ZoneKind Kind, string? File, st
 
 /// <summary>
 /// The parts of BIND's named.conf an authoritative server acts on: <c>options</c> (directory, listen-on,
-/// listen-on-v6, allow-transfer, also-notify, notify, allow-update), <c>zone</c>, <c>key</c>, <c>acl</c>, <c>include</c>.
+/// listen-on-v6, allow-transfer, also-notify, notify, allow-update, max-records-in-zone), <c>zone</c>, <c>key</c>, <c>acl</c>, <c>include</c>.
 /// Everything else is accepted and listed once in <see cref="Ignored"/>. Relative zone file paths resolve against
 /// <c>directory</c> when set, otherwise against the folder of named.conf.
 /// </summary>
