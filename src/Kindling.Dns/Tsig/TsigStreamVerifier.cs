@@ -2,7 +2,7 @@ namespace Kindling.Dns.Tsig;
 
 /// <summary>
 /// Checks the TSIG of the reply messages of a zone transfer as they arrive (RFC 8945 §5.3.1): the first message must be
-/// signed (its MAC over the request's), a primary may then leave up to 99 messages in a row unsigned (NSD before 4.3
+/// signed (its MAC over the request's), a primary may then leave up to 99 messages in a row unsigned (older NSD releases
 /// signed only every 96th), the next signed message's MAC covering the previous MAC, every unsigned message's octets and
 /// its own with the timers only; the last message must be signed. Records of unsigned messages are trusted only once a
 /// later signed message verifies, so a caller uses the transfer only after <see cref="Finish"/>. Holds at most 99

@@ -9,10 +9,10 @@ using Kindling.Testing;
 namespace Kindling.Dns.Server.Tests.Peers;
 
 /// <summary>
-/// Kindling as a secondary of a real NSD with a TSIG key. NSD signs only the first, the last and every ~100th message of
-/// a zone transfer (RFC 8945 §5.3.1 lets a primary leave up to 99 in a row unsigned; the next signed message's MAC covers
-/// them), so a zone big enough for many messages checks that the secondary accepts what real primaries send.
-/// NSD runs on loopback only, with no NOTIFY targets and response rate limiting off.
+/// Kindling as a secondary of a real NSD with a TSIG key, over a zone big enough for some 119 TCP messages. The NSD
+/// installed (4.6) signs every message of a transfer (its AXFR_TSIG_SIGN_EVERY_NTH is 0); older NSD releases signed only
+/// every 96th, which RFC 8945 §5.3.1 allows and <see cref="Transfer.SparseTsigTransferTests"/> covers. NSD runs on
+/// loopback only, with no NOTIFY targets and response rate limiting off.
 /// </summary>
 public sealed class NsdPrimaryTests : IDisposable
 {
@@ -86,8 +86,9 @@ public sealed class NsdPrimaryTests : IDisposable
                     return at;
                 }
             }
-            catch (TimeoutException)
+            catch (Exception e) when (e is TimeoutException or IOException)
             {
+                // Not listening yet (a refused UDP query is an IOException).
             }
 
             await Task.Delay(100, TestContext.Current.CancellationToken);
@@ -98,7 +99,7 @@ public sealed class NsdPrimaryTests : IDisposable
     }
 
     [Fact]
-    public async Task TsigAxfrOfABigZone_WithUnsignedMessagesBetweenSignedOnes_Transfers()
+    public async Task TsigAxfrOfABigZone_InManyMessages_Transfers_AndIsServed()
     {
         var nsdAt = await StartNsdAsync();
 
@@ -131,7 +132,7 @@ public sealed class NsdPrimaryTests : IDisposable
             {
                 answer = await client.QueryAsync(last, RecordType.A, TestContext.Current.CancellationToken);
             }
-            catch (TimeoutException)
+            catch (Exception e) when (e is TimeoutException or IOException)
             {
             }
 

@@ -7,7 +7,7 @@ using Kindling.Testing;
 namespace Kindling.Dns.Server.Tests.Transfer;
 
 /// <summary>
-/// A TSIG-signed AXFR whose primary signs only the first, every 96th and the last message (as NSD before 4.3 did;
+/// A TSIG-signed AXFR whose primary signs only the first, every 96th and the last message (as older NSD releases did;
 /// RFC 8945 §5.3.1 allows up to 99 unsigned in a row). BIND's dig checks the same stream, so the test primary's signing
 /// (and with it Kindling's verifying) is held to a real implementation's reading of the RFC, not only to itself.
 /// </summary>

@@ -7,7 +7,7 @@ using Kindling.Dns.Tsig;
 namespace Kindling.Dns.Server.Tests.Transfer;
 
 /// <summary>
-/// A test primary on loopback that answers a TSIG-signed AXFR the way NSD before 4.3 did: many small messages, only the
+/// A test primary on loopback that answers a TSIG-signed AXFR the way older NSD releases did: many small messages, only the
 /// first, every <see cref="SignEvery"/>th and the last signed, each signed one's MAC covering the unsigned ones before it
 /// (RFC 8945 §5.3.1). <see cref="Tamper"/> changes one unsigned message after signing, to check that receivers notice.
 /// </summary>
