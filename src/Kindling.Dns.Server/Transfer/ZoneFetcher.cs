@@ -94,9 +94,10 @@ internal static class ZoneFetcher
             while (!reader.Done)
             {
                 var octets = await DnsClient.ReadFramedAsync(socket, timer.Token) ?? throw new IOException($"{what}: the primary closed the connection before the closing SOA");
-                var signed = Verify(tsig, octets, what);
+                // An error answer (REFUSED, NOTAUTH for a bad request TSIG: sent unsigned) fails the transfer as what it says.
                 var message = DnsMessage.Parse(octets);
                 CheckReply(message, request, key, what);
+                var signed = Verify(tsig, octets, what);
                 foreach (var record in message.Answers)
                 {
                     reader.Add(record, what);

@@ -18,8 +18,8 @@ public sealed class SparseTsigTransferTests
     private static readonly DomainName Origin = DomainName.Parse("example.test.");
     private static readonly TsigKey Key = new(DomainName.Parse("xfr."), "hmac-sha256", Convert.FromBase64String(Secret));
 
-    private static SparselySignedPrimary Primary() =>
-        new(new IPEndPoint(IPAddress.Loopback, FreePort.TcpAndUdp("127.0.0.1")), Key, Origin, Names, recordsPerMessage: 20);
+    private static SparselySignedPrimary Primary(bool signLast = true) =>
+        new(new IPEndPoint(IPAddress.Loopback, FreePort.TcpAndUdp("127.0.0.1")), Key, Origin, Names, recordsPerMessage: 20) { SignLast = signLast };
 
     private static Task<TransferResult> FetchAsync(SparselySignedPrimary primary) =>
         ZoneFetcher.TransferAsync(new RemoteServer(primary.EndPoint.Address, primary.EndPoint.Port, Key.Name), Key, Origin, null, null,
@@ -60,5 +60,17 @@ public sealed class SparseTsigTransferTests
 
         var e = await Assert.ThrowsAsync<IOException>(() => FetchAsync(primary));
         Assert.Contains($"AXFR of example.test. from {primary.EndPoint}: reply message 97: TSIG BadSig", e.Message);
+    }
+
+    [Fact]
+    public async Task LastMessageUnsigned_FailsTheFetch()
+    {
+        await using var primary = Primary(signLast: false);
+
+        var e = await Assert.ThrowsAsync<IOException>(() => FetchAsync(primary));
+
+        Assert.Equal(251, primary.LastSigned.Count);
+        Assert.False(primary.LastSigned[^1]);
+        Assert.Contains($"AXFR of example.test. from {primary.EndPoint}: the last message (251) carries no TSIG", e.Message);
     }
 }

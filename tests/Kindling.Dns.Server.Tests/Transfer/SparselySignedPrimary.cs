@@ -40,6 +40,9 @@ internal sealed class SparselySignedPrimary : IAsyncDisposable
 
     public int SignEvery { get; init; } = 96;
 
+    /// <summary>Whether the last message is signed (RFC 8945 §5.3.1 requires it; false to test that receivers insist).</summary>
+    public bool SignLast { get; init; } = true;
+
     /// <summary>The 1-based number of an unsigned message to change after signing (0: none).</summary>
     public int Tamper { get; set; }
 
@@ -99,26 +102,26 @@ internal sealed class SparselySignedPrimary : IAsyncDisposable
         var chunks = Records().Chunk(RecordsPerMessage).ToList();
         var mac = check.Mac;
         var pending = new List<byte[]>();
-        var signed = new List<bool>();
+        // Which messages are signed, known (and visible to the test) before the first is sent.
+        LastSigned = Enumerable.Range(1, chunks.Count)
+            .Select(n => n == 1 || (n == chunks.Count && SignLast) || (n != chunks.Count && (n - 1) % SignEvery == 0)).ToList();
         for (var n = 1; n <= chunks.Count; n++)
         {
             var reply = new DnsMessage { Id = query.Id, IsResponse = true, AuthoritativeAnswer = true };
             reply.Questions.Add(query.Questions[0]);
             reply.Answers.AddRange(chunks[n - 1]);
             var wire = reply.ToArray();
-            if (n == 1 || n == chunks.Count || (n - 1) % SignEvery == 0)
+            if (LastSigned[n - 1])
             {
                 var buffer = new byte[wire.Length + 512];
                 wire.CopyTo(buffer, 0);
                 var length = TsigSigner.Sign(buffer, wire.Length, _key, TsigSigner.Now(TimeProvider.System), mac, out mac, timersOnly: n > 1, unsignedBefore: pending);
                 pending = [];
                 wire = buffer[..length];
-                signed.Add(true);
             }
             else
             {
                 pending.Add(wire.ToArray());
-                signed.Add(false);
                 if (n == Tamper)
                 {
                     // The last octet is the last A record's address: a changed answer, the signed MAC unchanged.
@@ -128,8 +131,6 @@ internal sealed class SparselySignedPrimary : IAsyncDisposable
 
             await DnsClient.WriteFramedAsync(client, wire, _stop.Token);
         }
-
-        LastSigned = signed;
     }
 
     public async ValueTask DisposeAsync()
