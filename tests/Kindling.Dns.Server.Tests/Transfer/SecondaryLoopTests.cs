@@ -69,6 +69,41 @@ public sealed class SecondaryLoopTests : IDisposable
         Assert.Equal(1, zone.Refreshes);
     }
 
+    [Fact]
+    public async Task FaultOutsideAnyPrimarysTransfer_IsLogged_AndTheLoopRetries()
+    {
+        var primaryAt = new IPEndPoint(IPAddress.Parse("127.0.0.6"), FreePort.TcpAndUdp("127.0.0.6"));
+        _dir.Write("primary/example.test.zone", "$TTL 300\n@ SOA ns1 hostmaster 7 3600 1 86400 60\n NS ns1\nns1 A 192.0.2.53\n");
+        var primary = DnsServer.Load(new DnsServerOptions(_dir.Write("primary/named.conf", """
+            options { notify no; };
+            zone "example.test" { type primary; file "example.test.zone"; allow-transfer { 127.0.0.0/8; }; };
+            """)) { Listen = [primaryAt], UdpThreads = 1 });
+        _servers.Add(primary);
+        primary.Start();
+        var secondary = Load("secondary", $$"""
+            options { notify no; };
+            zone "example.test" { type secondary; primaries { {{primaryAt.Address}} port {{primaryAt.Port}}; }; file "example.test.db"; };
+            """);
+        var config = secondary.Config.Zones.Single(z => z.Name == Origin);
+        var log = new LogLines();
+        var reads = 0;
+        // The first read of named.conf in a round fails: before any primary is asked.
+        await using var zone = new SecondaryZone(config, secondary.Store,
+            () => Interlocked.Increment(ref reads) == 1 ? throw new InvalidOperationException("named.conf unreadable this once") : secondary.Config,
+            _ => null, log.CreateLogger("test"), TimeProvider.System);
+        zone.Start();
+
+        var line = await log.WaitForAsync("refresh round failed unexpectedly");
+        Assert.Contains("zone example.test.: refresh round failed unexpectedly (named.conf unreadable this once); retrying in 1 s", line);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && secondary.Store.Zones.Get(Origin) is null)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(secondary.Store.Zones.Get(Origin) is not null, $"the zone was never transferred after the failed round:\n{log}");
+    }
+
     public void Dispose()
     {
         foreach (var server in _servers)
