@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Kindling.Dns.Config;
 using Kindling.Dns.Server.Zones;
+using Kindling.Dns.Tsig;
 using Microsoft.Extensions.Logging;
 
 namespace Kindling.Dns.Server.Transfer;
@@ -35,7 +36,12 @@ internal sealed class SecondaryZone : IAsyncDisposable
         _logger = logger;
         _time = time;
         _lastSuccess = config.File is { } file && File.Exists(file) ? new DateTimeOffset(File.GetLastWriteTimeUtc(file)) : time.GetUtcNow();
+        Fetch = (primary, key, held, source, cancellationToken) =>
+            ZoneFetcher.TransferAsync(primary, key, Config.Name, held, source, Timeout, _conf().MaxRecordsFor(Config), _time, cancellationToken);
     }
+
+    /// <summary>How a transfer is fetched (IXFR from the serial held, else AXFR): <see cref="ZoneFetcher.TransferAsync"/>; tests put faults in front.</summary>
+    public Func<RemoteServer, TsigKey?, uint?, IPAddress?, CancellationToken, Task<TransferResult>> Fetch { get; init; }
 
     public ZoneConfig Config { get; set; }
 
@@ -53,32 +59,29 @@ internal sealed class SecondaryZone : IAsyncDisposable
         }
     }
 
+    // Only stopping the zone ends this loop: a round that fails in any way, expected or not, is logged and retried after
+    // the SOA retry interval (as BIND keeps retrying), so one bad answer from a primary never freezes the zone for good.
     private async Task LoopAsync()
     {
         var failures = 0;
         while (!_stop.IsCancellationRequested)
         {
-            var ok = await RefreshAsync();
-            var zone = _store.Zones.Get(Config.Name);
             TimeSpan wait;
-            if (ok)
+            try
             {
-                failures = 0;
-                _lastSuccess = _time.GetUtcNow();
-                Touch();
-                wait = Seconds(zone?.Soa.Refresh ?? 60);
+                var ok = await RefreshAsync();
+                failures = ok ? 0 : failures + 1;
+                wait = ok ? Succeeded() : Failed(failures);
             }
-            else
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
             {
                 failures++;
-                wait = zone is null
-                    ? TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(failures - 1, 5), TimeSpan.FromSeconds(30).Ticks))
-                    : Seconds(zone.Soa.Retry);
-                if (zone is not null && _time.GetUtcNow() - _lastSuccess > Seconds(zone.Soa.Expire))
-                {
-                    _logger.LogError("zone {Zone}: expired (no primary answered for {Expire} s, the SOA expire); not served until a transfer succeeds", Config.Name, zone.Soa.Expire);
-                    _store.Expire(Config.Name);
-                }
+                wait = RetryWait(failures);
+                _logger.LogError(e, "zone {Zone}: refresh round failed unexpectedly ({Error}); retrying in {Wait} s", Config.Name, e.Message, wait.TotalSeconds);
             }
 
             using var timer = new CancellationTokenSource(wait, _time);
@@ -97,6 +100,32 @@ internal sealed class SecondaryZone : IAsyncDisposable
             }
         }
     }
+
+    // After a refresh that found the zone current or brought a new version: the next one after the SOA refresh.
+    private TimeSpan Succeeded()
+    {
+        _lastSuccess = _time.GetUtcNow();
+        Touch();
+        return Seconds(_store.Zones.Get(Config.Name)?.Soa.Refresh ?? 60);
+    }
+
+    // After a refresh no primary answered: the zone expires once the SOA expire has passed since the last success.
+    private TimeSpan Failed(int failures)
+    {
+        var zone = _store.Zones.Get(Config.Name);
+        if (zone is not null && _time.GetUtcNow() - _lastSuccess > Seconds(zone.Soa.Expire))
+        {
+            _logger.LogError("zone {Zone}: expired (no primary answered for {Expire} s, the SOA expire); not served until a transfer succeeds", Config.Name, zone.Soa.Expire);
+            _store.Expire(Config.Name);
+        }
+
+        return RetryWait(failures);
+    }
+
+    // The SOA retry of the zone held, or (none held yet) 1, 2, 4 ... up to 30 s.
+    private TimeSpan RetryWait(int failures) => _store.Zones.Get(Config.Name) is { } zone
+        ? Seconds(zone.Soa.Retry)
+        : TimeSpan.FromTicks(Math.Min(FirstRetry.Ticks << Math.Min(Math.Max(failures, 1) - 1, 5), TimeSpan.FromSeconds(30).Ticks));
 
     /// <summary>
     /// Marks the zone file with the time of this successful refresh, as BIND does: after a restart the expire counts
@@ -141,7 +170,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
                 TransferResult result;
                 try
                 {
-                    result = await ZoneFetcher.TransferAsync(primary, key, Config.Name, held, source, Timeout, _time, _stop.Token);
+                    result = await Fetch(primary, key, held, source, _stop.Token);
                     if (!result.UpToDate)
                     {
                         _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
@@ -151,7 +180,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
                 {
                     // Increments that do not apply: start again from the whole zone, as BIND falls back to AXFR.
                     _logger.LogWarning("zone {Zone}: IXFR from {Primary} not applied ({Error}); trying AXFR", Config.Name, primary.EndPoint, e.Message);
-                    result = await ZoneFetcher.TransferAsync(primary, key, Config.Name, null, source, Timeout, _time, _stop.Token);
+                    result = await Fetch(primary, key, null, source, _stop.Token);
                     _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
                 }
 
@@ -165,6 +194,12 @@ internal sealed class SecondaryZone : IAsyncDisposable
             catch (Exception e) when (e is IOException or TimeoutException or DnsFormatException)
             {
                 _logger.LogWarning("zone {Zone}: refresh from {Primary} failed: {Error}", Config.Name, primary.EndPoint, e.Message);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not a failure the transfer code expects (a bug, or a local fault such as a zone file that cannot be
+                // written): logged with its stack, and the next primary is tried, as after any other failure.
+                _logger.LogError(e, "zone {Zone}: refresh from {Primary} failed unexpectedly: {Error}", Config.Name, primary.EndPoint, e.Message);
             }
         }
 

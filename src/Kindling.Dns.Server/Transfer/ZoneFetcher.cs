@@ -11,8 +11,9 @@ namespace Kindling.Dns.Server.Transfer;
 /// <summary>
 /// The client side of zone transfers for a secondary zone: the SOA query of a refresh (UDP, RFC 1035 §4.3.5), then IXFR
 /// (RFC 1995) when a version is held, AXFR (RFC 5936) otherwise, over TCP, from the server's own address (so a primary's
-/// <c>allow-transfer</c> and <c>also-notify</c> can name it). With a key every message is signed and every reply
-/// message must verify (RFC 8945 §5.3.1: the first over the request's MAC, the next ones over the previous MAC).
+/// <c>allow-transfer</c> and <c>also-notify</c> can name it). With a key the request is signed and the reply's TSIG chain
+/// must verify (RFC 8945 §5.3.1, <see cref="TsigStreamVerifier"/>: the first and last messages signed, at most 99
+/// unsigned ones in a row between signed ones, whose MACs cover them).
 /// Failures raise <see cref="IOException"/> naming the primary, the zone and what went wrong.
 /// </summary>
 internal static class ZoneFetcher
@@ -67,9 +68,13 @@ internal static class ZoneFetcher
         throw new IOException($"primary {primary.EndPoint} did not answer the SOA query for {origin} (3 tries of {timeout.TotalSeconds:0.#} s)");
     }
 
-    /// <summary>IXFR from <paramref name="serial"/> when given, else AXFR.</summary>
+    /// <summary>
+    /// IXFR from <paramref name="serial"/> when given, else AXFR. A transfer bringing more than <paramref name="maxRecords"/>
+    /// records (the zone's, or an IXFR's deletions and additions) is stopped as it arrives, so a primary cannot make this
+    /// server allocate without bound.
+    /// </summary>
     public static async Task<TransferResult> TransferAsync(RemoteServer primary, TsigKey? key, DomainName origin, uint? serial, IPAddress? source,
-        TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+        TimeSpan timeout, int maxRecords, TimeProvider time, CancellationToken cancellationToken)
     {
         var type = serial is null ? RecordType.AXFR : RecordType.IXFR;
         var request = TransferRequest(origin, serial);
@@ -79,23 +84,28 @@ internal static class ZoneFetcher
         timer.CancelAfter(timeout);
         using var socket = new Socket(primary.Address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         Bind(socket, source);
-        var reader = new Reader(origin, serial);
+        var reader = new Reader(origin, serial, maxRecords);
         var what = $"{type} of {origin} from {primary.EndPoint}";
+        var tsig = key is null ? null : new TsigStreamVerifier(key, mac, time);
         try
         {
             await socket.ConnectAsync(primary.EndPoint, timer.Token);
             await DnsClient.WriteFramedAsync(socket, wire, timer.Token);
-            var first = true;
             while (!reader.Done)
             {
                 var octets = await DnsClient.ReadFramedAsync(socket, timer.Token) ?? throw new IOException($"{what}: the primary closed the connection before the closing SOA");
-                mac = Verify(octets, key, mac, time, !first, primary, origin, type.ToString());
-                first = false;
+                // An error answer (REFUSED, NOTAUTH for a bad request TSIG: sent unsigned) fails the transfer as what it says.
                 var message = DnsMessage.Parse(octets);
                 CheckReply(message, request, key, what);
+                var signed = Verify(tsig, octets, what);
                 foreach (var record in message.Answers)
                 {
                     reader.Add(record, what);
+                }
+
+                if (reader.SingleSoa && !signed)
+                {
+                    throw new IOException($"{what}: message {tsig!.Messages}, which ends the transfer with a single SOA, carries no TSIG (key {key!.Name}); the last message must be signed");
                 }
 
                 if (reader.SingleSoa && serial is { } held && !SerialNumber.IsGreater(reader.Serial, held))
@@ -106,7 +116,7 @@ internal static class ZoneFetcher
                 if (reader.SingleSoa && serial is not null)
                 {
                     // RFC 1995 §4: a lone newer SOA means "ask for the whole zone".
-                    return await TransferAsync(primary, key, origin, null, source, timeout, time, cancellationToken);
+                    return await TransferAsync(primary, key, origin, null, source, timeout, maxRecords, time, cancellationToken);
                 }
             }
         }
@@ -121,6 +131,15 @@ internal static class ZoneFetcher
         catch (DnsFormatException e)
         {
             throw new IOException($"{what}: malformed reply: {e.Message}", e);
+        }
+
+        try
+        {
+            tsig?.Finish();
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{what}: {e.Message}", e);
         }
 
         return reader.Result();
@@ -167,6 +186,19 @@ internal static class ZoneFetcher
         }
     }
 
+    // One reply message of a transfer through the TSIG chain (RFC 8945 §5.3.1); true when it was signed (or no key is used).
+    private static bool Verify(TsigStreamVerifier? tsig, byte[] octets, string what)
+    {
+        try
+        {
+            return tsig?.Add(octets) ?? true;
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{what}: reply {e.Message}", e);
+        }
+    }
+
     private static byte[] Verify(ReadOnlySpan<byte> reply, TsigKey? key, byte[] previousMac, TimeProvider time, bool timersOnly, RemoteServer primary,
         DomainName origin, string what)
     {
@@ -178,12 +210,13 @@ internal static class ZoneFetcher
         var check = TsigSigner.Verify(reply, name => name == key.Name ? key : null, TsigSigner.Now(time), previousMac, timersOnly);
         return check.Status == TsigStatus.Valid
             ? check.Record!.Mac
-            : throw new IOException($"primary {primary.EndPoint}: {what} of {origin}: reply TSIG {check.Status} (key {key.Name}); every message must be signed with the key");
+            : throw new IOException($"primary {primary.EndPoint}: {what} of {origin}: reply TSIG {check.Status} (key {key.Name}); the answer must be signed with the key");
     }
 
     /// <summary>Splits the record stream into AXFR form or IXFR increments and knows when it is complete.</summary>
-    private sealed class Reader(DomainName origin, uint? held)
+    private sealed class Reader(DomainName origin, uint? held, int maxRecords)
     {
+        private long _kept;
         private readonly List<ResourceRecord> _records = [];
         private readonly List<JournalEntry> _changes = [];
         private bool? _incremental;
@@ -203,6 +236,7 @@ internal static class ZoneFetcher
                 throw new IOException($"{what}: records after the closing SOA");
             }
 
+            Keep(what);
             var soa = record.Type == RecordType.SOA && record.Name == origin ? record.Data as SoaRecord : null;
             if (_records.Count == 0)
             {
@@ -226,6 +260,15 @@ internal static class ZoneFetcher
             }
 
             AddIncrementSoa(record, soa);
+        }
+
+        // Every record but the closing SOA is kept: the cap counts them (and the closing SOA) before they are.
+        private void Keep(string what)
+        {
+            if (++_kept > (long)maxRecords + 1)
+            {
+                throw new IOException($"{what}: more than {maxRecords} records (the cap on a transfer of this zone, max-records-in-zone in named.conf); the transfer is stopped and the version held stays served");
+            }
         }
 
         public TransferResult Result() => _incremental == true

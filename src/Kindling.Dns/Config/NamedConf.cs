@@ -48,11 +48,14 @@ public sealed record ZoneConfig(DomainName Name, ZoneKind Kind, string? File, st
 
     /// <summary>Who may NOTIFY this secondary zone besides its primaries (BIND's <c>allow-notify</c>).</summary>
     public AddressMatchList? AllowNotify { get; init; }
+
+    /// <summary>The zone's <c>max-records-in-zone</c>: most records a transfer of this secondary zone may bring (0: no cap).</summary>
+    public int? MaxRecords { get; init; }
 }
 
 /// <summary>
 /// The parts of BIND's named.conf an authoritative server acts on: <c>options</c> (directory, listen-on,
-/// listen-on-v6, allow-transfer, also-notify, notify, allow-update), <c>zone</c>, <c>key</c>, <c>acl</c>, <c>include</c>.
+/// listen-on-v6, allow-transfer, also-notify, notify, allow-update, max-records-in-zone), <c>zone</c>, <c>key</c>, <c>acl</c>, <c>include</c>.
 /// Everything else is accepted and listed once in <see cref="Ignored"/>. Relative zone file paths resolve against
 /// <c>directory</c> when set, otherwise against the folder of named.conf.
 /// </summary>
@@ -85,6 +88,20 @@ public sealed class NamedConf
 
     /// <summary><c>tcp-idle-timeout</c> (BIND counts tenths of a second): how long a TCP connection may wait for a query.</summary>
     public TimeSpan? TcpIdleTimeout { get; set; }
+
+    /// <summary>
+    /// The options' <c>max-records-in-zone</c> (BIND's name; 0: no cap). Kindling applies it to what a transfer of a
+    /// secondary zone brings, stopping the transfer once it is exceeded; a zone's own setting wins; null: a transfer may
+    /// bring up to <see cref="DefaultMaxRecordsInZone"/> records, so a broken or hostile primary cannot make the
+    /// secondary allocate without bound (BIND's default is no cap).
+    /// </summary>
+    public int? MaxRecordsInZone { get; set; }
+
+    /// <summary>The cap on a transfer's records when named.conf sets none: generous for real zones, bounded for memory.</summary>
+    public const int DefaultMaxRecordsInZone = 5_000_000;
+
+    /// <summary>The cap on records a transfer of <paramref name="zone"/> may bring (<see cref="int.MaxValue"/>: none).</summary>
+    public int MaxRecordsFor(ZoneConfig zone) => (zone.MaxRecords ?? MaxRecordsInZone ?? DefaultMaxRecordsInZone) is var cap and > 0 ? cap : int.MaxValue;
 
     public List<ZoneConfig> Zones { get; } = [];
 
@@ -227,6 +244,9 @@ public sealed class NamedConf
                 case "tcp-idle-timeout":
                     TcpIdleTimeout = TimeSpan.FromMilliseconds(100 * ReadInteger(s, 1, 1200, "tenths of a second, as BIND counts it"));
                     break;
+                case "max-records-in-zone":
+                    MaxRecordsInZone = ReadInteger(s, 0, int.MaxValue, "records a transfer may bring; 0 for no cap");
+                    break;
                 default:
                     Ignored.Add($"{s.File}:{s.Line}: options {s.Keyword}");
                     break;
@@ -284,6 +304,8 @@ public sealed class NamedConf
                 return zone with { Notify = ReadNotify(b) };
             case "masters" or "primaries":
                 return zone with { Primaries = ReadServers(b) };
+            case "max-records-in-zone":
+                return zone with { MaxRecords = ReadInteger(b, 0, int.MaxValue, "records a transfer may bring; 0 for no cap") };
             default:
                 Ignored.Add($"{b.File}:{b.Line}: zone {zone.Name} {b.Keyword}");
                 return zone;

@@ -42,13 +42,16 @@ public static class TsigSigner
     /// Appends a TSIG record to the message in <paramref name="buffer"/>[..<paramref name="length"/>] and increments ARCOUNT.
     /// <paramref name="requestMac"/> is the request's MAC when signing a response (or the previous message's MAC with
     /// <paramref name="timersOnly"/> for the second and later messages of a zone transfer, §5.3.1). Returns the new length.
+    /// <paramref name="unsignedBefore"/> are the messages of a zone transfer sent unsigned since the last signed one, which
+    /// this MAC then covers too (§5.3.1).
     /// </summary>
     public static int Sign(Span<byte> buffer, int length, TsigKey key, ulong timeSigned, ReadOnlySpan<byte> requestMac, out byte[] mac,
-        ResponseCode error = ResponseCode.NoError, byte[]? otherData = null, bool timersOnly = false, ushort fudge = DefaultFudge)
+        ResponseCode error = ResponseCode.NoError, byte[]? otherData = null, bool timersOnly = false, ushort fudge = DefaultFudge,
+        IReadOnlyList<byte[]>? unsignedBefore = null)
     {
         var originalId = BinaryPrimitives.ReadUInt16BigEndian(buffer);
         otherData ??= [];
-        mac = ComputeMac(key, buffer[..length], requestMac, key.Name, key.Algorithm, timeSigned, fudge, error, otherData, timersOnly);
+        mac = ComputeMac(key, buffer[..length], requestMac, key.Name, key.Algorithm, timeSigned, fudge, error, otherData, timersOnly, unsignedBefore);
         var record = new TsigRecord(key.Algorithm, timeSigned, fudge, mac, originalId, error, otherData);
         var writer = new DnsWriter(buffer[length..], []);
         writer.WriteName(key.Name, compress: false);
@@ -78,9 +81,13 @@ public static class TsigSigner
         return buffer[..length];
     }
 
-    /// <summary>Finds and checks the TSIG record of <paramref name="message"/> against the keys known by name.</summary>
+    /// <summary>
+    /// Finds and checks the TSIG record of <paramref name="message"/> against the keys known by name.
+    /// <paramref name="unsignedBefore"/> are the unsigned messages of a zone transfer received since the last signed one,
+    /// which the MAC must cover too (RFC 8945 §5.3.1).
+    /// </summary>
     public static TsigVerification Verify(ReadOnlySpan<byte> message, Func<DomainName, TsigKey?> keys, ulong now, ReadOnlySpan<byte> requestMac,
-        bool timersOnly = false)
+        bool timersOnly = false, IReadOnlyList<byte[]>? unsignedBefore = null)
     {
         int offset;
         DomainName keyName;
@@ -113,7 +120,7 @@ public static class TsigSigner
         BinaryPrimitives.WriteUInt16BigEndian(unsigned, record.OriginalId);
         var arcount = BinaryPrimitives.ReadUInt16BigEndian(unsigned[10..]);
         BinaryPrimitives.WriteUInt16BigEndian(unsigned[10..], (ushort)(arcount - 1));
-        var expected = ComputeMac(key, unsigned, requestMac, keyName, record.Algorithm, record.TimeSigned, record.Fudge, record.Error, record.OtherData, timersOnly);
+        var expected = ComputeMac(key, unsigned, requestMac, keyName, record.Algorithm, record.TimeSigned, record.Fudge, record.Error, record.OtherData, timersOnly, unsignedBefore);
         if (!CryptographicOperations.FixedTimeEquals(expected, record.Mac))
         {
             return new TsigVerification(TsigStatus.BadSig, keyName, key, record, offset);
@@ -169,7 +176,7 @@ public static class TsigSigner
     }
 
     private static byte[] ComputeMac(TsigKey key, ReadOnlySpan<byte> message, ReadOnlySpan<byte> requestMac, DomainName keyName,
-        DomainName algorithm, ulong timeSigned, ushort fudge, ResponseCode error, byte[] otherData, bool timersOnly)
+        DomainName algorithm, ulong timeSigned, ushort fudge, ResponseCode error, byte[] otherData, bool timersOnly, IReadOnlyList<byte[]>? unsignedBefore)
     {
         using var hmac = key.CreateHmac();
         Span<byte> two = stackalloc byte[2];
@@ -178,6 +185,12 @@ public static class TsigSigner
             BinaryPrimitives.WriteUInt16BigEndian(two, (ushort)requestMac.Length);
             hmac.AppendData(two);
             hmac.AppendData(requestMac);
+        }
+
+        // §5.3.1: the unsigned messages since the last signed one, whole and as sent, come before this message.
+        foreach (var earlier in unsignedBefore ?? [])
+        {
+            hmac.AppendData(earlier);
         }
 
         hmac.AppendData(message);
