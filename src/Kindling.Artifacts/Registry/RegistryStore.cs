@@ -95,6 +95,9 @@ public sealed partial class RegistryStore
     /// </summary>
     public long? CheckBlob(string name, Digest digest)
     {
+        // Under the gate: a collection either ran before the check (and the blob is gone: the client uploads it)
+        // or sees it; never a 200 for a blob the same collection then removes.
+        using var shared = Blobs.Gate.EnterShared();
         var size = FindBlob(name, digest);
         if (size is not null)
         {
