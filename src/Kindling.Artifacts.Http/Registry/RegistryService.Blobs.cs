@@ -16,7 +16,8 @@ internal sealed partial class RegistryService
         {
             RequireReader(context);
             var name = ResolveName(context, route.Name);
-            var size = _registry.FindBlob(name, digest);
+            // A HEAD is how a pushing client checks a blob it then skips uploading: that protects it from collection.
+            var size = HttpMethods.IsHead(method) ? _registry.CheckBlob(name, digest) : _registry.FindBlob(name, digest);
             if (size is null)
             {
                 RepositoryNames.CheckName(name);

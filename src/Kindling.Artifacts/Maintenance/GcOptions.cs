@@ -14,9 +14,10 @@ public sealed record GcOptions
     public TimeSpan Grace { get; init; } = DefaultGrace;
 
     /// <summary>
-    /// In the serving node: a blob or link a client checked, uploaded or mounted, or a manifest pushed by digest, is
-    /// kept this long after that unless a manifest names it (then the manifest keeps it) or its image is deleted —
-    /// the time a push may take between its blobs and its manifest, whatever the grace.
+    /// In the serving node: a blob or link a client checked (HEAD), uploaded or mounted, or a manifest pushed by digest,
+    /// is kept this long after that unless a new manifest has named it since (then the manifest keeps it; deleting
+    /// that manifest gives no other push's check away) — the time a push may take between its blobs and its manifest,
+    /// whatever the grace.
     /// </summary>
     public TimeSpan PushWindow { get; init; } = TimeSpan.FromHours(1);
 

@@ -9,23 +9,14 @@ public sealed partial class RegistryStore
     internal IReadOnlyList<Repository> Repositories => [.. _repositories.Values];
 
     /// <summary>
-    /// Blob links and untagged manifests a client touched in this process (a blob checked, uploaded or mounted; a
-    /// manifest pushed by digest) that no manifest has named since, with when (<see cref="Environment.TickCount64"/>).
+    /// True when a push in progress relies on the blob link or untagged manifest: a client checked, uploaded or mounted
+    /// the blob, or pushed the manifest by digest, at or after <paramref name="sinceTicks"/> and no new manifest has
+    /// settled that since (see <see cref="PushProtection"/>).
     /// </summary>
-    internal bool IsPending(string repository, Digest digest, long sinceTicks) =>
-        _pending.TryGetValue((repository, digest), out var at) && at >= sinceTicks;
+    internal bool IsPending(string repository, Digest digest, long sinceTicks) => _pending.IsPending(repository, digest, sinceTicks);
 
     /// <summary>Forgets pending entries older than <paramref name="sinceTicks"/> (they no longer protect anything).</summary>
-    internal void PrunePending(long sinceTicks)
-    {
-        foreach (var (key, at) in _pending)
-        {
-            if (at < sinceTicks)
-            {
-                _pending.TryRemove(new KeyValuePair<(string, Digest), long>(key, at));
-            }
-        }
-    }
+    internal void PrunePending(long sinceTicks) => _pending.Prune(sinceTicks);
 
     /// <summary>
     /// Removes a blob link that no kept manifest of the repository names (the blob itself is the caller's). Without
@@ -41,7 +32,7 @@ public sealed partial class RegistryStore
             }
 
             Delete(repository.LayerPath(digest), sync);
-            _pending.TryRemove((repository.Name, digest), out _);
+            _pending.Forget(repository.Name, digest);
             return true;
         }
     }

@@ -16,7 +16,7 @@ public sealed partial class RegistryStore
 {
     private readonly ConcurrentDictionary<string, Repository> _repositories = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Digest, StoredManifest> _manifests = new();
-    private readonly ConcurrentDictionary<(string Repository, Digest Digest), long> _pending = new();
+    private readonly PushProtection _pending = new();
     private readonly ILogger _logger;
 
     private RegistryStore(BlobStore blobs, string directory, ILogger logger)
@@ -89,7 +89,25 @@ public sealed partial class RegistryStore
         return _repositories.ContainsKey(qualified) ? qualified : name;
     }
 
-    /// <summary>The size of a blob linked into the repository, or null when the repository does not hold it.</summary>
+    /// <summary>
+    /// A client checks a blob before a push (HEAD): its size as <see cref="FindBlob"/> says, and when there, the
+    /// blob is protected from collection until a new manifest names it (or the collector's push window passes).
+    /// </summary>
+    public long? CheckBlob(string name, Digest digest)
+    {
+        // Under the gate: a collection either ran before the check (and the blob is gone: the client uploads it)
+        // or sees it; never a 200 for a blob the same collection then removes.
+        using var shared = Blobs.Gate.EnterShared();
+        var size = FindBlob(name, digest);
+        if (size is not null)
+        {
+            _pending.Check(name, digest);
+        }
+
+        return size;
+    }
+
+    /// <summary>The size of a blob linked into the repository, or null when the repository does not hold it (a pull: no protection).</summary>
     public long? FindBlob(string name, Digest digest)
     {
         if (!_repositories.TryGetValue(name, out var repository) || !repository.Blobs.ContainsKey(digest))
@@ -101,15 +119,7 @@ public sealed partial class RegistryStore
             }
         }
 
-        if (!Blobs.TryGetSize(digest, out var size))
-        {
-            return null;
-        }
-
-        // A client that checks a blob before a push relies on it staying: protected from collection until a
-        // manifest names it (or the collector's push window passes).
-        _pending[(name, digest)] = Environment.TickCount64;
-        return size;
+        return Blobs.TryGetSize(digest, out var size) ? size : null;
     }
 
     /// <summary>Links a stored blob into a repository (after an upload, or a mount).</summary>
@@ -117,7 +127,7 @@ public sealed partial class RegistryStore
     {
         var repository = GetOrCreate(name);
         using var shared = Blobs.Gate.EnterShared();
-        _pending[(name, digest)] = Environment.TickCount64;
+        _pending.Check(name, digest);
         if (repository.Blobs.ContainsKey(digest))
         {
             return;
@@ -191,15 +201,21 @@ public sealed partial class RegistryStore
         CheckReferences(repository, document);
         var stored = _manifests.GetOrAdd(digest, d => new StoredManifest(d, document.MediaType, content, document));
         StoreManifestContent(name, reference, content, digest);
-        LinkManifest(repository, name, reference, referenceDigest, stored);
+        var added = LinkManifest(repository, name, reference, referenceDigest, stored);
 
-        // The push that named these is done: the manifest protects them now.
-        Settle(name, document);
+        // The push that named these is done: the manifest protects them now. A manifest the repository held already
+        // (put again, or under another tag) settles nothing: its client need not have checked anything, and the
+        // checks it would take away may be another push's.
+        if (added)
+        {
+            Settle(name, document);
+        }
+
         Blobs.Settle(digest);
         if (referenceDigest is not null)
         {
             // Untagged so far (an index's child, a referrer, or a tag still to come): kept by --delete-untagged for the push window.
-            _pending[(name, digest)] = Environment.TickCount64;
+            _pending.Check(name, digest);
         }
 
         return stored;
@@ -224,10 +240,12 @@ public sealed partial class RegistryStore
     /// <summary>
     /// Links the manifest into the repository (its revision) and, when the reference is a tag, points the tag at it;
     /// called under the store's gate.
+    /// True when the repository did not hold the manifest before.
     /// </summary>
-    private void LinkManifest(Repository repository, string name, string reference, Digest? referenceDigest, StoredManifest stored)
+    private bool LinkManifest(Repository repository, string name, string reference, Digest? referenceDigest, StoredManifest stored)
     {
         var digest = stored.Digest;
+        var added = false;
         lock (repository.WriteLock)
         {
             try
@@ -236,6 +254,7 @@ public sealed partial class RegistryStore
                 {
                     DurableFile.WriteAllText(repository.RevisionPath(digest), stored.MediaType, tempDirectory: Blobs.TempDirectory);
                     repository.Manifests[digest.Value] = stored;
+                    added = true;
                 }
 
                 if (referenceDigest is null)
@@ -251,6 +270,8 @@ public sealed partial class RegistryStore
                 throw Blobs.Full($"storing manifest {name}:{reference}", e);
             }
         }
+
+        return added;
     }
 
     /// <summary>Deletes a tag (the manifest stays), or a manifest by digest together with the tags naming it.</summary>
@@ -283,25 +304,22 @@ public sealed partial class RegistryStore
             repository.Manifests.TryRemove(manifest.Digest.Value, out _);
         }
 
-        // Deleted on purpose: its content is no push in progress, so the next collection may free it.
-        _pending.TryRemove((name, manifest.Digest), out _);
-        if (manifest.Document is { } document)
-        {
-            Settle(name, document);
-        }
+        // No protection is cleared: a push in progress may have checked a blob (or pushed a child) this manifest
+        // also names, and still rely on it; what the deleted manifest's own push checked was settled by its PUT.
     }
 
+    /// <summary>A new manifest names these: one check of each by a push in progress is settled (see <see cref="PushProtection"/>).</summary>
     private void Settle(string name, ManifestDocument document)
     {
         foreach (var blob in document.Blobs)
         {
-            _pending.TryRemove((name, blob.Digest), out _);
+            _pending.Settle(name, blob.Digest);
             Blobs.Settle(blob.Digest);
         }
 
         foreach (var child in document.Manifests)
         {
-            _pending.TryRemove((name, child.Digest), out _);
+            _pending.Settle(name, child.Digest);
         }
     }
 

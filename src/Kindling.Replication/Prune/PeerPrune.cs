@@ -1,4 +1,5 @@
 using Kindling.Artifacts.Content;
+using Kindling.Artifacts.Registry;
 using Kindling.Replication.Charts;
 using Kindling.Replication.Files;
 using Kindling.Replication.Nodes;
@@ -51,6 +52,7 @@ public static class PeerPrune
     private sealed class Run(HttpClient http, NodeEndpoints peer, PeerPruneRequest request)
     {
         private readonly Dictionary<(string, string), IReadOnlyDictionary<string, string>> _entries = [];
+        private readonly Dictionary<(string Repository, string Digest), PeerManifest?> _manifests = [];
         private readonly ChartRepositoryClient? _charts = peer.Charts is null ? null : new ChartRepositoryClient(http, peer.Charts, request.Credentials);
         private readonly ObjectStoreClient? _files = peer.Files is null ? null : new ObjectStoreClient(http, peer.Files, request.Credentials);
 
@@ -96,14 +98,34 @@ public static class PeerPrune
             }
         }
 
-        /// <summary>Deletes a pruned manifest from the peer, unless a tag there still names it (pushed there since) or it is gone.</summary>
+        /// <summary>
+        /// Deletes a pruned manifest from the peer, unless it is gone or the peer still keeps it as its own collection
+        /// does: a tag there names it (pushed there since), a tagged index reaches it (an image index or manifest
+        /// list, through nested indexes too), or it is a referrer (OCI 1.1 <c>subject</c>) of a manifest so kept.
+        /// </summary>
         public async Task RemoveManifestAsync(RegistryClient registry, string repository, string digest, CancellationToken cancellationToken)
         {
             try
             {
                 var tags = await ContentDigestClient.EntriesAsync(http, peer, RegistryContent.Service, repository, cancellationToken);
-                if (tags.Values.Contains(digest, StringComparer.Ordinal) || await registry.ManifestDigestAsync(repository, digest, cancellationToken) is null)
+                if (tags.Values.Contains(digest, StringComparer.Ordinal))
                 {
+                    return;
+                }
+
+                var candidate = await DocumentAsync(registry, repository, digest, cancellationToken);
+                if (candidate is null)
+                {
+                    return; // gone from the peer
+                }
+
+                var kept = await KeptByTagsAsync(registry, repository, tags, cancellationToken);
+                var reason = kept.GetValueOrDefault(digest)
+                    ?? (candidate.Document?.Subject is { } subject && kept.TryGetValue(subject.Digest.Value, out var why)
+                        ? $"a referrer of {subject.Digest}, which is {why}" : null);
+                if (reason is not null)
+                {
+                    Kept.Add($"manifest {repository}@{digest}: {reason} there");
                     return;
                 }
 
@@ -114,6 +136,71 @@ public static class PeerPrune
             {
                 Failures.Add($"manifest {repository}@{digest}: {e.Message}");
             }
+        }
+
+        /// <summary>
+        /// The manifests of a repository on the peer its tags keep, with why: the tagged ones and, transitively, the
+        /// children of a kept index. A kept index the peer gives but that does not parse makes the prune fail for
+        /// this manifest rather than guess: nothing it might name is deleted.
+        /// </summary>
+        private async Task<Dictionary<string, string>> KeptByTagsAsync(RegistryClient registry, string repository, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+        {
+            var kept = new Dictionary<string, string>(StringComparer.Ordinal);
+            var queue = new Queue<string>();
+            foreach (var (tag, tagged) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                if (kept.TryAdd(tagged, $"tagged {repository}:{tag}"))
+                {
+                    queue.Enqueue(tagged);
+                }
+            }
+
+            while (queue.TryDequeue(out var digest))
+            {
+                var manifest = await DocumentAsync(registry, repository, digest, cancellationToken);
+                if (manifest is null)
+                {
+                    continue; // deleted there since the tags were read: it keeps nothing
+                }
+
+                var document = manifest.Document
+                    ?? throw new ReplicationException($"{repository}@{digest} on the peer ({kept[digest]}) does not parse ({manifest.Error}): cannot tell which manifests it keeps, so none was deleted");
+                foreach (var child in document.Manifests)
+                {
+                    if (kept.TryAdd(child.Digest.Value, $"in index {repository}@{digest} ({kept[digest]})"))
+                    {
+                        queue.Enqueue(child.Digest.Value);
+                    }
+                }
+            }
+
+            return kept;
+        }
+
+        /// <summary>A manifest of the peer, parsed when it parses (cached: a digest names one content); null when the peer does not have it.</summary>
+        private async Task<PeerManifest?> DocumentAsync(RegistryClient registry, string repository, string digest, CancellationToken cancellationToken)
+        {
+            if (_manifests.TryGetValue((repository, digest), out var known))
+            {
+                return known;
+            }
+
+            var fetched = await registry.ManifestAsync(repository, digest, cancellationToken);
+            PeerManifest? parsed = null;
+            if (fetched is not null)
+            {
+                try
+                {
+                    parsed = new PeerManifest(ManifestDocument.Parse(fetched.Content, fetched.MediaType), null);
+                }
+                catch (RegistryException e)
+                {
+                    parsed = new PeerManifest(null, e.Message);
+                }
+            }
+
+            _manifests[(repository, digest)] = parsed;
+            return parsed;
         }
 
         private async Task<string?> CurrentAsync(string service, string part, string name, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Kindling.Artifacts.Maintenance;
 using Kindling.Artifacts.Registry;
+using Kindling.Artifacts.Storage;
 using Kindling.Artifacts.Tests.Fuzz;
 
 namespace Kindling.Artifacts.Tests.Maintenance;
@@ -91,7 +92,7 @@ public class GarbageCollectorTests
         // A client about to push the same image again checks its blobs (HEAD) and skips the uploads.
         foreach (var blob in a.Document!.Blobs)
         {
-            Assert.NotNull(s.Store.Registry.FindBlob(Repo, blob.Digest));
+            Assert.NotNull(s.Store.Registry.CheckBlob(Repo, blob.Digest));
         }
 
         var report = GarbageCollector.Collect(s.Store, Now);
@@ -99,6 +100,71 @@ public class GarbageCollectorTests
 
         Assert.Equal([a.Digest], report.RemovedBlobs.Select(r => r.Digest).ToList()); // only the deleted manifest's own blob
         Assert.True(s.Pulls(Repo, "a"));
+    }
+
+    [Fact]
+    public void Collect_ManifestDeletedAfterAnotherPushCheckedItsLayer_ThatPushStillSucceeds()
+    {
+        using var s = new StoreSample();
+        var a = s.PushImage(Repo, "a", "shared layer", "only in a");
+        var shared = a.Document!.Blobs.Single(x => x.Size == "shared layer".Length);
+        // Push B: the shared layer exists, so its client checks it (HEAD) and skips the upload; its own blobs go up.
+        Assert.NotNull(s.Store.Registry.CheckBlob(Repo, shared.Digest));
+        var config = s.PushBlob(Repo, "{\"os\":\"linux\",\"b\":1}");
+        var own = s.PushBlob(Repo, "only in b");
+
+        s.Store.Registry.DeleteManifest(Repo, a.Digest.Value);
+        var report = GarbageCollector.Collect(s.Store, Now);
+        var b = s.Store.Registry.PutManifest(Repo, "b", StoreSample.Manifest((config, 20), (shared.Digest, shared.Size), (own, 9)), ManifestDocument.OciManifest);
+
+        Assert.DoesNotContain(shared.Digest, report.RemovedBlobs.Select(r => r.Digest));
+        Assert.Contains(a.Digest, report.RemovedBlobs.Select(r => r.Digest)); // the deleted image's own content still goes
+        Assert.True(s.Pulls(Repo, "b"));
+        Assert.Equal(b.Digest, s.Store.Registry.FindManifest(Repo, "b")!.Digest);
+        Assert.Empty(s.Store.Registry.Verify());
+    }
+
+    [Fact]
+    public void Collect_LayerCheckedBeforeAnotherManifestNamedIt_StillProtectedWhenThatManifestIsDeleted()
+    {
+        using var s = new StoreSample();
+        // Push A uploads its blobs; push B checks A's layer before A's manifest arrives, then A is deleted.
+        var config = s.PushBlob(Repo, "{\"os\":\"linux\",\"a\":1}");
+        var layer = s.PushBlob(Repo, "shared layer");
+        var own = s.PushBlob(Repo, "only in a");
+        Assert.NotNull(s.Store.Registry.CheckBlob(Repo, layer));
+        var a = s.Store.Registry.PutManifest(Repo, "a", StoreSample.Manifest((config, 20), (layer, 12), (own, 9)), ManifestDocument.OciManifest);
+        var configB = s.PushBlob(Repo, "{\"os\":\"linux\",\"b\":1}");
+        var ownB = s.PushBlob(Repo, "only in b");
+
+        s.Store.Registry.DeleteManifest(Repo, a.Digest.Value);
+        var report = GarbageCollector.Collect(s.Store, Now);
+        s.Store.Registry.PutManifest(Repo, "b", StoreSample.Manifest((configB, 20), (layer, 12), (ownB, 9)), ManifestDocument.OciManifest);
+
+        Assert.Equal(new[] { a.Digest, config, own }.Select(d => d.Value).Order(), report.RemovedBlobs.Select(r => r.Digest.Value).Order());
+        Assert.True(s.Pulls(Repo, "b"));
+    }
+
+    [Fact]
+    public void Collect_IndexDeletedWhileAnotherPushReusesItsChild_DeleteUntaggedKeepsTheChildForThatPush()
+    {
+        using var s = new StoreSample();
+        var config = s.PushBlob(Repo, "{\"os\":\"linux\",\"c\":1}");
+        var layer1 = s.PushBlob(Repo, "layer one");
+        var layer2 = s.PushBlob(Repo, "layer two");
+        var childBytes = StoreSample.Manifest((config, 20), (layer1, 9), (layer2, 9));
+        var child = s.Store.Registry.PutManifest(Repo, Digest.Of(childBytes).Value, childBytes, ManifestDocument.OciManifest);
+        var a = s.Store.Registry.PutManifest(Repo, "1.0", StoreSample.Index(child), ManifestDocument.OciIndex);
+        // Push B pushes the same child by digest again, for its own index; index A is deleted before B's index arrives.
+        s.Store.Registry.PutManifest(Repo, child.Digest.Value, childBytes, ManifestDocument.OciManifest);
+
+        s.Store.Registry.DeleteManifest(Repo, a.Digest.Value);
+        var report = GarbageCollector.Collect(s.Store, Now with { DeleteUntagged = true });
+        var b = s.Store.Registry.PutManifest(Repo, "2.0", StoreSample.Index(child), ManifestDocument.OciIndex);
+
+        Assert.Empty(report.RemovedManifests);
+        Assert.True(s.Pulls(Repo, child.Digest.Value));
+        Assert.Equal(b.Digest, s.Store.Registry.FindManifest(Repo, "2.0")!.Digest);
     }
 
     [Fact]
