@@ -1,6 +1,7 @@
 using Kindling.Health.Failover;
 using Kindling.Health.Observability;
 using Kindling.Health.Probes;
+using Kindling.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using static Kindling.Health.Tests.Failover.Records;
@@ -18,7 +19,7 @@ public sealed class WatchdogTests : IAsyncDisposable
     private readonly LosingTimers _time;
     private readonly ScriptedProbe _primary;
     private readonly ScriptedProbe _backup;
-    private readonly ListLogger _log = new();
+    private readonly LogLines _log = new();
     private readonly FailoverMonitor _monitor;
 
     public WatchdogTests()

@@ -36,7 +36,7 @@ public sealed class PeerEndpointTests : IAsyncDisposable
             Task.FromResult(Healthy ? ProbeOutcome.Up(TimeSpan.FromMilliseconds(1)) : ProbeOutcome.Down(TimeSpan.FromMilliseconds(1), "connection refused"));
     }
 
-    private sealed record Node(FailoverMonitor Monitor, PeerMesh Mesh, StatusEndpoint Endpoint, FixedProbe Primary, ListLogger Log);
+    private sealed record Node(FailoverMonitor Monitor, PeerMesh Mesh, StatusEndpoint Endpoint, FixedProbe Primary, LogLines Log);
 
     private Node Start(PeersSpec spec, int index, IReadOnlyList<int> ports)
     {
@@ -44,7 +44,7 @@ public sealed class PeerEndpointTests : IAsyncDisposable
         var aggregator = new PeerAggregator(TimeProvider.System, self, spec.Urls.Select(u => u.ToString()), TimeSpan.FromSeconds(3));
         var primary = new FixedProbe(true);
         var backup = new FixedProbe(true);
-        var log = new ListLogger();
+        var log = new LogLines();
         var timings = new FailoverTimings { Interval = TimeSpan.FromMilliseconds(200), FastInterval = TimeSpan.FromMilliseconds(50), Rise = 2, HoldDown = TimeSpan.Zero, HoldDownMax = TimeSpan.Zero };
         var monitor = new FailoverMonitor([Www(timings)], new FailoverMonitorOptions { Probes = (_, side) => side == Side.Primary ? primary : backup, Peers = aggregator, Logger = log });
         var mesh = new PeerMesh(spec, aggregator, monitor, timings.Interval, TimeProvider.System, log);

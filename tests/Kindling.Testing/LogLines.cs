@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging;
+using Xunit;
 
-namespace Kindling.Dns.Server.Tests.Transfer;
+namespace Kindling.Testing;
 
-/// <summary>A logger factory whose loggers keep every line (level, formatted message) for assertions; hand it to <see cref="DnsServerOptions.LoggerFactory"/>.</summary>
-internal sealed class LogLines : ILoggerFactory, ILogger
+/// <summary>A logger (and a factory whose loggers are itself) that keeps every line (level, formatted message) for assertions.</summary>
+public sealed class LogLines : ILoggerFactory, ILogger
 {
     private readonly List<(LogLevel Level, string Message)> _lines = [];
 
