@@ -101,7 +101,7 @@ internal sealed class SpecialMessages(QueryAnswerer answerer, ZoneStore store, F
     // An UPDATE for a zone served here as primary (RFC 2136), logged with its outcome.
     private ResponseCode ApplyUpdate(DnsMessage request, Requester requester, IPEndPoint remote, TsigKey? key, NamedConf config)
     {
-        var rcode = new UpdateProcessor(store, config).Process(request, requester);
+        var rcode = new UpdateProcessor(store, config, logger).Process(request, requester);
         logger.LogInformation("UPDATE {Zone} from {Remote}{Key}: {Rcode}", request.Questions.FirstOrDefault().Name, remote,
             key is null ? "" : $" key {key.Name}", rcode);
         return rcode;

@@ -1,15 +1,17 @@
 using Kindling.Dns.Config;
 using Kindling.Dns.Records;
 using Kindling.Dns.Server.Zones;
+using Microsoft.Extensions.Logging;
 
 namespace Kindling.Dns.Server.Update;
 
 /// <summary>
 /// RFC 2136 dynamic UPDATE against a primary zone: zone section check (§3.1), permission by <c>allow-update</c>
 /// (address and TSIG key), prerequisites (§3.2), update prescan (§3.4.1) and application (§3.4.2). The change is
-/// journaled by <see cref="ZoneStore"/> before the answer is sent.
+/// journaled by <see cref="ZoneStore"/> before the answer is sent. An update whose result would hold more than the
+/// zone's <c>max-records-in-zone</c> is refused and changes nothing (as BIND).
 /// </summary>
-internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
+internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf, ILogger logger)
 {
     public ResponseCode Process(DnsMessage request, Requester requester)
     {
@@ -57,6 +59,14 @@ internal sealed class UpdateProcessor(ZoneStore store, NamedConf conf)
             foreach (var r in request.Authority)
             {
                 Apply(r, current, builder, deleted, added);
+            }
+
+            var cap = conf.MaxRecordsFor(zone.Config);
+            if (builder.RecordCount > cap)
+            {
+                logger.LogWarning("UPDATE {Zone} {Reason} refused: the zone would hold {Count} records, over its max-records-in-zone {Cap}; nothing changed",
+                    origin, reason, builder.RecordCount, cap);
+                return ResponseCode.Refused;
             }
 
             return ResponseCode.NoError;

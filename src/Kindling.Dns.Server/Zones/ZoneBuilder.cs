@@ -21,6 +21,7 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
 
     public List<string> Warnings { get; } = [];
 
+    /// <summary>The records held now (every record of every RRset, SOA included), as BIND counts for <c>max-records-in-zone</c>.</summary>
     public int RecordCount { get; private set; }
 
     public void Add(ResourceRecord record, string source = "")
@@ -103,6 +104,7 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
 
         if (type == RecordType.ANY)
         {
+            RecordCount -= types.Values.Sum(s => s.Records.Count);
             _names.Remove(key);
             return;
         }
@@ -114,11 +116,12 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
 
         if (data is null)
         {
+            RecordCount -= set.Records.Count;
             types.Remove(type);
         }
         else
         {
-            set.Records.RemoveAll(r => r.CanonicalEquals(data));
+            RecordCount -= set.Records.RemoveAll(r => r.CanonicalEquals(data));
             if (set.Records.Count == 0)
             {
                 types.Remove(type);
