@@ -173,7 +173,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
                     result = await Fetch(primary, key, held, source, _stop.Token);
                     if (!result.UpToDate)
                     {
-                        _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
+                        _store.AcceptTransfer(Config, result, primary.EndPoint.ToString(), conf.MaxRecordsFor(Config));
                     }
                 }
                 catch (DnsFormatException e) when (held is not null)
@@ -181,7 +181,7 @@ internal sealed class SecondaryZone : IAsyncDisposable
                     // Increments that do not apply: start again from the whole zone, as BIND falls back to AXFR.
                     _logger.LogWarning("zone {Zone}: IXFR from {Primary} not applied ({Error}); trying AXFR", Config.Name, primary.EndPoint, e.Message);
                     result = await Fetch(primary, key, null, source, _stop.Token);
-                    _store.AcceptTransfer(Config, result, primary.EndPoint.ToString());
+                    _store.AcceptTransfer(Config, result, primary.EndPoint.ToString(), conf.MaxRecordsFor(Config));
                 }
 
                 Refreshes++;

@@ -222,18 +222,26 @@ public sealed class ZoneStore
     /// Publishes what a transfer from a secondary zone's primary brought (<see cref="Transfer.SecondaryZones"/>): a whole zone
     /// (AXFR) is written to the zone's file (durably) and starts a new journal; increments (IXFR) are journaled. This
     /// instance's overlay applies on top. Throws <see cref="DnsFormatException"/> when the data is not a valid zone or
-    /// the increments do not start at the served serial; the served version then stays.
+    /// the increments do not start at the served serial, or when the resulting zone would hold more than
+    /// <paramref name="maxRecords"/> records (<c>max-records-in-zone</c>); the served version then stays.
     /// </summary>
-    internal Zone AcceptTransfer(ZoneConfig config, Transfer.TransferResult result, string source)
+    internal Zone AcceptTransfer(ZoneConfig config, Transfer.TransferResult result, string source, int maxRecords)
     {
         lock (_gate)
         {
             var origin = config.Name;
             var current = Zones.Get(origin);
             var entries = new List<JournalEntry>();
-            var data = result.Records is { } records
+            var builder = result.Records is { } records
                 ? BuildTransferred(config, records, source)
                 : ApplyIncrements(origin, current, result.Changes, source, entries);
+            if (builder.RecordCount > maxRecords)
+            {
+                throw new DnsFormatException($"{source}: zone {origin} would hold {builder.RecordCount} records after this {(result.Records is null ? "IXFR" : "AXFR")}, "
+                    + $"more than {maxRecords} (the cap on this zone, max-records-in-zone in named.conf); not applied, the version held stays served");
+            }
+
+            var data = builder.Build(source);
             var table = Zones.With(data);
             var wanted = WantedOverlay(table, data);
             var next = data.With(data.Serial, Overrides(data, wanted.Values));
@@ -252,7 +260,7 @@ public sealed class ZoneStore
     }
 
     // AXFR (or IXFR answered in AXFR form): the zone is the records sent.
-    private static Zone BuildTransferred(ZoneConfig config, List<ResourceRecord> records, string source)
+    private static ZoneBuilder BuildTransferred(ZoneConfig config, List<ResourceRecord> records, string source)
     {
         var builder = new ZoneBuilder(config.Name, config);
         foreach (var record in records)
@@ -260,12 +268,12 @@ public sealed class ZoneStore
             builder.Add(record, source);
         }
 
-        return builder.Build(source);
+        return builder;
     }
 
-    // IXFR (RFC 1995 §4): each increment must start at the serial reached so far; its deletions then additions apply,
-    // its last SOA replaces the zone's. Each becomes a journal entry in `entries`.
-    private Zone ApplyIncrements(DomainName origin, Zone? current, List<JournalEntry> changes, string source, List<JournalEntry> entries)
+    // IXFR (RFC 1995 §4): the zone's data after the increments. Each increment must start at the serial reached so far;
+    // its deletions then additions apply, its last SOA replaces the zone's. Each becomes a journal entry in `entries`.
+    private ZoneBuilder ApplyIncrements(DomainName origin, Zone? current, List<JournalEntry> changes, string source, List<JournalEntry> entries)
     {
         if (current is null)
         {
@@ -305,7 +313,7 @@ public sealed class ZoneStore
             entries.Add(diff with { Time = _time.GetUtcNow(), Reason = $"transfer from {source}" });
         }
 
-        return builder.Build(source);
+        return builder;
     }
 
     // A whole zone is written to the zone's file (durably) and starts a new journal; increments are journaled. Either way
