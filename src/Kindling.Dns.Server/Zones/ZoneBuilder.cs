@@ -266,8 +266,13 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
         }
     }
 
-    /// <summary>Loads a zone file the way BIND does for a primary zone.</summary>
-    public static (Zone Zone, IReadOnlyList<string> Warnings) Load(string path, DomainName origin, ZoneConfig? config = null, string? includeRoot = null)
+    /// <summary>
+    /// Loads a zone file the way BIND does for a primary zone. A file holding more than <paramref name="maxRecords"/>
+    /// records (<c>max-records-in-zone</c>) is not loaded: <see cref="DnsFormatException"/> names the file, the count
+    /// and the cap. Records past the cap are only counted (as read, duplicates not merged), never kept.
+    /// </summary>
+    public static (Zone Zone, IReadOnlyList<string> Warnings) Load(string path, DomainName origin, ZoneConfig? config = null, string? includeRoot = null,
+        int maxRecords = int.MaxValue)
     {
         var builder = new ZoneBuilder(origin, config);
         using (var reader = new ZoneFileReader(path, origin, includeRoot))
@@ -275,6 +280,17 @@ public sealed class ZoneBuilder(DomainName origin, ZoneConfig? config = null)
             while (reader.Next() is { } entry)
             {
                 builder.Add(entry.Record, $"{entry.File}:{entry.Line}");
+                if (builder.RecordCount > maxRecords)
+                {
+                    var count = (long)builder.RecordCount;
+                    while (reader.Next() is not null)
+                    {
+                        count++;
+                    }
+
+                    throw new DnsFormatException($"{path}: zone {origin} has {count} records, more than its max-records-in-zone {maxRecords} "
+                        + $"(passed at {entry.File}:{entry.Line}); the zone is not loaded: raise max-records-in-zone in named.conf or remove records");
+                }
             }
 
             builder.Warnings.AddRange(reader.Warnings);

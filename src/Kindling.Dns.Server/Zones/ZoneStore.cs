@@ -63,7 +63,7 @@ public sealed class ZoneStore
                 throw new DnsFormatException($"{zc.Source}: zone {zc.Name}: file '{zc.File}' does not exist");
             }
 
-            var (zone, zoneWarnings) = ZoneBuilder.Load(zc.File!, zc.Name, zc, conf.Directory);
+            var (zone, zoneWarnings) = ZoneBuilder.Load(zc.File!, zc.Name, zc, conf.Directory, conf.MaxRecordsFor(zc));
             warnings.AddRange(zoneWarnings);
             var journal = new ZoneJournal(ZoneJournal.PathFor(zc.File!));
             journals[zc.Name] = journal;
