@@ -49,7 +49,7 @@ public sealed record ZoneConfig(DomainName Name, ZoneKind Kind, string? File, st
     /// <summary>Who may NOTIFY this secondary zone besides its primaries (BIND's <c>allow-notify</c>).</summary>
     public AddressMatchList? AllowNotify { get; init; }
 
-    /// <summary>The zone's <c>max-records-in-zone</c>: most records a transfer of this secondary zone may bring (0: no cap).</summary>
+    /// <summary>The zone's <c>max-records-in-zone</c>: most records the zone may hold after a load, transfer or UPDATE (0: no cap).</summary>
     public int? MaxRecords { get; init; }
 }
 
@@ -90,14 +90,15 @@ public sealed class NamedConf
     public TimeSpan? TcpIdleTimeout { get; set; }
 
     /// <summary>
-    /// The options' <c>max-records-in-zone</c> (BIND's name; 0: no cap). Kindling applies it to what a transfer of a
-    /// secondary zone brings, stopping the transfer once it is exceeded; a zone's own setting wins; null: a transfer may
-    /// bring up to <see cref="DefaultMaxRecordsInZone"/> records, so a broken or hostile primary cannot make the
-    /// secondary allocate without bound (BIND's default is no cap).
+    /// The options' <c>max-records-in-zone</c> (BIND's name; 0: no cap). Kindling applies it where BIND does: a zone file
+    /// over it is not loaded, a transfer of a secondary zone is stopped once it brings more (or its increments leave the
+    /// zone over it), an UPDATE whose result exceeds it is refused; a zone's own setting wins; null: up to
+    /// <see cref="DefaultMaxRecordsInZone"/> records, so a broken or hostile primary cannot make the secondary allocate
+    /// without bound (BIND's default is no cap).
     /// </summary>
     public int? MaxRecordsInZone { get; set; }
 
-    /// <summary>The cap on a transfer's records when named.conf sets none: generous for real zones, bounded for memory.</summary>
+    /// <summary>The cap on a zone's records when named.conf sets none: generous for real zones, bounded for memory.</summary>
     public const int DefaultMaxRecordsInZone = 5_000_000;
 
     /// <summary>The cap on records a transfer of <paramref name="zone"/> may bring (<see cref="int.MaxValue"/>: none).</summary>
@@ -245,7 +246,7 @@ public sealed class NamedConf
                     TcpIdleTimeout = TimeSpan.FromMilliseconds(100 * ReadInteger(s, 1, 1200, "tenths of a second, as BIND counts it"));
                     break;
                 case "max-records-in-zone":
-                    MaxRecordsInZone = ReadInteger(s, 0, int.MaxValue, "records a transfer may bring; 0 for no cap");
+                    MaxRecordsInZone = ReadInteger(s, 0, int.MaxValue, "records a zone may hold; 0 for no cap");
                     break;
                 default:
                     Ignored.Add($"{s.File}:{s.Line}: options {s.Keyword}");
@@ -305,7 +306,7 @@ public sealed class NamedConf
             case "masters" or "primaries":
                 return zone with { Primaries = ReadServers(b) };
             case "max-records-in-zone":
-                return zone with { MaxRecords = ReadInteger(b, 0, int.MaxValue, "records a transfer may bring; 0 for no cap") };
+                return zone with { MaxRecords = ReadInteger(b, 0, int.MaxValue, "records a zone may hold; 0 for no cap") };
             default:
                 Ignored.Add($"{b.File}:{b.Line}: zone {zone.Name} {b.Keyword}");
                 return zone;
