@@ -11,11 +11,7 @@ internal static class ClientConfigCommand
     public static Command Create()
     {
         var o = new Options();
-        var command = new Command("client-config", "Write client configuration (containerd, CRI-O, podman, dnf, apt, kubean, resolv.conf) that tries the domain, then each node by address, so a failover or a drained node fails no request. Checks each node's certificate names the address and the domain.");
-        foreach (var option in o.All)
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("client-config", "Write client configuration (containerd, CRI-O, podman, dnf, apt, kubean, resolv.conf) that tries the domain, then each node by address, so a failover or a drained node fails no request. Checks each node's certificate names the address and the domain.").WithOptions(o.All);
 
         command.SetAction((parse, cancellationToken) => RunAsync(o, parse, cancellationToken));
         return command;

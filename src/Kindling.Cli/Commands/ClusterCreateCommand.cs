@@ -20,10 +20,7 @@ internal static class ClusterCreateCommand
             o.Config, o.Manifest, o.Steps, o.Upgrade, o.DryRun, o.Data, o.HostsFile, o.Dns, o.TinderHostIp, o.LogFile, o.CaFrom, o.ForceHosts, o.MaxTasks,
             o.Debug, o.Quiet, o.ReplicateFrom, o.ReplicateCredentials, o.ReplicateCa, o.ReplicateInterval, o.Prune, o.KeepReleases,
         };
-        foreach (var option in o.PrunePeer.All)
-        {
-            command.Options.Add(option);
-        }
+        command.WithOptions(o.PrunePeer.All);
 
         command.SetAction((parse, cancellationToken) => RunAsync(parse, o, cancellationToken));
         return command;

@@ -10,11 +10,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var o = new Options();
-        var command = new Command("demo", "Show the bootstrap node's high availability on this machine: DNS on 127.0.41.192, primary on .193, backup on .194; install, verify, kill the primary, fail over, push, fail back.");
-        foreach (var option in o.All)
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("demo", "Show the bootstrap node's high availability on this machine: DNS on 127.0.41.192, primary on .193, backup on .194; install, verify, kill the primary, fail over, push, fail back.").WithOptions(o.All);
 
         command.SetAction((parse, cancellationToken) => RunAsync(o, parse, cancellationToken));
         return command;

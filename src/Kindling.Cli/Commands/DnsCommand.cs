@@ -30,11 +30,7 @@ internal static class DnsCommand
     private static Command Serve()
     {
         var o = new ServeOptions();
-        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.");
-        foreach (var option in o.All)
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("serve", "Serve the primary zones of named.conf until stopped; SIGHUP reloads.").WithOptions(o.All);
 
         var failover = new DnsServeFailover();
         failover.AddTo(command);

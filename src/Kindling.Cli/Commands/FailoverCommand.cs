@@ -16,11 +16,7 @@ internal static class FailoverCommand
     public static Command Create()
     {
         var o = new Options();
-        var command = new Command("failover", "Health-check failover records and switch each name on an existing DNS server (RFC 2136), or only monitor.");
-        foreach (var option in o.All)
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("failover", "Health-check failover records and switch each name on an existing DNS server (RFC 2136), or only monitor.").WithOptions(o.All);
 
         command.SetAction((parse, cancellationToken) => RunAsync(o, parse, cancellationToken));
         return command;

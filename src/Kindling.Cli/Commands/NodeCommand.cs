@@ -31,11 +31,7 @@ internal static class NodeCommand
         var where = new ServeOptions();
         var upkeep = new UpkeepOptions();
         var replication = new NodeReplicationOptions();
-        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).");
-        foreach (var option in where.All.Concat(upkeep.All).Concat(replication.All))
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("serve", "Serve the registry, charts and files from the data folder until SIGTERM (which drains: healthz 503 until no request arrived for --drain-quiet, then in-flight requests finish) or SIGINT (no drain).").WithOptions(where.All.Concat(upkeep.All).Concat(replication.All));
 
         command.SetAction((parse, cancellationToken) => ServeAsync(where, upkeep, replication, parse, cancellationToken));
         return command;

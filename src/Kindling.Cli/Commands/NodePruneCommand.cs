@@ -13,11 +13,7 @@ internal static class NodePruneCommand
     {
         var o = new Options();
         var peer = new PrunePeerOptions();
-        var command = new Command("prune", "Remove what came from offline packages older than the last --keep-releases imported ones (tags and manifests, chart versions, files); content pushed by people is kept. A running node service is restarted to serve without it; blobs are freed by 'node gc'.");
-        foreach (var option in o.All.Concat(peer.All))
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("prune", "Remove what came from offline packages older than the last --keep-releases imported ones (tags and manifests, chart versions, files); content pushed by people is kept. A running node service is restarted to serve without it; blobs are freed by 'node gc'.").WithOptions(o.All.Concat(peer.All));
 
         command.SetAction((parse, cancellationToken) => RunAsync(o, peer, parse, cancellationToken));
         return command;

@@ -15,11 +15,7 @@ internal static class PackageExportCommand
     public static Command Create()
     {
         var o = new Options();
-        var command = new Command("export", "Write what a node serves (tagged images, chart versions, bucket kubean's files) as an offline package, verified, to restore with cluster-create or seed a new node.");
-        foreach (var option in o.All)
-        {
-            command.Options.Add(option);
-        }
+        var command = new Command("export", "Write what a node serves (tagged images, chart versions, bucket kubean's files) as an offline package, verified, to restore with cluster-create or seed a new node.").WithOptions(o.All);
 
         command.SetAction((parse, cancellationToken) => RunAsync(o, parse, cancellationToken));
         return command;
