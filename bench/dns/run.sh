@@ -2,12 +2,12 @@
 # DNS throughput, the way peers can't argue with (issue 14): BIND `named`, Knot `knotd`, `nsd` and `kindling dns serve`
 # answer the same zones (the seed's two zones, the forward one with 10,000 extra names) and the same query file
 # (70% existing A names, 15% NXDOMAIN, 5% SOA, 5% NS, 5% PTR) in one run, round robin, in two settings:
-#   unpinned  every server with its defaults, dnsperf beside it on the same cores;
+#   unpinned  every server with its defaults, the load generator beside it on the same cores;
 #   pinned    every server on core 0 with one worker (named -n 1, knotd udp-workers 1, nsd server-count 1,
-#             kindling --udp-threads 1) and dnsperf on core 1 (`taskset`): queries per second per core.
+#             kindling --udp-threads 1) and the generator on core 1 (`taskset`): queries per second per core.
 # Each measurement: the generator (BENCH_GENERATOR, below) with `-c 4 -l SECONDS` for qps and lost queries, with the
 # server's CPU time (all threads and descendants, /proc/PID/stat) and the generator's (GNU time) over that run: server CPU µs per answered query and answers per
-# second of server CPU, the per-core comparison that holds even when dnsperf or other load limits the qps; then the
+# second of server CPU, the per-core comparison that holds even when the generator or other load limits the qps; then the
 # server's memory, then a second dnsperf
 # at a fixed rate (BENCH_LATENCY_QPS, below every server's capacity) with -v for the latency percentiles (p50/p99).
 # Every server gets a fresh start per measurement; the order rotates each repeat. Min/median/max over the repeats.
@@ -19,16 +19,16 @@
 #   BENCH_SETTINGS="pinned"                       which settings (default: unpinned pinned)
 #   BENCH_LATENCY_QPS=20000 BENCH_LATENCY_SECONDS=5   the latency run (BENCH_LATENCY_QPS=0 skips it)
 #   KINDLING_ARGS="--udp-threads 2"               extra arguments for kindling dns serve (both settings)
-#   BENCH_NICE=-20                                servers and dnsperf at that priority (all servers alike)
+#   BENCH_NICE=-20                                servers and generators at that priority (all servers alike)
 #   BENCH_OUT=results.tsv                         keep every measurement (one line each) in that file
-#   BENCH_DNSPERF_ARGS="-c 4"                     dnsperf's load options for the qps run (same for every server)
+#   BENCH_DNSPERF_ARGS="-c 4"                     the generator's load options for the qps run (same for every server)
 #   BENCH_GENERATOR=load                          the qps run's load generator: load (default) =
 #                                                 bench/Kindling.Dns.Load (dnsperf's flags, query file and summary
 #                                                 lines; one thread, batched sendmmsg/recvmmsg, every answer
 #                                                 checked), or dnsperf, which at ~6 µs of CPU per query saturates its
 #                                                 core before knotd, nsd or Kindling do on a 2-core machine
 # Output: one line per measurement, then a table per setting (qps, lost, RSS, p99, CPU µs per query, qps per CPU
-# second, server and dnsperf CPU %) and Kindling's ratios to named and to the faster of knotd and nsd, by median qps
+# second, server and generator CPU %) and Kindling's ratios to named and to the faster of knotd and nsd, by median qps
 # and by qps per CPU-second. qps means something only on a quiet machine; CPU per query also on a busy one.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -66,7 +66,7 @@ for s in "${servers[@]}"; do
   esac
 done
 servers=("${available[@]}")
-if [[ " ${settings[*]} " == *" pinned "* ]] && (($(nproc) < 2)); then fail "the pinned setting needs 2 cores (server on 0, dnsperf on 1); this machine has $(nproc)"; fi
+if [[ " ${settings[*]} " == *" pinned "* ]] && (($(nproc) < 2)); then fail "the pinned setting needs 2 cores (server on 0, generator on 1); this machine has $(nproc)"; fi
 
 # Zones: the seed's two files, the forward zone with 10,000 extra names.
 cp "$root/samples/dns/tinder-node-server.com.local" "$work/"
@@ -253,7 +253,7 @@ measure() { # server setting repeat
   [[ $2 == pinned ]] && load=(taskset -c 1)
   start_server "$1" "$2"
   cpu0=$(cpu_ticks "$server_pid")
-  # dnsperf's own CPU (user + system) through GNU time: above ~95 % the generator, not the server, is the ceiling.
+  # The generator's own CPU (user + system) through GNU time: dnsperf above ~95 % is the ceiling, not the server.
   out=$("${nice_cmd[@]}" "${load[@]}" /usr/bin/time -f 'generator-cpu %U %S' "${load_cmd[@]}" -s 127.0.0.1 -p "$port" -d "$work/queries.txt" \
       ${dnsperf_args} -l "$seconds" 2>&1)
   cpu1=$(cpu_ticks "$server_pid")
@@ -262,7 +262,7 @@ measure() { # server setting repeat
   lost=$(awk '/Queries lost/ { lost = $3 } /Bad answers/ { bad = $3 } END { print lost + bad }' <<<"$out")
   done_queries=$(awk '/Queries completed/ { print $3 }' <<<"$out")
   run_time=$(awk '/Run time \(s\)/ { print $4 }' <<<"$out")
-  [[ -n "$qps" && -n "$done_queries" && -n "$run_time" ]] || { echo "$out" >&2; fail "dnsperf against $1 printed no qps"; }
+  [[ -n "$qps" && -n "$done_queries" && -n "$run_time" ]] || { echo "$out" >&2; fail "$generator against $1 printed no qps"; }
   # Server CPU per answered query (µs) and answers per second of server CPU: the per-core comparison, which holds
   # even when the load generator or other processes limit the qps.
   read -r cpu_s us_per_query per_core server_pct gen_pct < <(awk -v t="$((cpu1 - cpu0))" -v hz="$ticks_per_second" \
@@ -276,7 +276,7 @@ measure() { # server setting repeat
       | awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.3f %.3f\n", v[int(NR * 0.50) + (NR * 0.50 > int(NR * 0.50))], v[int(NR * 0.99) + (NR * 0.99 > int(NR * 0.99))] }')
   fi
   stop_server
-  # Kindling logs on shutdown how many datagrams each recvmmsg returned on average (over both dnsperf runs).
+  # Kindling logs on shutdown how many datagrams each recvmmsg returned on average (over the qps and latency runs).
   batch=-
   [[ $1 == kindling ]] && batch=$(grep -o 'mean batch [0-9.]*' "$work/kindling.log" | awk '{ print $3 }' | tail -1)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$2" "$1" "$3" "$qps" "$lost" "$rss" "$p50" "$p99" \
