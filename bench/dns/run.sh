@@ -293,7 +293,7 @@ for s in "${servers[@]}"; do
     kindling) echo "kindling: $("$root/.build/cli/kindling" version)" ;;
   esac
 done
-printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\tcpu_us_per_query\tqps_per_cpu_s\tserver_cpu_pct\tdnsperf_cpu_pct\tudp_batch\n' | tee "$results"
+printf 'setting\tserver\trepeat\tqps\tlost\trss_mb\tp50_ms\tp99_ms\tcpu_us_per_query\tqps_per_cpu_s\tserver_cpu_pct\tgenerator_cpu_pct\tudp_batch\n' | tee "$results"
 for setting in "${settings[@]}"; do
   for ((r = 0; r < repeats; r++)); do
     n=${#servers[@]}
